@@ -1,0 +1,1 @@
+"""SQLite archive: schema, atomic content loads, queries, search, picks and schedules."""

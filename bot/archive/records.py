@@ -1,0 +1,79 @@
+"""What queries return: issues and resources as stored, with the JSON shapes the README documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    key: str
+    issue: int
+    issue_title: str
+    title: str
+    text: str
+    links: tuple[str, ...]
+    section: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issue": self.issue,
+            "issue_title": self.issue_title,
+            "title": self.title,
+            "text": self.text,
+            "links": list(self.links),
+            "section": self.section,
+        }
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    number: int
+    title: str
+    year: int | None
+    month: int | None
+    url: str | None
+    source: str
+    date_inferred: bool = False
+    resources: tuple[ResourceRecord, ...] = field(default=())
+
+    @property
+    def date(self) -> str | None:
+        if self.year is None or self.month is None:
+            return None
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "date": self.date,
+            "url": self.url,
+            "source": self.source,
+            "resources": [r.to_json() for r in self.resources],
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    resource: ResourceRecord
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.resource.to_json(), "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What a load changed, issue numbers by kind of change."""
+
+    added: tuple[int, ...]
+    changed: tuple[int, ...]
+    removed: tuple[int, ...]
+    issues: int
+    resources: int
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.changed or self.removed)

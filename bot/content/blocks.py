@@ -1,0 +1,70 @@
+"""The parsers' common currency: an issue's text as a sequence of typed blocks.
+
+Both the page-dump parser and the Markdown parser turn a file into blocks; ``assemble``
+turns blocks into resources the same way for both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "item", "code"]
+
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+_TRAILING_URL_PUNCT = ".,;:!?)]}'\""
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    text: str
+    line: int
+    links: tuple[str, ...] = field(default=())
+    #: Markdown heading level (1-6); 0 where the level is unknown (page dumps).
+    level: int = 0
+
+
+def find_links(text: str) -> tuple[str, ...]:
+    """Bare web addresses in ``text``, without the punctuation that closes a sentence."""
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(_TRAILING_URL_PUNCT)
+        if url.count("(") > url.count(")"):
+            url += ")"
+        if url not in links:
+            links.append(url)
+    return tuple(links)
+
+
+def _is_decoration(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category in {"So", "Sk", "Cf", "Mn", "Me"} or ch in "\ufe0f\u200d" or ch.isspace()
+
+
+def strip_decoration(text: str) -> str:
+    """Drop emoji and symbols from both ends of ``text`` and fold its white space."""
+    text = " ".join(text.split())
+    start, end = 0, len(text)
+    while start < end and _is_decoration(text[start]):
+        start += 1
+    while end > start and _is_decoration(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+_LEADING_NUMBER = re.compile(r"^\d{1,3}[.)]\s+")
+
+
+def clean_heading(text: str) -> str:
+    """A heading as a title: no list number, no emoji at either end."""
+    return strip_decoration(_LEADING_NUMBER.sub("", strip_decoration(text)))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())

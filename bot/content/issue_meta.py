@@ -1,0 +1,98 @@
+"""Issue number and date: read from the opening of an issue, or inferred from the numbering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.content.models import Issue
+
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_MONTH = "(" + "|".join(MONTHS) + r"|" + "|".join(m[:3] for m in MONTHS) + r")\.?"
+_ORDINAL_WORDS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+_UNIT = r"(?:issue|edition|newsletter|installment|instalment|episode)"
+_NUMBER_PATTERNS = (
+    re.compile(rf"\b(\d{{1,4}})(?:st|nd|rd|th)\s+{_UNIT}\b", re.IGNORECASE),
+    re.compile(rf"\b{_UNIT}\s*(?:no\.?|number|#)?\s*#?(\d{{1,4}})\b", re.IGNORECASE),
+    re.compile(r"\bno\.\s?(\d{1,4})\b", re.IGNORECASE),
+    re.compile(rf"\b({'|'.join(_ORDINAL_WORDS)})\s+{_UNIT}\b", re.IGNORECASE),
+)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s*,?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-\d\d)?\b")
+_MONTH_ONLY = re.compile(rf"\b(?:in|for|of)\s+{_MONTH}\b(?!\s*,?\s*\d)", re.IGNORECASE)
+_NOT_THIS_ISSUE = re.compile(r"\b(previous|last|next|future)\s+(issue|edition)", re.IGNORECASE)
+
+
+def _month_number(name: str) -> int:
+    return MONTHS.index(next(m for m in MONTHS if m.startswith(name.lower()[:3]))) + 1
+
+
+def find_number(lines: Iterable[str]) -> int | None:
+    """The issue number ("15th issue!", "Issue #3", "the seventh edition"): the strongest
+    pattern wins, then the earliest line."""
+    lines = list(lines)
+    for pattern in _NUMBER_PATTERNS:
+        for line in lines:
+            for match in pattern.finditer(line):
+                if _NOT_THIS_ISSUE.search(line[max(0, match.start() - 20) : match.end() + 5]):
+                    continue
+                value = match.group(1)
+                if value.isdigit():
+                    return int(value)
+                return _ORDINAL_WORDS.index(value.lower()) + 1
+    return None
+
+
+def find_date(lines: Iterable[str]) -> tuple[int | None, int | None]:
+    """(year, month) from the opening lines: "March 2021", "2021-03", or a bare month
+    ("What you missed in November"), in which case the year is left unknown."""
+    month_only: int | None = None
+    for line in lines:
+        match = _MONTH_YEAR.search(line)
+        if match:
+            return int(match.group(2)), _month_number(match.group(1))
+        iso = _ISO_DATE.search(line)
+        if iso:
+            return int(iso.group(1)), int(iso.group(2))
+        bare = _MONTH_ONLY.search(line)
+        if bare and month_only is None and bare.group(1).lower() != "may":
+            month_only = _month_number(bare.group(1))
+    return None, month_only
+
+
+def _months(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def infer_dates(issues: list[Issue], cadence_months: int) -> None:
+    """Fill in missing years (and months) from issues whose full date is known.
+
+    Issues come out at a steady cadence, so an anchor (an issue with year and month) predicts
+    the date of every other issue. A stated month keeps its value and takes the year that
+    brings it closest to the prediction; an issue with no date at all takes the prediction.
+    Nothing is inferred where no issue states its full date.
+    """
+    anchors = [i for i in issues if i.year is not None and i.month is not None]
+    if not anchors:
+        return
+    for issue in issues:
+        if issue.year is not None and issue.month is not None:
+            continue
+        anchor = min(anchors, key=lambda a: abs(a.number - issue.number))
+        assert anchor.year is not None and anchor.month is not None
+        predicted = _months(anchor.year, anchor.month) + (issue.number - anchor.number) * cadence_months
+        if issue.month is not None:
+            month = issue.month
+            issue.year = min(
+                (predicted // 12 + delta for delta in (-1, 0, 1)),
+                key=lambda year: abs(_months(year, month) - predicted),
+            )
+        else:
+            issue.year, issue.month = predicted // 12, predicted % 12 + 1
+        issue.date_inferred = True

@@ -1,0 +1,58 @@
+"""The parsed shape of the newsletter: issues and the resources they point readers to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One item an issue points readers to: an article, paper, tool, course, video or thread."""
+
+    title: str
+    text: str
+    links: tuple[str, ...] = ()
+    section: str | None = None
+
+
+@dataclass
+class Issue:
+    number: int
+    title: str
+    source: str
+    year: int | None = None
+    month: int | None = None
+    url: str | None = None
+    resources: list[Resource] = field(default_factory=list)
+    #: True when year/month were inferred from the numbering rather than read from the text.
+    date_inferred: bool = False
+
+    @property
+    def date(self) -> str | None:
+        """``YYYY-MM`` when both year and month are known."""
+        if self.year is None or self.month is None:
+            return None
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one content file, located precisely enough to fix it."""
+
+    source: str
+    line: int | None
+    message: str
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        level = "error" if self.fatal else "warning"
+        return f"{where}: {level}: {self.message}"
+
+
+class ContentError(Exception):
+    """A content folder that cannot be loaded; ``problems`` names every file and line at fault."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))

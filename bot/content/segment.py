@@ -1,0 +1,82 @@
+"""Split a run of paragraphs with no headings into resources (lexical cohesion, TextTiling-style).
+
+Some issues lost their headings in the page dump. Adjacent paragraphs about one resource
+share words; a new resource brings new ones. The cut points are the deepest dips in word
+overlap between the paragraphs before and after each gap, skipping gaps where the next
+paragraph plainly continues the last ("And …", "This article …", a list after "…:").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from bot.content.blocks import words
+
+#: Paragraphs per resource, when nothing else tells how many resources there are.
+PARAGRAPHS_PER_RESOURCE = 5
+_WINDOW = 2
+_CONTINUES = re.compile(
+    r"^(and|but|so|or|yes|no|also|this|these|that|those|it|its|it's|they|their|there|then|"
+    r"in other words|in short|first|second|third|finally|step \d|my favourite|which|because)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    "the a an and or but of to in on for with by at from as is are was were be been it its this "
+    "that these those you your i my me we our they their he she his her them not no yes if then "
+    "so do does did have has had can could will would should what which who how why when where "
+    "there here all any some more most very just also about into out up down over than too one".split()
+)
+
+
+def _bag(texts: list[str]) -> Counter[str]:
+    return Counter(w for text in texts for w in words(text) if w not in _STOP and len(w) > 2)
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(count * b[word] for word, count in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _peak(similarity: list[float], gap: int, step: int) -> float:
+    """The top of the slope that rises from ``gap`` in direction ``step``."""
+    index = gap
+    while 0 <= index + step < len(similarity) and similarity[index + step] >= similarity[index]:
+        index += step
+    return similarity[index]
+
+
+def segment(paragraphs: list[str]) -> list[list[int]]:
+    """Group paragraph indexes into consecutive segments, one per resource."""
+    count = len(paragraphs)
+    wanted_cuts = round(count / PARAGRAPHS_PER_RESOURCE) - 1
+    if count < 2 or wanted_cuts < 1:
+        return [list(range(count))] if count else []
+    similarity = [
+        _cosine(
+            _bag(paragraphs[max(0, gap - _WINDOW + 1) : gap + 1]),
+            _bag(paragraphs[gap + 1 : gap + 1 + _WINDOW]),
+        )
+        for gap in range(count - 1)
+    ]
+    depth: dict[int, float] = {}
+    for gap, value in enumerate(similarity):
+        follows = paragraphs[gap].rstrip().endswith(":")
+        if follows or _CONTINUES.match(paragraphs[gap + 1]):
+            continue
+        depth[gap] = (_peak(similarity, gap, -1) - value) + (_peak(similarity, gap, 1) - value)
+    cuts: list[int] = []
+    for gap in sorted(depth, key=lambda g: -depth[g]):
+        if all(abs(gap - other) >= 2 for other in cuts) and 0 < gap < count - 2:
+            cuts.append(gap)
+        if len(cuts) == wanted_cuts:
+            break
+    segments: list[list[int]] = []
+    start = 0
+    for gap in sorted(cuts):
+        segments.append(list(range(start, gap + 1)))
+        start = gap + 1
+    segments.append(list(range(start, count)))
+    return segments

@@ -104,7 +104,9 @@ async def score_search(searcher: Searcher, cases: list[dict[str, Any]]) -> Searc
     score = SearchScore(len(cases), 0, 0, [])
     for case in cases:
         hits = await searcher.search(case["query"], limit=5)
-        relevant = [_relevant(h.resource.issue, h.resource.title, h.resource.text, case) for h in hits]
+        relevant = [
+            _relevant(h.resource.issue, h.resource.title, h.resource.text, case) for h in hits
+        ]
         score.hit1 += bool(relevant[:1] and relevant[0])
         score.hit5 += any(relevant)
         if not (relevant[:1] and relevant[0]):
@@ -137,16 +139,24 @@ async def _run(eval_dir: Path, content: Path | None) -> int:
         finally:
             await archive.close()
     print("Search (queries.yaml)")
-    print(f"  hit@1                 {search.hit1 / search.cases:.3f} ({search.hit1}/{search.cases})")
-    print(f"  hit@5                 {search.hit5 / search.cases:.3f} ({search.hit5}/{search.cases})")
+    print(
+        f"  hit@1                 {search.hit1 / search.cases:.3f} ({search.hit1}/{search.cases})"
+    )
+    print(
+        f"  hit@5                 {search.hit5 / search.cases:.3f} ({search.hit5}/{search.cases})"
+    )
     for line in search.misses:
         print(f"    - {line}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with the truth files")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--eval", type=Path, default=DEFAULT_EVAL, help="folder with the truth files"
+    )
     parser.add_argument("--content", type=Path, help="content folder (default: the configured one)")
     args = parser.parse_args(argv)
     if not (args.eval / "seeds-truth.yaml").exists():

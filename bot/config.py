@@ -43,7 +43,9 @@ class ParserRules(_Section):
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise ValueError(f"{pattern!r} is not a valid regular expression: {error}") from None
+                raise ValueError(
+                    f"{pattern!r} is not a valid regular expression: {error}"
+                ) from None
         return patterns
 
 
@@ -90,7 +92,7 @@ class Discord(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)")
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
         return name
 
 

@@ -85,6 +85,7 @@ async def ensure_schema(db: aiosqlite.Connection) -> None:
     await db.executescript(_SCHEMA)
     await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     await db.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
     )
     await db.commit()

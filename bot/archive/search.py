@@ -23,8 +23,7 @@ CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
 _TOKEN = re.compile(r"\w+")
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from how i in is it of on or the to was what when where "
-    "which who why with you your about into this that".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "i", "in", "is", "it", "of", "on", "or", "the", "to", "was", "what", "when", "where", "which", "who", "why", "with", "you", "your", "about", "into", "this", "that"]
 )
 _TYPO_CUTOFF = 80.0
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
@@ -47,7 +46,9 @@ class _Vocabulary:
         """``term`` itself when the index knows it, else the closest words it does know."""
         if term in self.terms or len(term) < 3:
             return [term]
-        found = process.extract(term, list(self.terms), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF, limit=5)
+        found = process.extract(
+            term, list(self.terms), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF, limit=5
+        )
         if not found:
             return [term]
         best = found[0][1]
@@ -118,13 +119,19 @@ class Searcher:
         )
         return [self._titles[index][0] for _, _, index in found]
 
-    def autocomplete_titles(self, partial: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[tuple[str, int]]:
+    def autocomplete_titles(
+        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
+    ) -> list[tuple[str, int]]:
         """Resource titles for a partly typed query: (title, issue), at most ``limit``."""
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         partial = partial.strip().casefold()
         if not partial:
             return [(title, issue) for title, issue, _ in reversed(self._titles[-limit:])]
-        prefixed = [(title, issue) for title, issue, _ in self._titles if title.casefold().startswith(partial)]
+        prefixed = [
+            (title, issue)
+            for title, issue, _ in self._titles
+            if title.casefold().startswith(partial)
+        ]
         found = process.extract(
             partial,
             [title.casefold() for title, _, _ in self._titles],

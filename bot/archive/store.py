@@ -34,7 +34,13 @@ def resource_key(issue: int, title: str) -> str:
 
 def _fingerprint(issue: Issue) -> str:
     payload = json.dumps(
-        [issue.title, issue.year, issue.month, issue.url, [(r.title, r.text, r.links, r.section) for r in issue.resources]],
+        [
+            issue.title,
+            issue.year,
+            issue.month,
+            issue.url,
+            [(r.title, r.text, r.links, r.section) for r in issue.resources],
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha1(payload.encode()).hexdigest()
@@ -49,7 +55,9 @@ def _resource(row: Iterable[Any]) -> ResourceRecord:
 
 
 class Archive:
-    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, clock: Clock) -> None:
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, clock: Clock
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.clock = clock
@@ -131,7 +139,9 @@ class Archive:
         return str(rows[0][0]) if rows else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self.writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        await self.writer.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value)
+        )
         await self.writer.commit()
 
     async def loaded_at(self) -> dt.datetime | None:
@@ -139,14 +149,19 @@ class Archive:
         return dt.datetime.fromisoformat(value) if value else None
 
     async def counts(self) -> tuple[int, int]:
-        rows = await self._fetchall("SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)")
+        rows = await self._fetchall(
+            "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
+        )
         return int(rows[0][0]), int(rows[0][1])
 
     async def issue_numbers(self) -> list[tuple[int, str, str | None]]:
         """Every issue as (number, title, YYYY-MM or None), newest first."""
-        rows = await self._fetchall("SELECT number, title, year, month FROM issues ORDER BY number DESC")
+        rows = await self._fetchall(
+            "SELECT number, title, year, month FROM issues ORDER BY number DESC"
+        )
         return [
-            (n, t, f"{y:04d}-{m:02d}" if y is not None and m is not None else None) for n, t, y, m in rows
+            (n, t, f"{y:04d}-{m:02d}" if y is not None and m is not None else None)
+            for n, t, y, m in rows
         ]
 
     async def issue(self, number: int) -> IssueRecord | None:
@@ -162,13 +177,17 @@ class Archive:
             (number,),
         )
         n, title, year, month, url, source, inferred = rows[0]
-        return IssueRecord(n, title, year, month, url, source, bool(inferred), tuple(map(_resource, resources)))
+        return IssueRecord(
+            n, title, year, month, url, source, bool(inferred), tuple(map(_resource, resources))
+        )
 
     async def latest_issue(self) -> IssueRecord | None:
         rows = await self._fetchall("SELECT max(number) FROM issues")
         return await self.issue(rows[0][0]) if rows and rows[0][0] is not None else None
 
-    async def resources(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[ResourceRecord]:
+    async def resources(
+        self, where: str = "1", params: tuple[Any, ...] = ()
+    ) -> list[ResourceRecord]:
         rows = await self._fetchall(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
             f" WHERE {where} ORDER BY r.issue, r.position",

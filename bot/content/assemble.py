@@ -34,7 +34,9 @@ class Rules:
         def build(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
             return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
-        return cls(build(section_headings), build(boilerplate), build(end_markers), build(caption_markers))
+        return cls(
+            build(section_headings), build(boilerplate), build(end_markers), build(caption_markers)
+        )
 
 
 def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
@@ -123,7 +125,12 @@ def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
             # item is a resource of its own. Prose straight under a section is its intro.
             for item in items:
                 resources.append(
-                    Resource(title=_item_title(item.text), text=item.text, links=item.links, section=section)
+                    Resource(
+                        title=_item_title(item.text),
+                        text=item.text,
+                        links=item.links,
+                        section=section,
+                    )
                 )
 
     for index in range(start, len(blocks)):

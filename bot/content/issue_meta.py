@@ -12,10 +12,7 @@ MONTHS = (
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
 _MONTH = "(" + "|".join(MONTHS) + r"|" + "|".join(m[:3] for m in MONTHS) + r")\.?"
-_ORDINAL_WORDS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
-).split()
+_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth"]
 _UNIT = r"(?:issue|edition|newsletter|installment|instalment|episode)"
 _NUMBER_PATTERNS = (
     re.compile(rf"\b(\d{{1,4}})(?:st|nd|rd|th)\s+{_UNIT}\b", re.IGNORECASE),
@@ -86,7 +83,9 @@ def infer_dates(issues: list[Issue], cadence_months: int) -> None:
             continue
         anchor = min(anchors, key=lambda a: abs(a.number - issue.number))
         assert anchor.year is not None and anchor.month is not None
-        predicted = _months(anchor.year, anchor.month) + (issue.number - anchor.number) * cadence_months
+        predicted = (
+            _months(anchor.year, anchor.month) + (issue.number - anchor.number) * cadence_months
+        )
         if issue.month is not None:
             month = issue.month
             issue.year = min(

@@ -37,7 +37,10 @@ class ContentSource:
         return cls(
             folder=(folder or settings.content_folder).resolve(),
             rules=Rules.compile(
-                parser.section_headings, parser.boilerplate, parser.end_markers, parser.caption_markers
+                parser.section_headings,
+                parser.boilerplate,
+                parser.end_markers,
+                parser.caption_markers,
             ),
             newsletter_name=settings.newsletter.name,
             cadence_months=settings.newsletter.cadence_months,
@@ -58,7 +61,11 @@ def content_files(folder: Path) -> list[Path]:
 def read_folder(source: ContentSource) -> LoadResult:
     """Parse every issue in the folder, collecting problems instead of stopping at the first."""
     if not source.folder.is_dir():
-        problem = Problem(str(source.folder), None, "content folder not found (check content.folder in the config)")
+        problem = Problem(
+            str(source.folder),
+            None,
+            "content folder not found (check content.folder in the config)",
+        )
         return LoadResult([], [problem])
     issues: list[Issue] = []
     problems: list[Problem] = []
@@ -83,7 +90,9 @@ def read_folder(source: ContentSource) -> LoadResult:
         seen[issue.number] = path.name
         issues.append(issue)
     if not issues and not problems:
-        problems.append(Problem(str(source.folder), None, "no issue files (.txt or .md) in the content folder"))
+        problems.append(
+            Problem(str(source.folder), None, "no issue files (.txt or .md) in the content folder")
+        )
     issues.sort(key=lambda issue: issue.number)
     infer_dates(issues, source.cadence_months)
     return LoadResult(issues, problems)

@@ -18,15 +18,14 @@ _CODE = re.compile(
     r"|[=\[\]{}<>]|\w\(|^\S+\(\)$"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
-_NO_HEADING_END = tuple(".,;:?…") + ("...",)
+_NO_HEADING_END = (*".,;:?…", "...")
 _MAX_HEADING_WORDS = 20
 # Words that make a sentence: a caption describes a picture without them.
 _VERBS = frozenset(
-    "is are was were be been being has have had can could will would shall should may might "
-    "must do does did shows show showing".split()
+    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "do", "does", "did", "shows", "show", "showing"]
 )
-_STOP = frozenset("a an the of for and or in on to with by from at as is are vs".split())
-_PERSONAL = frozenset("i my me we our you your".split())
+_STOP = frozenset(["a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "by", "from", "at", "as", "is", "are", "vs"])
+_PERSONAL = frozenset(["i", "my", "me", "we", "our", "you", "your"])
 # A line that opens by pointing back at what came before continues a resource.
 _CONTINUATION = re.compile(r"^(this|these|that|those|it|and|but|so|or|also)\b", re.IGNORECASE)
 
@@ -67,17 +66,23 @@ def _describes(heading: str, paragraph: str) -> bool:
     A caption either opens with the alt text itself, or restates its words in an impersonal
     phrase with no verb of its own.
     """
-    heading_words = {_stem(w) for w in words(heading) if w not in _STOP}
+    heading_words = {_stem(w) for w in words(heading) if w not in _STOP and w.isalpha()}
     paragraph_words = words(paragraph)
     if len(words(heading)) >= 4 and " ".join(paragraph_words).startswith(" ".join(words(heading))):
         return True
-    if not heading_words or len(paragraph_words) > 30 or (_VERBS | _PERSONAL) & set(paragraph_words):
+    if (
+        len(heading_words) < 3
+        or len(paragraph_words) > 30
+        or (_VERBS | _PERSONAL) & set(paragraph_words)
+    ):
         return False
     shared = heading_words & {_stem(w) for w in paragraph_words}
-    return len(shared) / len(heading_words) >= 0.5
+    return len(shared) / len(heading_words) >= 0.6
 
 
-def page_dump_blocks(text: str, first_line: int, caption_markers: tuple[re.Pattern[str], ...]) -> list[Block]:
+def page_dump_blocks(
+    text: str, first_line: int, caption_markers: tuple[re.Pattern[str], ...]
+) -> list[Block]:
     blocks: list[Block] = []
     for offset, raw in enumerate(text.split("\n")):
         line = first_line + offset
@@ -96,15 +101,21 @@ def page_dump_blocks(text: str, first_line: int, caption_markers: tuple[re.Patte
     return _drop_image_text(blocks, caption_markers)
 
 
-def _drop_image_text(blocks: list[Block], caption_markers: tuple[re.Pattern[str], ...]) -> list[Block]:
+def _drop_image_text(
+    blocks: list[Block], caption_markers: tuple[re.Pattern[str], ...]
+) -> list[Block]:
     """Remove image alt lines that look like headings; their captions stay as text."""
     kept: list[Block] = []
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             following = blocks[index + 1] if index + 1 < len(blocks) else None
-            caption = following is not None and following.kind == "paragraph" and (
-                any(marker.search(following.text) for marker in caption_markers)
-                or _describes(block.text, following.text)
+            caption = (
+                following is not None
+                and following.kind == "paragraph"
+                and (
+                    any(marker.search(following.text) for marker in caption_markers)
+                    or _describes(block.text, following.text)
+                )
             )
             if caption or _is_slug(block.text):
                 continue

@@ -38,14 +38,20 @@ def _title(blocks: list[Block], newsletter_name: str) -> str | None:
     return None
 
 
-def parse_text(text: str, source: str, rules: Rules, newsletter_name: str, markdown: bool) -> tuple[Issue, list[Problem]]:
+def parse_text(
+    text: str, source: str, rules: Rules, newsletter_name: str, markdown: bool
+) -> tuple[Issue, list[Problem]]:
     """Parse one issue's text; raise ``ParseError`` when it cannot become an issue."""
     text = repair_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     try:
         front, body, first_line = split_front_matter(text)
     except FrontMatterError as error:
         raise ParseError(Problem(source, error.line, str(error))) from None
-    blocks = markdown_blocks(body, first_line) if markdown else page_dump_blocks(body, first_line, rules.caption_markers)
+    blocks = (
+        markdown_blocks(body, first_line)
+        if markdown
+        else page_dump_blocks(body, first_line, rules.caption_markers)
+    )
     opening = [b.text for b in blocks[:_OPENING_BLOCKS]]
     number = front.number if front.number is not None else find_number(opening)
     if number is None:

@@ -62,7 +62,9 @@ def _repair_run(run: str) -> str:
     choices = [_TABLE[ch] for ch in run]
     if any(min(a) >= 0xC0 and min(b) >= 0xC0 for a, b in itertools.pairwise(choices)):
         return run  # two lead bytes in a row never occur in UTF-8: this is real Greek text
-    variants = [bytes(combo) for combo in itertools.islice(itertools.product(*choices), _MAX_VARIANTS)]
+    variants = [
+        bytes(combo) for combo in itertools.islice(itertools.product(*choices), _MAX_VARIANTS)
+    ]
     if not _UTF8_SEQUENCE.search(variants[0]):
         return run
     decoded: list[str] = []

@@ -23,10 +23,7 @@ _CONTINUES = re.compile(
     re.IGNORECASE,
 )
 _STOP = frozenset(
-    "the a an and or but of to in on for with by at from as is are was were be been it its this "
-    "that these those you your i my me we our they their he she his her them not no yes if then "
-    "so do does did have has had can could will would should what which who how why when where "
-    "there here all any some more most very just also about into out up down over than too one".split()
+    ["the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "for", "with", "by", "at", "from", "as", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "you", "your", "i", "my", "me", "we", "our", "they", "their", "he", "she", "his", "her", "them", "not", "no", "yes", "if", "then", "so", "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "should", "what", "which", "who", "how", "why", "when", "where", "there", "here", "all", "any", "some", "more", "most", "very", "just", "also", "about", "into", "out", "up", "down", "over", "than", "too", "one"]
 )
 
 

@@ -1,0 +1,153 @@
+"""Command line: run the Discord bot (default), or use the archive from a console.
+
+python -m bot [run] | sync | check | latest | issue N | search QUERY | random
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.archive.service import ArchiveService
+from bot.config import ConfigError, Settings, load_settings
+from bot.content.loader import ContentSource, read_folder
+from bot.content.models import ContentError
+from bot.render.cards import issue_card, resource_card, search_card
+from bot.render.messages import missing_issue_message, no_results_message
+from bot.render.text import card_text
+
+CONSOLE_SCOPE = "console"
+
+
+def _parser() -> argparse.ArgumentParser:
+    # --config works before or after the command; SUPPRESS keeps a subcommand's unset
+    # option from overwriting the value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                        help="config file (default: config/config.yaml)")  # fmt: skip
+    content = argparse.ArgumentParser(add_help=False)
+    content.add_argument(
+        "--content", type=Path, help="read this folder into a throwaway database instead"
+    )
+    content.add_argument("--json", action="store_true", help="print JSON for machines")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: config/config.yaml)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", parents=[common], help="run the Discord bot (the default)")
+    commands.add_parser("sync", parents=[common], help="sync the slash commands with Discord now")
+    check = commands.add_parser(
+        "check", parents=[common], help="load the content and report every problem"
+    )
+    check.add_argument(
+        "--content", type=Path, help="check this folder instead of the configured one"
+    )
+    commands.add_parser("latest", parents=[common, content], help="the newest issue")
+    issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
+    issue.add_argument("number", type=int)
+    search = commands.add_parser("search", parents=[common, content], help="search the resources")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
+    commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
+    return parser
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+def _check(settings: Settings, folder: Path | None) -> int:
+    result = read_folder(ContentSource.from_settings(settings, folder))
+    print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
+    for issue in result.issues:
+        date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")
+        print(f"{issue.number:>5}  {date:<8}  {len(issue.resources):>9}  {issue.title}")
+    if any(issue.date_inferred for issue in result.issues):
+        print("(* date inferred from the issue numbering)")
+    for problem in result.problems:
+        print(problem)
+    errors = len(result.errors)
+    print(f"{len(result.issues)} issues, {sum(len(i.resources) for i in result.issues)} resources, "
+          f"{errors} error{'s' if errors != 1 else ''}")  # fmt: skip
+    return 1 if errors else 0
+
+
+@asynccontextmanager
+async def _service(settings: Settings, folder: Path | None) -> AsyncIterator[ArchiveService]:
+    source = ContentSource.from_settings(settings, folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / "archive.sqlite3" if folder else settings.database_path
+        service = await ArchiveService.open(database, source)
+        try:
+            await service.reload()
+            yield service
+        finally:
+            await service.close()
+
+
+async def _console(args: argparse.Namespace, settings: Settings) -> int:
+    async with _service(settings, args.content) as service:
+        if args.command in ("latest", "issue"):
+            issue = (
+                await service.archive.latest_issue()
+                if args.command == "latest"
+                else await service.archive.issue(args.number)
+            )
+            if issue is None:
+                print(await missing_issue_message(service, args.number), file=sys.stderr)
+                return 1
+            _emit(args, issue.to_json(), card_text(issue_card(issue)))
+        elif args.command == "search":
+            limit = max(1, args.limit)
+            hits = await service.search.search(args.query, limit=limit)
+            text = (
+                card_text(search_card(args.query, hits, 0, limit))
+                if hits
+                else no_results_message(args.query, service.search.suggest(args.query))
+            )
+            _emit(args, {"query": args.query, "results": [h.to_json() for h in hits]}, text)
+        else:
+            pick = await service.pick(CONSOLE_SCOPE)
+            if pick is None:
+                print(
+                    "Nothing in the archives yet: only the latest issue is loaded.", file=sys.stderr
+                )
+                return 1
+            _emit(args, pick.to_json(), card_text(resource_card(pick)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if command == "check":
+        return _check(settings, args.content)
+    if command in ("run", "sync"):
+        from bot.runner import run_bot  # imports discord.py only when the bot runs
+
+        return run_bot(settings, sync_only=command == "sync")
+    try:
+        return asyncio.run(_console(args, settings))
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(
+            "The content did not load: fix the files above (python -m bot check).", file=sys.stderr
+        )
+        return 1

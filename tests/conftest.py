@@ -1,0 +1,67 @@
+"""Fixtures shared by every test level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.archive.service import ArchiveService
+from bot.config import Settings, load_settings
+from bot.content.loader import ContentSource
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def seeds_source(settings: Settings) -> ContentSource:
+    return ContentSource.from_settings(settings, SEEDS)
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A writable copy of the bundled seeds."""
+    folder = tmp_path / "content"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock
+) -> AsyncIterator[ArchiveService]:
+    svc = await ArchiveService.open(
+        tmp_path / "archive.sqlite3", ContentSource.from_settings(settings, content_dir), clock
+    )
+    svc.rng = random.Random(7)
+    await svc.reload()
+    yield svc
+    await svc.close()

@@ -1,0 +1,159 @@
+"""Front matter, Markdown issues, another newsletter's wording, and files that fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.assemble import Rules
+from bot.content.loader import ContentSource, load_issues, read_folder
+from bot.content.models import ContentError
+from bot.content.parse import ParseError, parse_text
+
+RULES = Rules.compile(
+    section_headings=(r"^my work\b", r"\bfrom the internet\b"), caption_markers=("Source:",)
+)
+
+MARKDOWN_ISSUE = """\
+# Data Digest — June 2024
+
+Welcome to the 41st issue of Data Digest!
+
+## Reading
+
+### [Attention Is All You Need, revisited](https://example.org/attention)
+
+A fresh look at the transformer paper.
+
+- Part one covers [the encoder](https://example.org/encoder).
+- Part two covers decoding.
+
+![diagram](https://example.org/img.png)
+
+### Polars 1.0 is out
+
+Polars reached 1.0. See <https://pola.rs>.
+
+## Tools
+
+### DuckDB tips
+
+**Ten** tips for faster queries.
+"""
+
+SIBLING_DUMP = """\
+Data Digest 📊 June 2024
+
+Jane Doe
+
+Welcome to issue #41 of Data Digest.
+
+From the internet
+
+Attention Is All You Need, revisited
+
+A fresh look at the transformer paper, with code.
+
+attention-diagram
+
+The transformer architecture. Source: the paper.
+
+It holds up well. Read it at https://example.org/attention.
+
+Polars 1.0 is out
+
+Polars reached 1.0 with a stable API.
+
+More from Data Digest
+
+Subscribe today
+"""
+
+
+def test_markdown_issue() -> None:
+    issue, problems = parse_text(MARKDOWN_ISSUE, "041.md", RULES, "Data Digest", markdown=True)
+    assert problems == []
+    assert (issue.number, issue.year, issue.month) == (41, 2024, 6)
+    assert issue.title == "Data Digest — June 2024"
+    assert [r.title for r in issue.resources] == [
+        "Attention Is All You Need, revisited",
+        "Polars 1.0 is out",
+        "DuckDB tips",
+    ]
+    assert [r.section for r in issue.resources] == ["Reading", "Reading", "Tools"]
+    attention = issue.resources[0]
+    assert attention.links == ("https://example.org/attention", "https://example.org/encoder")
+    assert "• Part one covers the encoder." in attention.text
+    assert "img.png" not in attention.text
+    assert issue.resources[1].links == ("https://pola.rs",)
+    assert issue.resources[2].text == "Ten tips for faster queries."
+
+
+def test_sibling_newsletter_page_dump() -> None:
+    rules = Rules.compile(
+        section_headings=(r"\bfrom the internet\b",),
+        end_markers=(r"^more from data digest",),
+        caption_markers=("Source:",),
+    )
+    issue, _ = parse_text(SIBLING_DUMP, "041.txt", rules, "Data Digest", markdown=False)
+    assert (issue.number, issue.year, issue.month) == (41, 2024, 6)
+    assert [r.title for r in issue.resources] == [
+        "Attention Is All You Need, revisited",
+        "Polars 1.0 is out",
+    ]
+    assert issue.resources[0].links == ("https://example.org/attention",)
+    assert issue.resources[0].section == "From the internet"
+
+
+def test_front_matter_overrides_detection() -> None:
+    text = (
+        "---\nnumber: 99\ndate: 2030-01\ntitle: Fixed title\nurl: https://example.org/99\n---\n"
+        + SIBLING_DUMP
+    )
+    issue, _ = parse_text(text, "x.txt", RULES, "Data Digest", markdown=False)
+    assert (issue.number, issue.year, issue.month, issue.title, issue.url) == (
+        99, 2030, 1, "Fixed title", "https://example.org/99",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "message"),
+    [
+        ("---\nnumber: twelve\n---\n", 2, "not a whole number"),
+        ("---\nnumber: 3\ndate: March\n---\n", 3, "not YYYY-MM"),
+        ("---\nnumber: 3\nauthor: x\n---\n", 3, "unknown front matter key 'author'"),
+        ("---\nnumber: [1\n---\n", 2, "not valid YAML"),
+        ("---\nnumber: 3\n", 1, "never closed"),
+    ],
+)
+def test_bad_front_matter_names_the_line(front: str, line: int, message: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_text(front + "Some text\n", "bad.md", RULES, "Data Digest", markdown=True)
+    assert caught.value.problem.line == line
+    assert message in caught.value.problem.message
+
+
+def test_a_file_without_a_number_fails_with_a_fix() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_text(
+            "Just some words\n\nNo numbering here.\n", "n.txt", RULES, "Data Digest", markdown=False
+        )
+    assert "no issue number found" in str(caught.value)
+    assert "front matter" in str(caught.value)
+
+
+def test_folder_problems_name_every_file(tmp_path: Path, seeds_source: ContentSource) -> None:
+    (tmp_path / "README.md").write_text("# About\n\nnot an issue\n")
+    (tmp_path / "a.md").write_text("---\nnumber: 1\n---\n# A\n\n## Thing\n\nText.\n")
+    (tmp_path / "b.md").write_text("---\nnumber: 1\n---\n# B\n\n## Other\n\nText.\n")
+    (tmp_path / "c.md").write_text("---\nnumber: x\n---\n")
+    source = ContentSource(tmp_path, seeds_source.rules, "Data Digest")
+    result = read_folder(source)
+    assert [i.source for i in result.issues] == ["a.md"]
+    assert sorted(str(p) for p in result.errors) == [
+        "b.md: error: issue number 1 is also in a.md (fix one with front matter: '---' / 'number: N' / '---')",
+        "c.md:2: error: number 'x' is not a whole number",
+    ]
+    with pytest.raises(ContentError):
+        load_issues(source)

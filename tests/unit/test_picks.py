@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.archive.service import ArchiveService
+
+
+async def test_picks_skip_the_latest_issue_and_never_repeat_within_a_round(
+    service: ArchiveService,
+) -> None:
+    candidates = 49 - 12  # every resource but those of the latest issue (#28, 12 resources)
+    first_round = [await service.pick("channel-1") for _ in range(candidates)]
+    keys = [p.key for p in first_round if p is not None]
+    assert len(keys) == candidates == len(set(keys))
+    assert all(p is not None and p.issue != 28 for p in first_round)
+    # Every candidate has had its turn: a new round starts.
+    assert (await service.pick("channel-1")) is not None
+    rows = await service.archive._fetchall(
+        "SELECT count(*) FROM pick_history WHERE scope = 'channel-1'"
+    )
+    assert rows == [(1,)]
+
+
+async def test_each_channel_has_its_own_history(service: ArchiveService) -> None:
+    a = [await service.pick("a") for _ in range(10)]
+    b = [await service.pick("b") for _ in range(10)]
+    assert len({p.key for p in a if p}) == 10 and len({p.key for p in b if p}) == 10
+
+
+async def test_no_pick_when_only_the_latest_issue_exists(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    for path in content_dir.glob("00[0-2]_*.txt"):
+        path.unlink()
+    (content_dir / "004_3e1d68fb5b851ac9.txt").unlink()
+    await service.reload()
+    assert await service.pick("c") is None

@@ -1,0 +1,77 @@
+"""Cards stay within Discord's embed limits however long the content."""
+
+from __future__ import annotations
+
+from bot.archive.records import IssueRecord, ResourceRecord, SearchHit
+from bot.render import limits
+from bot.render.cards import (
+    Card,
+    CardField,
+    format_date,
+    issue_card,
+    link_markdown,
+    resource_card,
+    search_card,
+)
+
+LONG = "word " * 3000
+
+
+def _resource(n: int, text: str = "Some text.") -> ResourceRecord:
+    return ResourceRecord(
+        f"k{n}",
+        3,
+        "Issue three " * 40,
+        f"Title {n} " * 60,
+        text,
+        ("https://e.org/" + "x" * 3000,),
+        None,
+    )
+
+
+def _within_limits(card: Card) -> None:
+    assert len(card.title) <= limits.TITLE
+    assert len(card.description) <= limits.DESCRIPTION
+    assert len(card.fields) <= limits.FIELDS
+    assert all(
+        len(f.name) <= limits.FIELD_NAME and len(f.value) <= limits.FIELD_VALUE for f in card.fields
+    )
+    assert len(card.footer or "") <= limits.FOOTER
+    assert limits.card_size(card) <= limits.TOTAL
+
+
+def test_huge_cards_are_fitted() -> None:
+    issue = IssueRecord(
+        3, LONG, 2024, 1, None, "x.txt", False, tuple(_resource(n, LONG) for n in range(300))
+    )
+    for card in (
+        issue_card(issue),
+        resource_card(_resource(1, LONG)),
+        search_card(LONG, [SearchHit(_resource(n, LONG), 1.0) for n in range(40)], 0, 30),
+        Card("t", "d", fields=tuple(CardField(LONG, LONG) for _ in range(40)), footer=LONG),
+    ):
+        fitted = limits.fit(card)
+        _within_limits(fitted)
+        assert fitted.title
+
+
+def test_clip_cuts_at_a_boundary_and_marks_it() -> None:
+    assert limits.clip("short", 10) == "short"
+    clipped = limits.clip("alpha beta gamma delta", 15)
+    assert clipped == "alpha beta…" and len(clipped) <= 15
+
+
+def test_small_helpers() -> None:
+    assert format_date("2021-03") == "March 2021"
+    assert format_date(None) == "date unknown"
+    assert link_markdown("a [b] c", "https://e.org/x)y") == "[a (b) c](https://e.org/x%29y)"
+    assert limits.fit(Card("t", url="javascript:alert(1)")).url is None
+
+
+def test_search_card_pages() -> None:
+    hits = [
+        SearchHit(ResourceRecord(f"k{n}", 1, "I", f"R{n}", "t", (), None), 1.0) for n in range(12)
+    ]
+    card = search_card("q", hits, 2, 5)
+    assert [f.name for f in card.fields] == ["11. R10", "12. R11"]
+    assert card.footer == "Page 3/3"

@@ -1,0 +1,71 @@
+"""Search: ranking, typo tolerance, hostile input, suggestions and autocomplete."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.archive.service import ArchiveService
+
+HOSTILE = [
+    '"', '""', "'", "*", "AND", "OR NOT", "-", "a - b", ":", "title:", "NEAR(a b)", "^start",
+    "(", ")", "{x}", "💻🤖", "🙂 resnet", "x" * 500, "resnet " * 100, "\x00", "\\", "%", "_",
+    "'; DROP TABLE resources; --", "   ", "", "ñandú", "日本語", "@everyone",
+]  # fmt: skip
+
+
+async def test_exact_title_ranks_first(service: ArchiveService) -> None:
+    hits = await service.search.search("bitter lesson")
+    assert hits[0].resource.title.startswith("From the archives: The Bitter Lesson")
+    assert hits[0].resource.issue == 28
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("trivalaugment", "TrivialAugment"),
+        ("contrastve los", "Contrastive Loss"),
+        ("pytorh speed", "Optimize your PyTorch"),
+    ],
+)
+async def test_typos_are_forgiven(service: ArchiveService, query: str, expected: str) -> None:
+    hits = await service.search.search(query)
+    assert hits and hits[0].resource.title.startswith(expected)
+
+
+async def test_title_match_ranks_above_passing_mention(service: ArchiveService) -> None:
+    hits = await service.search.search("trivialaugment")
+    # Issue 23 mentions TrivialAugment in the ResNet50 item's text too; the titled item wins.
+    assert hits[0].resource.title.startswith("TrivialAugment")
+    assert any(h.resource.title.startswith("PyTorch team shares") for h in hits[1:])
+    assert hits[0].score > hits[1].score
+
+
+async def test_scores_are_sorted_and_limited(service: ArchiveService) -> None:
+    hits = await service.search.search("machine learning", limit=7)
+    assert len(hits) == 7
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_any_string_is_a_valid_query(service: ArchiveService, query: str) -> None:
+    hits = await service.search.search(query)
+    assert isinstance(hits, list)
+    service.search.suggest(query)
+    assert len(service.search.autocomplete_titles(query)) <= 25
+
+
+async def test_nothing_found_suggests_close_titles(service: ArchiveService) -> None:
+    assert await service.search.search("qwertyuiop") == []
+    suggestions = service.search.suggest("bitter lessen")
+    assert suggestions[0] == "From the archives: The Bitter Lesson by Rich Sutton"
+    assert len(suggestions) <= 3
+
+
+async def test_autocomplete_titles(service: ArchiveService) -> None:
+    assert len(service.search.autocomplete_titles("")) == 25
+    found = service.search.autocomplete_titles("nutri")
+    assert found[:2] == [
+        ("Nutrify: A machine learning project", 23),
+        ("Nutrify web app: take a photo of food and learn about", 28),
+    ]
+    assert all(len(service.search.autocomplete_titles(q)) <= 25 for q in ("a", "e", "learning"))

@@ -85,6 +85,8 @@ class Discord(_Section):
     random_cooldown: Cooldown = Cooldown(rate=3, per=30)
     #: Seconds a search result's Previous/Next buttons keep working.
     search_view_timeout: float = Field(default=300.0, gt=0)
+    #: Seconds between two looks at the archive schedules.
+    schedule_poll_seconds: float = Field(default=30.0, ge=1, le=300)
 
     @field_validator("default_timezone")
     @classmethod
@@ -92,7 +94,9 @@ class Discord(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
+            raise ValueError(
+                f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)"
+            ) from None
         return name
 
 

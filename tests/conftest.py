@@ -9,13 +9,32 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.archive.service import ArchiveService
-from bot.config import Settings, load_settings
+from bot.config import DEFAULT_CONFIG_PATH, Settings, load_settings
 from bot.content.loader import ContentSource
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def write_config(folder: Path, content: Path, **discord: object) -> Path:
+    """A copy of the shipped config, with its own content folder and database, for tests."""
+    data = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    data["content"]["folder"] = str(content)
+    data["database"]["path"] = str(folder / "bot.sqlite3")
+    data["discord"].update(
+        {
+            "search_cooldown": {"rate": 3, "per": 60},
+            "random_cooldown": {"rate": 2, "per": 60},
+            "moderator_role_ids": [777],
+            **discord,
+        }
+    )
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 class FakeClock:

@@ -23,7 +23,42 @@ CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
 _TOKEN = re.compile(r"\w+")
 _STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "i", "in", "is", "it", "of", "on", "or", "the", "to", "was", "what", "when", "where", "which", "who", "why", "with", "you", "your", "about", "into", "this", "that"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "you",
+        "your",
+        "about",
+        "into",
+        "this",
+        "that",
+    ]
 )
 _TYPO_CUTOFF = 80.0
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)

@@ -22,9 +22,56 @@ _NO_HEADING_END = (*".,;:?…", "...")
 _MAX_HEADING_WORDS = 20
 # Words that make a sentence: a caption describes a picture without them.
 _VERBS = frozenset(
-    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "do", "does", "did", "shows", "show", "showing"]
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "shows",
+        "show",
+        "showing",
+    ]
 )
-_STOP = frozenset(["a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "by", "from", "at", "as", "is", "are", "vs"])
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "or",
+        "in",
+        "on",
+        "to",
+        "with",
+        "by",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "vs",
+    ]
+)
 _PERSONAL = frozenset(["i", "my", "me", "we", "our", "you", "your"])
 # A line that opens by pointing back at what came before continues a resource.
 _CONTINUATION = re.compile(r"^(this|these|that|those|it|and|but|so|or|also)\b", re.IGNORECASE)

@@ -1,0 +1,127 @@
+"""/reload and /about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import bot as package
+from bot.archive.records import LoadSummary
+from bot.client import ArchiveBot
+from bot.cogs.common import embed, moderators_only, reply
+from bot.content.models import ContentError
+from bot.render.cards import Card, CardField, format_date
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+def _numbers(numbers: tuple[int, ...]) -> str:
+    return ", ".join(f"#{n}" for n in numbers)
+
+
+def summary_text(summary: LoadSummary) -> str:
+    if summary.unchanged:
+        head = "Reloaded: nothing changed."
+    else:
+        parts = [
+            f"{label} {_numbers(numbers)}"
+            for label, numbers in (
+                ("added", summary.added),
+                ("changed", summary.changed),
+                ("removed", summary.removed),
+            )
+            if numbers
+        ]
+        head = "Reloaded: issues " + "; ".join(parts) + "."
+    return f"{head} Now serving {summary.issues} issues and {summary.resources} resources."
+
+
+def _duration(delta: dt.timedelta) -> str:
+    minutes, _ = divmod(int(delta.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="reload", description="Re-read the newsletter files without a restart."
+    )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @moderators_only
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            summary = await self.bot.service.reload()
+        except ContentError as error:
+            shown = "\n".join(f"• `{problem}`" for problem in error.problems[:MAX_PROBLEMS_SHOWN])
+            more = len(error.problems) - MAX_PROBLEMS_SHOWN
+            extra = f"\n…and {more} more (run `python -m bot check`)." if more > 0 else ""
+            log.warning("reload by %s failed: %s", interaction.user.id, error)
+            await reply(
+                interaction,
+                f"Reload failed, so the previous content is still served. Fix this and reload again:\n{shown}{extra}",
+                ephemeral=True,
+            )
+            return
+        log.info("reload by %s: %s", interaction.user.id, summary)
+        text = summary_text(summary)
+        warnings = self.bot.service.warnings
+        if warnings:
+            text += "\nWarnings:\n" + "\n".join(f"• `{w}`" for w in warnings[:MAX_PROBLEMS_SHOWN])
+        await reply(interaction, text[:2000], ephemeral=True)
+
+    @app_commands.command(name="about", description="About this bot and the archive it serves.")
+    async def about(self, interaction: discord.Interaction) -> None:
+        archive = self.bot.service.archive
+        issues, resources = await archive.counts()
+        latest = await archive.latest_issue()
+        loaded = await archive.loaded_at()
+        newsletter = self.bot.settings.newsletter
+        latency = self.bot.latency
+        fields = [
+            CardField("Issues", str(issues), inline=True),
+            CardField("Resources", str(resources), inline=True),
+            CardField("Version", package.__version__, inline=True),
+            CardField(
+                "Latest issue",
+                f"#{latest.number} · {format_date(latest.date)} · {latest.title}"
+                if latest
+                else "none",
+            ),
+            CardField(
+                "Content loaded",
+                discord.utils.format_dt(loaded, "R") if loaded else "never",
+                inline=True,
+            ),
+            CardField("Uptime", _duration(self.bot.clock() - self.bot.started_at), inline=True),
+            CardField(
+                "Latency",
+                f"{latency * 1000:.0f} ms" if latency == latency and latency < 1e6 else "n/a",
+                inline=True,
+            ),
+        ]
+        description = f"The back issues of {newsletter.name}" + (
+            f" by {newsletter.author}" if newsletter.author else ""
+        )
+        card = Card(
+            f"About {self.bot.user.name if self.bot.user else 'this bot'}",
+            description + ".",
+            newsletter.url,
+            tuple(fields),
+        )
+        await reply(interaction, embed=embed(card, self.bot.colour))
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(Admin(bot))

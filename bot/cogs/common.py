@@ -1,0 +1,102 @@
+"""Helpers every cog uses: embeds from cards, replies, the moderator check, cooldowns."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, cast
+
+import discord
+from discord import app_commands
+
+from bot.render.cards import Card
+from bot.render.limits import fit
+
+if TYPE_CHECKING:
+    from bot.client import ArchiveBot
+
+log = logging.getLogger(__name__)
+
+
+def archive_bot(interaction: discord.Interaction) -> ArchiveBot:
+    return cast("ArchiveBot", interaction.client)
+
+
+def embed(card: Card, colour: int) -> discord.Embed:
+    """A card as an embed, always within Discord's limits."""
+    card = fit(card)
+    result = discord.Embed(
+        title=card.title, description=card.description or None, url=card.url, colour=colour
+    )
+    for field in card.fields:
+        result.add_field(name=field.name, value=field.value, inline=field.inline)
+    if card.footer:
+        result.set_footer(text=card.footer)
+    return result
+
+
+async def reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    ephemeral: bool = False,
+) -> None:
+    """Answer an interaction whether or not it was already answered or deferred."""
+    missing = discord.utils.MISSING
+    embed_ = embed if embed is not None else missing
+    view_ = view if view is not None else missing
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            content if content is not None else missing,
+            embed=embed_,
+            view=view_,
+            ephemeral=ephemeral,
+        )
+    else:
+        await interaction.response.send_message(
+            content, embed=embed_, view=view_, ephemeral=ephemeral
+        )
+
+
+class NotModerator(app_commands.CheckFailure):
+    """Raised by the moderator check; the error handler turns it into a polite refusal."""
+
+
+def is_moderator(member: discord.abc.User, role_ids: tuple[int, ...]) -> bool:
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    return any(role.id in role_ids for role in member.roles)
+
+
+async def moderator_check(interaction: discord.Interaction) -> bool:
+    """Run-time check behind ``default_member_permissions``: server admins can change who
+    sees a command in Integrations, but only moderators may run it."""
+    if is_moderator(interaction.user, archive_bot(interaction).settings.discord.moderator_role_ids):
+        return True
+    command = interaction.command.qualified_name if interaction.command else "?"
+    log.warning(
+        "refused /%s to %s (%s) in guild %s: not a moderator",
+        command,
+        interaction.user,
+        interaction.user.id,
+        interaction.guild_id,
+    )
+    raise NotModerator(
+        "This command is for moderators: members with Manage Server or a moderator role."
+    )
+
+
+moderators_only = app_commands.check(moderator_check)
+
+
+def search_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown:
+    setting = archive_bot(interaction).settings.discord.search_cooldown
+    return app_commands.Cooldown(setting.rate, setting.per)
+
+
+def random_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown:
+    setting = archive_bot(interaction).settings.discord.random_cooldown
+    return app_commands.Cooldown(setting.rate, setting.per)

@@ -1,0 +1,69 @@
+"""/latest and /issue."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ArchiveBot
+from bot.cogs.common import embed, reply
+from bot.render.cards import format_date, issue_card
+from bot.render.messages import missing_issue_message
+
+log = logging.getLogger(__name__)
+
+
+class Issues(commands.Cog):
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="latest", description="The newest issue of the newsletter.")
+    async def latest(self, interaction: discord.Interaction) -> None:
+        issue = await self.bot.service.archive.latest_issue()
+        if issue is None:
+            await reply(
+                interaction, "The archive is empty: no issues are loaded yet.", ephemeral=True
+            )
+            return
+        await reply(interaction, embed=embed(issue_card(issue), self.bot.colour))
+
+    @app_commands.command(name="issue", description="One issue of the newsletter, by number.")
+    @app_commands.describe(number="The issue number (start typing to pick from the list)")
+    async def issue(
+        self, interaction: discord.Interaction, number: app_commands.Range[int, 0, 1_000_000]
+    ) -> None:
+        found = await self.bot.service.archive.issue(number)
+        if found is None:
+            await reply(
+                interaction, await missing_issue_message(self.bot.service, number), ephemeral=True
+            )
+            return
+        await reply(interaction, embed=embed(issue_card(found), self.bot.colour))
+
+    @issue.autocomplete("number")
+    async def issue_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        try:
+            wanted = current.strip().lstrip("#").casefold()
+            choices = []
+            for number, title, date in await self.bot.service.archive.issue_numbers():
+                label = f"#{number} · {format_date(date)} · {title}"
+                matches = (
+                    str(number).startswith(wanted)
+                    if wanted.isdigit()
+                    else wanted in label.casefold()
+                )
+                if matches:
+                    choices.append(app_commands.Choice(name=label[:100], value=number))
+            return choices[:25]
+        except Exception:  # an autocomplete must answer, whatever happens
+            log.exception("issue autocomplete failed for %r", current)
+            return []
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(Issues(bot))

@@ -1,0 +1,142 @@
+"""/search with pages and autocomplete, and /random."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.archive.records import SearchHit
+from bot.client import ArchiveBot
+from bot.cogs.common import embed, random_cooldown, reply, search_cooldown
+from bot.render.cards import resource_card, search_card
+from bot.render.messages import no_results_message
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 5
+MAX_RESULTS = 25
+
+
+class SearchPages(discord.ui.View):
+    """Previous/Next through search results; only the person who searched can page."""
+
+    def __init__(self, bot: ArchiveBot, owner_id: int, query: str, hits: list[SearchHit]) -> None:
+        super().__init__(timeout=bot.settings.discord.search_view_timeout)
+        self.bot = bot
+        self.owner_id = owner_id
+        self.query = query
+        self.hits = hits
+        self.page = 0
+        self.pages = max(1, -(-len(hits) // PER_PAGE))
+        self.message: discord.InteractionMessage | None = None
+        self._update_buttons()
+
+    def current(self) -> discord.Embed:
+        return embed(search_card(self.query, self.hits, self.page, PER_PAGE), self.bot.colour)
+
+    def _update_buttons(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who searched can turn these pages: run /search to get your own.",
+            ephemeral=True,
+        )
+        return False
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = min(max(self.page + step, 0), self.pages - 1)
+        self._update_buttons()
+        await interaction.response.edit_message(embed=self.current(), view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await self._turn(interaction, 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            # The message may be gone or too old to edit: then there is nothing to disable.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await reply(interaction, self.bot.log_error_with_id("search pages", error), ephemeral=True)
+
+
+class Search(commands.Cog):
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="search", description="Search every issue's resources (typos forgiven)."
+    )
+    @app_commands.describe(query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'")
+    @app_commands.checks.dynamic_cooldown(search_cooldown)
+    async def search(
+        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
+    ) -> None:
+        search = self.bot.service.search
+        hits = await search.search(query, limit=MAX_RESULTS)
+        if not hits:
+            await reply(
+                interaction, no_results_message(query, search.suggest(query)), ephemeral=True
+            )
+            return
+        if len(hits) <= PER_PAGE:
+            await reply(
+                interaction, embed=embed(search_card(query, hits, 0, PER_PAGE), self.bot.colour)
+            )
+            return
+        view = SearchPages(self.bot, interaction.user.id, query, hits)
+        await reply(interaction, embed=view.current(), view=view)
+        view.message = await interaction.original_response()
+
+    @search.autocomplete("query")
+    async def search_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            titles = self.bot.service.search.autocomplete_titles(current[:200])
+            return [
+                app_commands.Choice(name=title[:100], value=title[:100]) for title, _ in titles
+            ][:25]
+        except Exception:  # an autocomplete must answer, whatever happens
+            log.exception("search autocomplete failed for %r", current)
+            return []
+
+    @app_commands.command(
+        name="random", description="A pick from the archives: a resource from an earlier issue."
+    )
+    @app_commands.checks.dynamic_cooldown(random_cooldown)
+    async def random(self, interaction: discord.Interaction) -> None:
+        scope = str(interaction.channel_id or interaction.user.id)
+        pick = await self.bot.service.pick(scope)
+        if pick is None:
+            await reply(
+                interaction,
+                "Nothing in the archives yet: only the latest issue is loaded.",
+                ephemeral=True,
+            )
+            return
+        await reply(interaction, embed=embed(resource_card(pick), self.bot.colour))
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(Search(bot))

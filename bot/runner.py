@@ -1,0 +1,60 @@
+"""Run the Discord bot: token from the environment or ``.env``, logging, start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import discord
+from dotenv import load_dotenv
+
+from bot.client import ArchiveBot, StartupError
+from bot.config import Settings
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = """\
+No Discord token: set DISCORD_TOKEN in the environment or in a .env file beside README.md
+(DISCORD_TOKEN=...); README.md explains how to create the bot and get its token.
+To try the archive without Discord, use the console: python -m bot latest | search QUERY | random"""
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    logging.getLogger("discord.gateway").setLevel(logging.INFO)
+
+
+async def _run(settings: Settings, token: str, sync_only: bool) -> None:
+    async with ArchiveBot(settings, sync_only=sync_only) as bot:
+        await bot.login(token)  # runs setup_hook: content, cogs, command sync
+        if not sync_only:
+            await bot.connect()
+
+
+def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
+    load_dotenv()
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    _configure_logging()
+    try:
+        asyncio.run(_run(settings, token, sync_only))
+    except discord.LoginFailure:
+        log.error(
+            "Discord refused the token: check DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token)"
+        )
+        return 1
+    except StartupError as error:
+        log.error("cannot start: %s", error)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from unittest.mock import AsyncMock
+
+import discord
+import pytest
+
+from bot.client import ArchiveBot, StartupError
+from bot.config import load_settings
+from bot.runner import run_bot
+from tests.commands.helpers import FakeInteraction, invoke, moderator
+from tests.conftest import FakeClock, write_config
+
+NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
+
+
+async def test_reload_reports_what_changed(bot: ArchiveBot, content_dir: Path) -> None:
+    (content_dir / "029.md").write_text(NEW_ISSUE)
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "reload", interaction)
+    assert interaction.response.deferred and interaction.last.ephemeral
+    assert (
+        interaction.last.content
+        == "Reloaded: issues added #29. Now serving 6 issues and 50 resources."
+    )
+    latest = FakeInteraction(bot)
+    await invoke(bot, "latest", latest)
+    assert (
+        latest.last.embed is not None
+        and latest.last.embed.title == "Machine Learning Monthly May 2022"
+    )
+
+
+async def test_reload_with_a_broken_file_keeps_the_old_content(
+    bot: ArchiveBot, content_dir: Path
+) -> None:
+    (content_dir / "029.md").write_text(NEW_ISSUE)
+    (content_dir / "030.md").write_text("---\nnumber: thirty\n---\n")
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "reload", interaction)
+    assert interaction.last.content == (
+        "Reload failed, so the previous content is still served. Fix this and reload again:\n"
+        "• `030.md:2: error: number 'thirty' is not a whole number`"
+    )
+    assert await bot.service.archive.counts() == (5, 49)
+
+
+async def test_about(bot: ArchiveBot, clock: FakeClock) -> None:
+    clock.advance(hours=26, minutes=5)
+    interaction = FakeInteraction(bot)
+    await invoke(bot, "about", interaction)
+    embed = interaction.last.embed
+    assert embed is not None
+    fields = {f.name: f.value for f in embed.fields}
+    assert (fields["Issues"], fields["Resources"], fields["Uptime"]) == ("5", "49", "1d 2h 5m")
+    assert str(fields["Latest issue"]).startswith("#28 · April 2022")
+    assert str(fields["Content loaded"]).startswith("<t:")
+    assert embed.description == "The back issues of Machine Learning Monthly by Daniel Bourke."
+
+
+async def test_commands_sync_only_when_their_definitions_change(bot: ArchiveBot) -> None:
+    sync: AsyncMock = bot.tree.sync  # type: ignore[assignment]
+    assert sync.await_count == 1  # first start: nothing remembered, so it synced
+    assert await bot.sync_commands() is False
+    assert sync.await_count == 1
+    assert await bot.sync_commands(force=True) is True
+    bot.tree.remove_command("about")
+    assert await bot.sync_commands() is True
+    assert sync.await_count == 3
+
+
+async def test_development_guilds_get_the_commands_instantly(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    settings = load_settings(write_config(tmp_path, content_dir, dev_guild_ids=[11, 12]))
+    client = ArchiveBot(settings)
+    client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
+    async with client:
+        await client.setup_hook()
+        guilds = [call.kwargs["guild"].id for call in client.tree.sync.await_args_list]
+        assert guilds == [11, 12]
+        assert {c.name for c in client.tree.get_commands(guild=discord.Object(11))} >= {
+            "latest",
+            "archive",
+        }
+
+
+async def test_startup_with_broken_content_and_no_previous_content_fails(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    (content_dir / "bad.txt").write_text("no number anywhere\n")
+    settings = load_settings(write_config(tmp_path, content_dir))
+    client = ArchiveBot(settings)
+    client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
+    async with client:
+        with pytest.raises(StartupError, match="python -m bot check"):
+            await client.setup_hook()
+
+
+async def test_startup_with_broken_content_serves_what_it_had(
+    tmp_path: Path, content_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(write_config(tmp_path, content_dir))
+    for broken in (False, True):
+        if broken:
+            (content_dir / "bad.txt").write_text("no number anywhere\n")
+        client = ArchiveBot(settings)
+        client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
+        async with client:
+            with caplog.at_level(logging.WARNING):
+                await client.setup_hook()
+            assert await client.service.archive.counts() == (5, 49)
+    assert "bad.txt:1: error: no issue number found" in caplog.text
+    assert "serving the 5 issues loaded before" in caplog.text
+
+
+def test_no_token_exits_2_with_one_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setattr("bot.runner.load_dotenv", lambda: False)
+    assert run_bot(load_settings()) == 2
+    err = capsys.readouterr().err
+    assert "set DISCORD_TOKEN" in err and "python -m bot latest" in err

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import pytest
+
+from bot.archive.schedules import Schedules
+from bot.client import ArchiveBot
+from tests.commands.helpers import FakeInteraction, invoke, member, moderator, text_channel
+from tests.conftest import FakeClock
+
+
+def _http_error(kind: type[discord.HTTPException], code: int) -> discord.HTTPException:
+    response = MagicMock(status=404 if kind is discord.NotFound else 403, reason="")
+    return kind(response, {"code": code, "message": "nope"})
+
+
+@pytest.mark.parametrize(
+    "command", ["archive set", "archive show", "archive now", "archive stop", "reload"]
+)
+async def test_members_without_manage_server_are_refused(
+    bot: ArchiveBot, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction = FakeInteraction(bot, user=member(3))
+    params: dict[str, Any] = (
+        {"channel": text_channel(), "schedule": "0 9 * * *"} if command == "archive set" else {}
+    )
+    with caplog.at_level(logging.WARNING):
+        await invoke(bot, command, interaction, **params)
+    assert interaction.last.ephemeral
+    assert (
+        interaction.last.content
+        == "This command is for moderators: members with Manage Server or a moderator role."
+    )
+    assert any("not a moderator" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_moderator_role_from_the_config_is_enough(bot: ArchiveBot) -> None:
+    interaction = FakeInteraction(bot, user=member(3, role_ids=(777,)))
+    await invoke(bot, "archive show", interaction)
+    assert interaction.last.content == "No archive schedule here yet: set one with /archive set."
+
+
+def test_moderator_commands_carry_default_member_permissions(bot: ArchiveBot) -> None:
+    payloads = {c["name"]: c for c in (cmd.to_dict(bot.tree) for cmd in bot.tree.get_commands())}
+    manage_guild = discord.Permissions(manage_guild=True).value
+    assert payloads["archive"]["default_member_permissions"] == manage_guild
+    assert payloads["reload"]["default_member_permissions"] == manage_guild
+    assert payloads["search"]["default_member_permissions"] is None
+    assert (
+        payloads["archive"]["dm_permission"] is False
+        and payloads["reload"]["dm_permission"] is False
+    )
+    assert {o["name"] for o in payloads["archive"]["options"]} == {"set", "show", "now", "stop"}
+
+
+async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(
+        bot,
+        "archive set",
+        interaction,
+        channel=text_channel(500),
+        schedule="0 9 * * 1",
+        timezone="Europe/Paris",
+    )
+    content = interaction.last.content or ""
+    assert content.startswith(
+        "Archive picks will be posted in <#500> on `0 9 * * 1` (Europe/Paris). Next runs:"
+    )
+    assert content.count("\n• <t:") == 3 and "Mon 12 Jan 09:00 Europe/Paris" in content
+    show = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive show", show)
+    embed = show.last.embed
+    assert embed is not None and show.last.ephemeral
+    fields = {f.name: f.value for f in embed.fields}
+    assert (
+        fields["Channel"] == "<#500>"
+        and fields["Status"] == "active"
+        and fields["Last post"] == "none yet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "timezone", "message"),
+    [
+        ("every day", None, "not a 5-field cron"),
+        ("0 9 * * *", "Moon/Base", "Unknown time zone"),
+        ("* * * * *", None, "more than once an hour"),
+    ],
+)
+async def test_set_rejects_bad_schedules(
+    bot: ArchiveBot, schedule: str, timezone: str | None, message: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(
+        bot,
+        "archive set",
+        interaction,
+        channel=text_channel(),
+        schedule=schedule,
+        timezone=timezone,
+    )
+    assert interaction.last.ephemeral and message in (interaction.last.content or "")
+    assert await Schedules(bot.service.archive).get(42) is None
+
+
+async def test_set_refuses_a_channel_the_bot_cannot_post_in(bot: ArchiveBot) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(
+        bot, "archive set", interaction, channel=text_channel(can_post=False), schedule="0 9 * * *"
+    )
+    assert interaction.last.ephemeral
+    assert interaction.last.content == (
+        "I can't post in <#500>: I'm missing Send Messages, Embed Links there. "
+        "Give me those permissions in the channel settings and try again."
+    )
+
+
+async def test_now_posts_a_pick_to_the_channel(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = MagicMock(spec=discord.TextChannel)
+    channel.send = AsyncMock()
+    monkeypatch.setattr(
+        bot, "get_channel", lambda channel_id: channel if channel_id == 500 else None
+    )
+    not_yet = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive now", not_yet)
+    assert not_yet.last.content == "Choose a channel first with /archive set."
+    await Schedules(bot.service.archive).set(42, 500, "0 9 * * *", "UTC")
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive now", interaction)
+    sent_embed = channel.send.await_args.kwargs["embed"]
+    assert sent_embed.title.startswith("From the archives: ")
+    assert interaction.response.deferred and interaction.last.kind == "followup"
+    assert (interaction.last.content or "").startswith("Posted “")
+    shown = await Schedules(bot.service.archive).get(42)
+    assert shown is not None and shown.last_post_title is not None
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (_http_error(discord.NotFound, 10003), "10003"),
+        (_http_error(discord.Forbidden, 50013), "50013"),
+        (_http_error(discord.Forbidden, 50001), "50001"),
+    ],
+)
+async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
+    bot: ArchiveBot,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    error: discord.HTTPException,
+    reason: str,
+) -> None:
+    channel = MagicMock(spec=discord.TextChannel)
+    channel.send = AsyncMock(side_effect=error)
+    healthy = MagicMock(spec=discord.TextChannel)
+    healthy.send = AsyncMock()
+    monkeypatch.setattr(
+        bot, "get_channel", lambda channel_id: {500: channel, 600: healthy}[channel_id]
+    )
+    schedules = Schedules(bot.service.archive)
+    await schedules.set(42, 500, "0 * * * *", "UTC")
+    await schedules.set(43, 600, "0 * * * *", "UTC")
+    clock.advance(hours=1)
+    cog: Any = bot.get_cog("Archive")
+    await cog.scheduler.coro(cog)  # one pass of the loop body
+    broken = await schedules.get(42)
+    assert broken is not None and not broken.enabled and reason in (broken.disabled_reason or "")
+    assert healthy.send.await_count == 1
+    show = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive show", show)
+    fields = {f.name: f.value for f in show.last.embed.fields}  # type: ignore[union-attr]
+    assert str(fields["Status"]).startswith("disabled: ") and reason in str(fields["Status"])
+
+
+async def test_stop(bot: ArchiveBot) -> None:
+    await Schedules(bot.service.archive).set(42, 500, "0 9 * * *", "UTC")
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive stop", interaction)
+    assert interaction.last.content == "Scheduled archive posts stopped."
+    again = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive stop", again)
+    assert again.last.content == "There was no archive schedule to stop."
+
+
+async def test_timezone_autocomplete(bot: ArchiveBot) -> None:
+    cog: Any = bot.get_cog("Archive")
+    choices = await cog.timezone_autocomplete(FakeInteraction(bot), "paris")
+    assert [c.value for c in choices] == ["Europe/Paris"]
+    assert len(await cog.timezone_autocomplete(FakeInteraction(bot), "")) == 25
+
+
+def test_next_runs_are_shown_in_discord_time(clock: FakeClock) -> None:
+    from bot.cogs.archive import _when
+
+    assert (
+        _when(dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), "Europe/Paris")
+        == "<t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris)"
+    )

@@ -1,0 +1,140 @@
+"""Schedules: cron validation, next runs, catch-up at most once, never a slot twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.archive.schedules import ChannelUnavailable, Schedule, ScheduleError, Schedules, next_runs
+from bot.archive.service import ArchiveService
+from tests.conftest import FakeClock
+
+UTC = dt.UTC
+START = dt.datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a Monday
+
+
+def test_next_runs_in_a_time_zone() -> None:
+    runs = next_runs("0 9 * * 1", "Europe/Paris", START)
+    assert runs == [
+        dt.datetime(2026, 1, 12, 8, 0, tzinfo=UTC),  # 09:00 Paris is 08:00 UTC in winter
+        dt.datetime(2026, 1, 19, 8, 0, tzinfo=UTC),
+        dt.datetime(2026, 1, 26, 8, 0, tzinfo=UTC),
+    ]
+    summer = next_runs("0 9 * * *", "Europe/Paris", dt.datetime(2026, 7, 1, tzinfo=UTC), 1)
+    assert summer == [dt.datetime(2026, 7, 1, 7, 0, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize(
+    ("cron", "tz", "message"),
+    [
+        ("every monday", "UTC", "not a 5-field cron expression"),
+        ("0 9 * *", "UTC", "not a 5-field cron expression"),
+        ("61 9 * * *", "UTC", "not a valid cron expression"),
+        ("0 9 * * mon", "Mars/Olympus", "Unknown time zone"),
+        ("*/5 * * * *", "UTC", "more than once an hour"),
+    ],
+)
+def test_invalid_schedules_explain_the_fix(cron: str, tz: str, message: str) -> None:
+    with pytest.raises(ScheduleError, match=message):
+        next_runs(cron, tz, START)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.posts: list[tuple[int, dt.datetime]] = []
+        self.fail_for: dict[int, Exception] = {}
+
+    async def __call__(self, schedule: Schedule, slot: dt.datetime) -> str | None:
+        if schedule.guild_id in self.fail_for:
+            raise self.fail_for[schedule.guild_id]
+        self.posts.append((schedule.guild_id, slot))
+        return f"pick for {slot:%H:%M}"
+
+
+async def test_a_new_schedule_starts_from_now_and_posts_on_time(
+    service: ArchiveService, clock: FakeClock
+) -> None:
+    schedules = Schedules(service.archive)
+    runs = await schedules.set(1, 100, "0 * * * *", "UTC")
+    assert runs[0] == dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # not 08:00, which already passed
+    recorder = Recorder()
+    assert await schedules.run_due(recorder) == 0
+    clock.advance(hours=1)
+    assert await schedules.run_due(recorder) == 1
+    assert await schedules.run_due(recorder) == 0  # same slot, same minute: nothing more
+    assert recorder.posts == [(1, dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC))]
+    shown = await schedules.get(1)
+    assert shown is not None and shown.last_post_title == "pick for 09:00"
+    assert shown.next_run_at == dt.datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+
+async def test_downtime_posts_the_missed_slot_once(
+    service: ArchiveService, clock: FakeClock
+) -> None:
+    schedules = Schedules(service.archive)
+    await schedules.set(1, 100, "0 * * * *", "UTC")
+    clock.advance(hours=5, minutes=30)  # down from 08:00 to 13:30: five slots missed
+    recorder = Recorder()
+    assert await schedules.run_due(recorder) == 1
+    assert recorder.posts == [(1, dt.datetime(2026, 1, 5, 13, 0, tzinfo=UTC))]
+    clock.advance(minutes=10)
+    assert await schedules.run_due(recorder) == 0
+
+
+async def test_a_claimed_slot_is_never_posted_again(
+    service: ArchiveService, clock: FakeClock
+) -> None:
+    """A crash after posting but before next_run_at moved on must not post the slot twice."""
+    schedules = Schedules(service.archive)
+    await schedules.set(1, 100, "0 * * * *", "UTC")
+    clock.advance(hours=1)
+    recorder = Recorder()
+    await schedules.run_due(recorder)
+    # Simulate the crash: put next_run_at back as if the advance had been lost.
+    await service.archive.writer.execute(
+        "UPDATE schedules SET next_run_at = ?", ("2026-01-05T09:00:00+00:00",)
+    )
+    await service.archive.writer.commit()
+    assert await schedules.run_due(recorder) == 0
+    assert len(recorder.posts) == 1
+
+
+async def test_an_unavailable_channel_disables_only_that_guild(
+    service: ArchiveService, clock: FakeClock
+) -> None:
+    schedules = Schedules(service.archive)
+    await schedules.set(1, 100, "0 * * * *", "UTC")
+    await schedules.set(2, 200, "0 * * * *", "UTC")
+    await schedules.set(3, 300, "0 * * * *", "UTC")
+    recorder = Recorder()
+    recorder.fail_for[1] = ChannelUnavailable("the channel was deleted (Discord error 10003)")
+    recorder.fail_for[2] = RuntimeError("boom")
+    clock.advance(hours=1)
+    assert await schedules.run_due(recorder) == 1
+    assert recorder.posts == [(3, dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC))]
+    first = await schedules.get(1)
+    assert first is not None and not first.enabled and "10003" in (first.disabled_reason or "")
+    second = await schedules.get(2)
+    assert second is not None and second.enabled  # a passing error does not disable
+    clock.advance(hours=1)
+    recorder.fail_for.clear()
+    await schedules.run_due(recorder)
+    assert {guild for guild, _ in recorder.posts} == {2, 3}  # the disabled guild stays quiet
+
+
+async def test_set_again_re_enables_and_stop_removes(service: ArchiveService) -> None:
+    schedules = Schedules(service.archive)
+    await schedules.set(1, 100, "0 9 * * *", "UTC")
+    await schedules.disable(1, "gone")
+    await schedules.set(1, 101, "0 10 * * *", "Europe/Paris")
+    again = await schedules.get(1)
+    assert (
+        again is not None
+        and again.enabled
+        and again.channel_id == 101
+        and again.disabled_reason is None
+    )
+    assert await schedules.stop(1) is True
+    assert await schedules.get(1) is None
+    assert await schedules.stop(1) is False

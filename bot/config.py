@@ -86,7 +86,9 @@ class Discord(_Section):
     #: Seconds a search result's Previous/Next buttons keep working.
     search_view_timeout: float = Field(default=300.0, gt=0)
     #: Seconds between two looks at the archive schedules.
-    schedule_poll_seconds: float = Field(default=30.0, ge=1, le=300)
+    schedule_poll_seconds: float = Field(default=30.0, ge=0.5, le=300)
+    #: The shortest gap allowed between two scheduled archive posts.
+    schedule_min_interval_minutes: int = Field(default=60, ge=1, le=10080)
 
     @field_validator("default_timezone")
     @classmethod

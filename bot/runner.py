@@ -28,7 +28,11 @@ def _configure_logging() -> None:
         stream=sys.stderr,
     )
     logging.getLogger("discord").setLevel(logging.WARNING)
-    logging.getLogger("discord.gateway").setLevel(logging.INFO)
+    logging.getLogger("discord.gateway").setLevel(logging.INFO)  # connects, resumes
+    # The bot never joins voice: the warning that voice libraries are missing is noise.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT" not in record.getMessage()
+    )
 
 
 async def _run(settings: Settings, token: str, sync_only: bool) -> None:

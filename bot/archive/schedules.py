@@ -23,7 +23,7 @@ from bot.archive.store import Archive
 log = logging.getLogger(__name__)
 
 #: Schedules that fire more often than this are refused: an archive pick is not a ticker.
-MIN_INTERVAL = dt.timedelta(hours=1)
+DEFAULT_MIN_INTERVAL = dt.timedelta(hours=1)
 
 
 class ScheduleError(ValueError):
@@ -56,10 +56,17 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def next_runs(cron: str, timezone: str, after: dt.datetime, count: int = 3) -> list[dt.datetime]:
+def next_runs(
+    cron: str,
+    timezone: str,
+    after: dt.datetime,
+    count: int = 3,
+    min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
+) -> list[dt.datetime]:
     """The next ``count`` run times strictly after ``after``, in UTC.
 
-    Raise ``ScheduleError`` for an invalid expression or zone, or one that runs too often.
+    Raise ``ScheduleError`` for an invalid expression or zone, or one that runs more often
+    than ``min_interval``.
     """
     tz = zone(timezone)
     fields = cron.split()
@@ -75,9 +82,11 @@ def next_runs(cron: str, timezone: str, after: dt.datetime, count: int = 3) -> l
         raise ScheduleError(
             f"“{cron}” is not a valid cron expression ({error}). Example: `0 9 * * 1` is Mondays at 09:00."
         ) from None
-    if runs[1] - runs[0] < MIN_INTERVAL:
+    if runs[1] - runs[0] < min_interval:
+        minutes = int(min_interval.total_seconds() // 60)
+        every = "once an hour" if minutes == 60 else f"once every {minutes} minutes"
         raise ScheduleError(
-            f"“{cron}” runs more than once an hour. Archive picks can be posted at most hourly, "
+            f"“{cron}” runs more than {every}. Archive picks can be posted at most {every}, "
             "e.g. `0 * * * *` (every hour) or `0 9 * * *` (daily at 09:00)."
         )
     return runs[:count]
@@ -101,8 +110,9 @@ Poster = Callable[[Schedule, dt.datetime], Awaitable[str | None]]
 
 
 class Schedules:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL) -> None:
         self.archive = archive
+        self.min_interval = min_interval
 
     async def _write(self, sql: str, params: tuple[object, ...]) -> None:
         await self.archive.writer.execute(sql, params)
@@ -113,7 +123,7 @@ class Schedules:
     ) -> list[dt.datetime]:
         """Save a guild's schedule, starting from now (no backfill); return the next runs."""
         now = self.archive.clock()
-        runs = next_runs(cron, timezone, now)
+        runs = next_runs(cron, timezone, now, min_interval=self.min_interval)
         await self._write(
             "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
             " disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)"
@@ -161,7 +171,9 @@ class Schedules:
         False when the slot was already claimed (posted before a crash or by another pass).
         """
         now = self.archive.clock()
-        following = next_runs(schedule.cron, schedule.timezone, max(now, slot), count=1)[0]
+        following = next_runs(
+            schedule.cron, schedule.timezone, max(now, slot), 1, self.min_interval
+        )[0]
         db = self.archive.writer
         await db.execute("BEGIN IMMEDIATE")
         try:

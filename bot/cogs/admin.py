@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-import bot as package
+from bot import __version__
 from bot.archive.records import LoadSummary
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, moderators_only, reply
@@ -92,7 +92,7 @@ class Admin(commands.Cog):
         fields = [
             CardField("Issues", str(issues), inline=True),
             CardField("Resources", str(resources), inline=True),
-            CardField("Version", package.__version__, inline=True),
+            CardField("Version", __version__, inline=True),
             CardField(
                 "Latest issue",
                 f"#{latest.number} · {format_date(latest.date)} · {latest.title}"

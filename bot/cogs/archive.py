@@ -57,7 +57,8 @@ class Archive(commands.Cog):
 
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
-        self.schedules = Schedules(bot.service.archive)
+        minimum = dt.timedelta(minutes=bot.settings.discord.schedule_min_interval_minutes)
+        self.schedules = Schedules(bot.service.archive, minimum)
         self.scheduler.change_interval(seconds=bot.settings.discord.schedule_poll_seconds)
 
     async def cog_load(self) -> None:

@@ -1,0 +1,455 @@
+"""A small local stand-in for Discord: the REST routes and the gateway a bot uses.
+
+It serves one guild with a few channels, members and roles, records every request the bot
+makes, and lets a test drive the bot the way Discord would: send INTERACTION_CREATE over the
+gateway, wait for the callback, click buttons, drop the connection. Everything runs on
+loopback. It is test code: it speaks just enough of the protocol for discord.py 2.7.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900_000_000_000_000_001
+BOT_ID = APP_ID
+GUILD_ID = 800_000_000_000_000_001
+CHANNEL_ID = 700_000_000_000_000_001  # where the commands are used
+ARCHIVE_CHANNEL_ID = 700_000_000_000_000_002  # where scheduled picks go
+MOD_ROLE_ID = 600_000_000_000_000_001
+BOT_ROLE_ID = 600_000_000_000_000_002
+MODERATOR_ID = 500_000_000_000_000_001
+MEMBER_ID = 500_000_000_000_000_002
+STRANGER_ID = 500_000_000_000_000_003
+
+MANAGE_GUILD = 1 << 5
+VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)  # view channel, send messages, embed links
+HEARTBEAT_MS = 2000
+NOW = "2026-01-01T00:00:00+00:00"
+
+BODY = web.RequestKey[Any]("body", object)
+DISCORD_EPOCH_MS = 1_420_070_400_000
+_counter = itertools.count()
+
+
+def snowflake() -> str:
+    """An id that, like Discord's, encodes the time it was made (discord.py reads it back)."""
+    return str(((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF))
+
+
+def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
+            "avatar": None, "bot": bot, "public_flags": 0}  # fmt: skip
+
+
+def member(user_id: int, name: str, roles: list[int]) -> dict[str, Any]:
+    return {"user": user(user_id, name, bot=user_id == BOT_ID), "roles": [str(r) for r in roles],
+            "joined_at": NOW, "deaf": False, "mute": False, "flags": 0, "nick": None}  # fmt: skip
+
+
+def _channel(channel_id: int, name: str, position: int) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": position,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+
+
+def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+    return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
+            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+
+
+MEMBERS = {
+    MODERATOR_ID: member(MODERATOR_ID, "moderator", [MOD_ROLE_ID]),
+    MEMBER_ID: member(MEMBER_ID, "member", []),
+    STRANGER_ID: member(STRANGER_ID, "stranger", []),
+    BOT_ID: member(BOT_ID, "archive-bot", [BOT_ROLE_ID]),
+}
+
+
+def guild_payload() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID), "name": "Test Server", "icon": None, "owner_id": "1", "unavailable": False,
+        "member_count": len(MEMBERS), "large": False, "features": [], "emojis": [], "stickers": [],
+        "roles": [
+            _role(GUILD_ID, "@everyone", VIEW_SEND_EMBED, 0),
+            _role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | VIEW_SEND_EMBED, 1),
+            _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED, 2),
+        ],
+        "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1)],
+        "members": list(MEMBERS.values()), "threads": [], "voice_states": [], "presences": [],
+        "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+        "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+        "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
+        "system_channel_flags": 0, "joined_at": NOW, "afk_timeout": 300,
+    }  # fmt: skip
+
+
+@dataclass
+class Request:
+    """One REST call the bot made."""
+
+    method: str
+    path: str
+    body: Any
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Interaction:
+    """One interaction sent to the bot, and every answer it got."""
+
+    id: str
+    token: str
+    payload: dict[str, Any]
+    sent_at: float
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    original: dict[str, Any] | None = None
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    answered_at: float | None = None
+
+    @property
+    def latency(self) -> float:
+        assert self.answered_at is not None
+        return self.answered_at - self.sent_at
+
+    @property
+    def callback(self) -> dict[str, Any]:
+        return self.callbacks[0]
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.interactions: dict[str, Interaction] = {}
+        self.channel_messages: dict[int, list[dict[str, Any]]] = {
+            CHANNEL_ID: [],
+            ARCHIVE_CHANNEL_ID: [],
+        }
+        self.global_commands: list[dict[str, Any]] = []
+        self.command_syncs = 0
+        self.identifies = 0
+        self.resumes = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready = asyncio.Event()
+        self.message_posted = asyncio.Condition()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        api = "/api/v10"
+        app.router.add_get("/", self._gateway)
+        app.router.add_get(f"{api}/users/@me", self._me)
+        app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
+        app.router.add_put(f"{api}/applications/{{app}}/commands", self._sync_global)
+        app.router.add_put(
+            f"{api}/applications/{{app}}/guilds/{{guild}}/commands", self._sync_guild
+        )
+        app.router.add_post(f"{api}/interactions/{{id}}/{{token}}/callback", self._callback)
+        app.router.add_get(
+            f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._get_original
+        )
+        app.router.add_patch(
+            f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original
+        )
+        app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
+        app.router.add_post(f"{api}/channels/{{channel}}/messages", self._channel_message)
+        app.router.add_get(f"{api}/channels/{{channel}}", self._get_channel)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- REST --------------------------------------------------------------------------
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        # discord.py parses a body as JSON only when Content-Type is exactly application/json.
+        return web.Response(
+            body=json.dumps(data).encode(),
+            status=status,
+            headers={"Content-Type": "application/json"},
+        )
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = None
+        if request.can_read_body:
+            body = await request.json()
+        if request.path != "/":
+            self.requests.append(Request(request.method, request.path, body))
+        request[BODY] = body
+        result: web.StreamResponse = await handler(request)
+        return result
+
+    async def _me(self, _: web.Request) -> web.Response:
+        return self._json(user(BOT_ID, "archive-bot", bot=True))
+
+    async def _application(self, _: web.Request) -> web.Response:
+        return self._json({"id": str(APP_ID), "name": "archive-bot", "description": "", "icon": None,
+                           "bot_public": False, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                           "owner": user(1, "owner"), "flags": 0})  # fmt: skip
+
+    def _with_ids(
+        self, commands: list[dict[str, Any]], guild: str | None = None
+    ) -> list[dict[str, Any]]:
+        return [{**c, "id": snowflake(), "application_id": str(APP_ID), "version": snowflake(),
+                 **({"guild_id": guild} if guild else {})} for c in commands]  # fmt: skip
+
+    async def _sync_global(self, request: web.Request) -> web.Response:
+        self.command_syncs += 1
+        self.global_commands = self._with_ids(request[BODY])
+        return self._json(self.global_commands)
+
+    async def _sync_guild(self, request: web.Request) -> web.Response:
+        self.command_syncs += 1
+        return self._json(self._with_ids(request[BODY], request.match_info["guild"]))
+
+    def _message(
+        self, channel_id: int, body: dict[str, Any], *, interaction: Interaction | None = None
+    ) -> dict[str, Any]:
+        message = {
+            "id": snowflake(), "channel_id": str(channel_id), "guild_id": str(GUILD_ID), "type": 0 if interaction is None else 20,
+            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [], "author": user(BOT_ID, "archive-bot", bot=True),
+            "attachments": [], "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False,
+            "tts": False, "timestamp": dt.datetime.now(dt.UTC).isoformat(), "edited_timestamp": None,
+            "flags": body.get("flags") or 0, "application_id": str(APP_ID),
+        }  # fmt: skip
+        if interaction is not None:
+            message["webhook_id"] = str(APP_ID)
+        return message
+
+    def _interaction(self, request: web.Request) -> Interaction:
+        token = request.match_info["token"]
+        return next(i for i in self.interactions.values() if i.token == token)
+
+    def _answered(self, interaction: Interaction) -> None:
+        if interaction.answered_at is None:
+            interaction.answered_at = time.monotonic()
+        interaction.answered.set()
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self._interaction(request)
+        body = request[BODY]
+        interaction.callbacks.append(body)
+        self._answered(interaction)
+        kind = body["type"]
+        data = body.get("data") or {}
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 5):  # a message, or "thinking…" that a followup completes
+            interaction.original = self._message(CHANNEL_ID, data, interaction=interaction)
+            resource["message"] = interaction.original
+        elif kind == 7 and interaction.payload.get("message"):  # a component edits its message
+            interaction.original = {**interaction.payload["message"], **data}
+            resource["message"] = interaction.original
+        ephemeral = bool((data.get("flags") or 0) & 64)
+        return self._json({
+            "interaction": {"id": interaction.id, "type": interaction.payload["type"],
+                            "response_message_id": interaction.original["id"] if interaction.original else None,
+                            "response_message_loading": kind == 5, "response_message_ephemeral": ephemeral},
+            "resource": resource,
+        })  # fmt: skip
+
+    async def _get_original(self, request: web.Request) -> web.Response:
+        interaction = self._interaction(request)
+        if interaction.original is None:
+            return self._json({"code": 10008, "message": "Unknown Message"}, 404)
+        return self._json(interaction.original)
+
+    async def _edit_original(self, request: web.Request) -> web.Response:
+        interaction = self._interaction(request)
+        interaction.edits.append(request[BODY])
+        base = interaction.original or self._message(CHANNEL_ID, {}, interaction=interaction)
+        interaction.original = {**base, **request[BODY]}
+        return self._json(interaction.original)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self._interaction(request)
+        interaction.followups.append(request[BODY])
+        self._answered(interaction)
+        return self._json(self._message(CHANNEL_ID, request[BODY], interaction=interaction))
+
+    async def _channel_message(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        if channel_id not in self.channel_messages:
+            return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
+        message = self._message(channel_id, request[BODY])
+        message["request"] = request[BODY]
+        async with self.message_posted:
+            self.channel_messages[channel_id].append(message)
+            self.message_posted.notify_all()
+        return self._json(message)
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        for channel in guild_payload()["channels"]:
+            if int(channel["id"]) == channel_id:
+                return self._json(channel)
+        return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
+
+    # -- gateway -----------------------------------------------------------------------
+
+    async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._sequence += 1
+        await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}}))
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(message.data)
+            op = payload["op"]
+            if op == 1:
+                await socket.send_str(json.dumps({"op": 11}))
+            elif op == 2:
+                self.identifies += 1
+                await self._dispatch(socket, "READY", {
+                    "v": 10, "user": user(BOT_ID, "archive-bot", bot=True), "session_id": f"session-{self.identifies}",
+                    "resume_gateway_url": f"ws://127.0.0.1:{self.port}/", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                    "application": {"id": str(APP_ID), "flags": 0}, "shard": [0, 1],
+                })  # fmt: skip
+                await self._dispatch(socket, "GUILD_CREATE", guild_payload())
+                self.ready.set()
+            elif op == 6:
+                self.resumes += 1
+                await self._dispatch(socket, "RESUMED", {})
+                self.ready.set()
+        if socket in self.sockets:
+            self.sockets.remove(socket)
+        return socket
+
+    async def drop_connection(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection as Discord does when something went wrong."""
+        self.ready.clear()
+        for socket in list(self.sockets):
+            await socket.close(code=code, message=b"test drop")
+
+    # -- driving the bot ---------------------------------------------------------------
+
+    @staticmethod
+    def member(user_id: int) -> dict[str, Any]:
+        """A known member, or a new plain member (each with cooldowns of their own)."""
+        return MEMBERS.get(user_id) or member(user_id, f"user{user_id}", [])
+
+    def _base_interaction(self, kind: int, user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+        interaction_id = snowflake()
+        return {
+            "id": interaction_id, "application_id": str(APP_ID), "type": kind, "token": f"token-{interaction_id}",
+            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID),
+            "channel": _channel(CHANNEL_ID, "general", 0), "member": {**self.member(user_id), "permissions": "0"},
+            "data": data, "locale": "en-US", "guild_locale": "en-US", "app_permissions": str(VIEW_SEND_EMBED),
+            "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }  # fmt: skip
+
+    def _command_data(self, name: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+        command_id = next((c["id"] for c in self.global_commands if c["name"] == name), snowflake())
+        data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "options": options}
+        channels = [o for o in _flatten(options) if o["type"] == 7]
+        if channels:
+            guild_channels = {c["id"]: c for c in guild_payload()["channels"]}
+            data["resolved"] = {"channels": {
+                o["value"]: {**guild_channels[o["value"]], "permissions": str(VIEW_SEND_EMBED)} for o in channels
+            }}  # fmt: skip
+        return data
+
+    async def send(self, payload: dict[str, Any], timeout: float = 3.0) -> Interaction:
+        """Send an interaction over the gateway; wait until the bot answers it."""
+        await asyncio.wait_for(self.ready.wait(), timeout=30)
+        record = Interaction(payload["id"], payload["token"], payload, time.monotonic())
+        self.interactions[record.id] = record
+        await self._dispatch(self.sockets[-1], "INTERACTION_CREATE", payload)
+        await asyncio.wait_for(record.answered.wait(), timeout=timeout)
+        return record
+
+    async def command(
+        self, name: str, *options: dict[str, Any], user_id: int = MEMBER_ID
+    ) -> Interaction:
+        return await self.send(
+            self._base_interaction(2, user_id, self._command_data(name, list(options)))
+        )
+
+    async def autocomplete(
+        self, name: str, *options: dict[str, Any], user_id: int = MEMBER_ID
+    ) -> Interaction:
+        return await self.send(
+            self._base_interaction(4, user_id, self._command_data(name, list(options)))
+        )
+
+    async def click(
+        self, message: dict[str, Any], custom_id: str, user_id: int = MEMBER_ID
+    ) -> Interaction:
+        payload = self._base_interaction(3, user_id, {"custom_id": custom_id, "component_type": 2})
+        payload["message"] = message
+        return await self.send(payload)
+
+    async def wait_for_post(
+        self, channel_id: int, count: int, timeout: float
+    ) -> list[dict[str, Any]]:
+        async with self.message_posted:
+            await asyncio.wait_for(
+                self.message_posted.wait_for(
+                    lambda: len(self.channel_messages[channel_id]) >= count
+                ),
+                timeout,
+            )
+        return self.channel_messages[channel_id]
+
+    def bot_messages(self) -> list[dict[str, Any]]:
+        """Every message body the bot sent or edited, however it sent it."""
+        bodies: list[dict[str, Any]] = []
+        for interaction in self.interactions.values():
+            bodies += [
+                c["data"] for c in interaction.callbacks if c.get("data") and c["type"] in (4, 7)
+            ]
+            bodies += interaction.followups + interaction.edits
+        bodies += [m["request"] for messages in self.channel_messages.values() for m in messages]
+        return bodies
+
+
+def _flatten(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    flat = []
+    for option in options:
+        flat.append(option)
+        flat += _flatten(option.get("options", []))
+    return flat
+
+
+def option(name: str, value: Any, kind: int = 3, *, focused: bool = False) -> dict[str, Any]:
+    """A command option as Discord sends it (3 string, 4 integer, 7 channel)."""
+    result: dict[str, Any] = {"name": name, "type": kind, "value": value}
+    if focused:
+        result["focused"] = True
+    return result
+
+
+def subcommand(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "type": 1, "options": list(options)}

@@ -1,0 +1,340 @@
+"""The real bot process against the local stand-in for Discord, over real sockets.
+
+The tests run in file order against one bot process (the last ones restart it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from typing import Any
+
+import pytest
+
+from bot.render import limits
+from tests.e2e.conftest import BotProcess
+from tests.e2e.fake_discord import (
+    ARCHIVE_CHANNEL_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    MODERATOR_ID,
+    STRANGER_ID,
+    FakeDiscord,
+    Interaction,
+    option,
+    subcommand,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+EPHEMERAL = 64
+MANAGE_GUILD = 1 << 5  # discord.py sends the permission bits as a number
+NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
+
+
+def message(reply: Interaction) -> dict[str, Any]:
+    """What the bot answered: the callback's message, or the followup after a deferral."""
+    callback = reply.callback
+    if callback["type"] == 5:
+        assert reply.followups, "a deferred interaction needs a followup"
+        return reply.followups[-1]
+    data: dict[str, Any] = callback["data"]
+    return data
+
+
+def first_embed(reply: Interaction) -> dict[str, Any]:
+    embeds: list[dict[str, Any]] = message(reply)["embeds"]
+    return embeds[0]
+
+
+def is_ephemeral(reply: Interaction) -> bool:
+    return bool((message(reply).get("flags") or 0) & EPHEMERAL) or bool(
+        reply.callback["type"] == 5
+        and (reply.callback.get("data") or {}).get("flags", 0) & EPHEMERAL
+    )
+
+
+async def followed_up(reply: Interaction, timeout: float = 3.0) -> Interaction:
+    """Wait for the followup that completes a deferred answer."""
+    async with asyncio.timeout(timeout):
+        while reply.callback["type"] == 5 and not reply.followups:
+            await asyncio.sleep(0.02)
+    return reply
+
+
+async def test_logs_in_and_syncs_commands_with_the_right_payloads(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    assert fake_discord.identifies == 1 and fake_discord.command_syncs == 1
+    commands = {c["name"]: c for c in fake_discord.global_commands}
+    assert set(commands) == {"latest", "issue", "search", "random", "archive", "reload", "about"}
+    for command in commands.values():
+        assert command["description"]
+        for opt in command.get("options", []):
+            assert opt["description"]
+            for sub in opt.get("options", []):
+                assert sub["description"]
+    assert commands["archive"]["default_member_permissions"] == MANAGE_GUILD
+    assert commands["reload"]["default_member_permissions"] == MANAGE_GUILD
+    assert all(
+        commands[n]["default_member_permissions"] is None
+        for n in ("latest", "issue", "search", "random", "about")
+    )
+    assert (
+        commands["archive"]["dm_permission"] is False
+        and commands["reload"]["dm_permission"] is False
+    )
+    archive = {o["name"]: o for o in commands["archive"]["options"]}
+    assert set(archive) == {"set", "show", "now", "stop"}
+    assert [o["name"] for o in archive["set"]["options"]] == ["channel", "schedule", "timezone"]
+    assert (
+        archive["set"]["options"][0]["type"] == 7
+        and archive["set"]["options"][2]["required"] is False
+    )
+    search_query = commands["search"]["options"][0]
+    assert (search_query["name"], search_query["autocomplete"], search_query["max_length"]) == (
+        "query",
+        True,
+        200,
+    )
+    assert commands["issue"]["options"][0]["autocomplete"] is True
+
+
+async def test_latest(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:
+    reply = await fake_discord.command("latest")
+    assert reply.latency < 3
+    embed = first_embed(reply)
+    assert embed["title"] == "Machine Learning Monthly Newsletter"
+    assert embed["description"].startswith("Issue #28 · April 2022")
+    await bot_process.wait_for_log("/latest by")
+
+
+async def test_issue_found_and_not_found(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    found = await fake_discord.command("issue", option("number", 7, 4))
+    assert first_embed(found)["description"].startswith("Issue #7 · July 2020")
+    missing = await fake_discord.command("issue", option("number", 3, 4))
+    assert is_ephemeral(missing)
+    assert (
+        message(missing)["content"] == "There is no issue #3. The archive holds issues #2 to #28."
+    )
+
+
+async def test_search_pages_with_buttons(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    reply = await fake_discord.command(
+        "search", option("query", "machine learning"), user_id=MEMBER_ID
+    )
+    embed = first_embed(reply)
+    assert len(embed["fields"]) == 5 and embed["footer"]["text"] == "Page 1/5"
+    buttons = message(reply)["components"][0]["components"]
+    assert [b["label"] for b in buttons] == ["Previous", "Next"]
+    assert buttons[0]["disabled"] is True and buttons[1]["disabled"] is False
+    original = reply.original
+    assert original is not None
+
+    turned = await fake_discord.click(original, buttons[1]["custom_id"], user_id=MEMBER_ID)
+    assert turned.callback["type"] == 7  # the message itself is updated
+    assert turned.callback["data"]["embeds"][0]["footer"]["text"] == "Page 2/5"
+    assert turned.callback["data"]["embeds"][0]["fields"][0]["name"].startswith("6. ")
+
+    refused = await fake_discord.click(original, buttons[1]["custom_id"], user_id=STRANGER_ID)
+    assert refused.callback["type"] == 4 and is_ephemeral(refused)
+    assert message(refused)["content"].startswith("Only the person who searched")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("trivalaugment", "1. TrivialAugment"), ("contrastve los", "1. Contrastive Loss Explained")],
+)
+async def test_search_forgives_typos(
+    fake_discord: FakeDiscord, bot_process: BotProcess, query: str, expected: str
+) -> None:
+    reply = await fake_discord.command("search", option("query", query), user_id=MODERATOR_ID)
+    assert first_embed(reply)["fields"][0]["name"].startswith(expected)
+
+
+HOSTILE = [
+    '"',
+    "*",
+    "AND OR NOT",
+    "- : ^",
+    "💻🤖",
+    "x" * 200,
+    "@everyone <@123>",
+    "'; DROP TABLE issues; --",
+]
+
+
+@pytest.mark.parametrize(("user_id", "query"), list(enumerate(HOSTILE, start=1000)))
+async def test_search_hostile_strings_and_nothing_found(
+    fake_discord: FakeDiscord, bot_process: BotProcess, user_id: int, query: str
+) -> None:
+    reply = await fake_discord.command("search", option("query", query), user_id=user_id)
+    body = message(reply)
+    assert body.get("embeds") or body["content"].startswith("Nothing found for")
+
+
+async def test_autocomplete(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:
+    search = await fake_discord.autocomplete("search", option("query", "nutri", focused=True))
+    assert search.callback["type"] == 8
+    choices = search.callback["data"]["choices"]
+    assert 1 <= len(choices) <= 25 and choices[0]["name"] == "Nutrify: A machine learning project"
+    everything = await fake_discord.autocomplete("search", option("query", "", focused=True))
+    assert len(everything.callback["data"]["choices"]) == 25
+    issue = await fake_discord.autocomplete("issue", option("number", "2", 4, focused=True))
+    assert [c["value"] for c in issue.callback["data"]["choices"]] == [28, 23, 2]
+
+
+async def test_random_and_about(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:
+    pick = await fake_discord.command("random", user_id=MEMBER_ID)
+    embed = first_embed(pick)
+    assert embed["title"].startswith("From the archives: ")
+    assert embed["fields"][0]["name"] == "From" and not embed["fields"][0]["value"].startswith(
+        "Issue #28"
+    )
+    about = await fake_discord.command("about")
+    fields = {f["name"]: f["value"] for f in first_embed(about)["fields"]}
+    assert (fields["Issues"], fields["Resources"]) == ("5", "49")
+    assert fields["Latency"].endswith(" ms")
+
+
+async def test_members_without_manage_server_are_refused(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    for reply in (
+        await fake_discord.command("reload", user_id=MEMBER_ID),
+        await fake_discord.command(
+            "archive",
+            subcommand(
+                "set",
+                option("channel", str(ARCHIVE_CHANNEL_ID), 7),
+                option("schedule", "0 9 * * *"),
+            ),
+            user_id=MEMBER_ID,
+        ),
+    ):
+        assert is_ephemeral(reply)
+        assert message(reply)["content"].startswith("This command is for moderators")
+    await bot_process.wait_for_log("not a moderator", occurrences=2)
+
+
+async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    (bot_process.content / "029.md").write_text(NEW_ISSUE)
+    reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
+    assert (
+        message(reply)["content"]
+        == "Reloaded: issues added #29. Now serving 6 issues and 50 resources."
+    )
+    latest = await fake_discord.command("latest")
+    assert first_embed(latest)["title"] == "Machine Learning Monthly May 2022"
+
+    (bot_process.content / "030.md").write_text("---\nnumber: [thirty\n---\n")
+    broken = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
+    content = message(broken)["content"]
+    assert content.startswith("Reload failed, so the previous content is still served.")
+    assert "030.md:2" in content
+    still = await fake_discord.command("latest")
+    assert first_embed(still)["title"] == "Machine Learning Monthly May 2022"
+    (bot_process.content / "030.md").unlink()
+
+
+async def test_the_gateway_drops_and_the_bot_resumes(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    await fake_discord.drop_connection()
+    await asyncio.wait_for(fake_discord.ready.wait(), timeout=20)
+    assert fake_discord.resumes >= 1
+    reply = await fake_discord.command("latest")
+    assert first_embed(reply)["title"] == "Machine Learning Monthly May 2022"
+
+
+def _slots(log: str) -> list[str]:
+    return re.findall(r"archive post for guild \d+, slot (\S+):", log)
+
+
+async def test_archive_set_now_and_schedule_survive_a_restart(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    posts = fake_discord.channel_messages[ARCHIVE_CHANNEL_ID]
+    setting = await fake_discord.command(
+        "archive",
+        subcommand(
+            "set",
+            option("channel", str(ARCHIVE_CHANNEL_ID), 7),
+            option("schedule", "* * * * *"),
+            option("timezone", "UTC"),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    content = message(setting)["content"]
+    assert content.startswith(
+        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> on `* * * * *` (UTC). Next runs:"
+    )
+    assert content.count("\n• <t:") == 3
+
+    now = await followed_up(
+        await fake_discord.command("archive", subcommand("now"), user_id=MODERATOR_ID)
+    )
+    assert message(now)["content"].startswith("Posted “")
+    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 1, timeout=5)
+    assert posts[0]["embeds"][0]["title"].startswith("From the archives: ")
+
+    # The schedule runs every minute: its first slot comes due while the bot runs.
+    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=75)
+    await bot_process.wait_for_log("archive post for guild")
+    slot = _slots(bot_process.log)[0]
+
+    # Crash right after the post, and wind next_run_at back to the posted slot, as if the
+    # bot had died before it could move on: the ledger must still refuse the slot.
+    bot_process.kill()
+    with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as db:
+        db.execute("UPDATE schedules SET next_run_at = ? WHERE guild_id = ?", (slot, GUILD_ID))
+    await bot_process.start()
+    await asyncio.sleep(3)  # several scheduler passes
+    slots = _slots(bot_process.log)
+    assert len(slots) == len(set(slots)), slots
+    assert len(posts) == 1 + len(slots)  # /archive now, then one post per distinct slot
+
+    shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
+    fields = {f["name"]: f["value"] for f in first_embed(shown)["fields"]}
+    assert fields["Status"] == "active" and fields["Last post"] != "none yet"
+
+
+async def test_every_message_pings_nobody_and_fits_discord_limits(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    bodies = fake_discord.bot_messages()
+    assert len(bodies) > 20
+    for body in bodies:
+        mentions = body.get("allowed_mentions")
+        assert mentions is not None and mentions.get("parse") == [], body
+        assert (
+            not mentions.get("users")
+            and not mentions.get("roles")
+            and not mentions.get("replied_user")
+        )
+        assert len(body.get("content") or "") <= 2000
+        for embed in body.get("embeds") or []:
+            fields = embed.get("fields", [])
+            assert len(embed.get("title", "")) <= limits.TITLE
+            assert len(embed.get("description", "")) <= limits.DESCRIPTION
+            assert len(fields) <= limits.FIELDS
+            assert all(
+                len(f["name"]) <= limits.FIELD_NAME and len(f["value"]) <= limits.FIELD_VALUE
+                for f in fields
+            )
+            total = (
+                len(embed.get("title", ""))
+                + len(embed.get("description", ""))
+                + len(embed.get("footer", {}).get("text", ""))
+            )
+            assert total + sum(len(f["name"]) + len(f["value"]) for f in fields) <= limits.TOTAL
+    answered = [i for i in fake_discord.interactions.values() if i.answered_at is not None]
+    assert len(answered) == len(fake_discord.interactions)
+    assert max(i.latency for i in answered) < 3

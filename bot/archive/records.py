@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def format_date(date: str | None) -> str:
+    """``2021-03`` → ``March 2021``; unknown → ``date unknown``."""
+    if not date:
+        return "date unknown"
+    year, month = date.split("-")
+    return f"{calendar.month_name[int(month)]} {year}"
 
 
 @dataclass(frozen=True)

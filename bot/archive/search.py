@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.archive.records import ResourceRecord, SearchHit
+from bot.archive.records import ResourceRecord, SearchHit, format_date
 from bot.archive.store import Archive
 
 MAX_QUERY_TERMS = 16
@@ -98,11 +98,16 @@ class Searcher:
         self.archive = archive
         self._vocabulary = _Vocabulary({})
         self._titles: list[tuple[str, int, str]] = []  # (title, issue, key)
+        self._issues: list[tuple[int, str]] = []  # (number, label), newest first
 
     async def refresh(self) -> None:
         rows = await self.archive._fetchall("SELECT term, doc FROM resources_vocab")
         self._vocabulary = _Vocabulary({term: doc for term, doc in rows})
         self._titles = [(r.title, r.issue, r.key) for r in await self.archive.resources()]
+        self._issues = [
+            (number, f"#{number} · {format_date(date)} · {title}")
+            for number, title, date in await self.archive.issue_numbers()
+        ]
 
     def _fts_query(self, terms: list[str]) -> tuple[str, list[list[str]]]:
         groups = [self._vocabulary.expand(term) for term in terms]
@@ -176,6 +181,18 @@ class Searcher:
         )
         fuzzy = [(self._titles[index][0], self._titles[index][1]) for _, _, index in found]
         return list(dict.fromkeys(prefixed + fuzzy))[:limit]
+
+    def autocomplete_issues(
+        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
+    ) -> list[tuple[int, str]]:
+        """Issues for a partly typed number ("2" → #28, #23, #2) or words of their title or
+        month, newest first: (number, label), at most ``limit``."""
+        wanted = partial.strip().lstrip("#").casefold()
+        if wanted.isdigit():
+            found = [(n, label) for n, label in self._issues if str(n).startswith(wanted)]
+        else:
+            found = [(n, label) for n, label in self._issues if wanted in label.casefold()]
+        return found[: min(limit, AUTOCOMPLETE_LIMIT)]
 
 
 def _score(record: ResourceRecord, groups: list[list[str]], phrase: str, bm25: float) -> float:

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, reply
-from bot.render.cards import format_date, issue_card
+from bot.render.cards import issue_card
 from bot.render.messages import missing_issue_message
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,8 @@ class Issues(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         try:
-            wanted = current.strip().lstrip("#").casefold()
-            choices = []
-            for number, title, date in await self.bot.service.archive.issue_numbers():
-                label = f"#{number} · {format_date(date)} · {title}"
-                matches = (
-                    str(number).startswith(wanted)
-                    if wanted.isdigit()
-                    else wanted in label.casefold()
-                )
-                if matches:
-                    choices.append(app_commands.Choice(name=label[:100], value=number))
-            return choices[:25]
+            found = self.bot.service.search.autocomplete_issues(current)
+            return [app_commands.Choice(name=label[:100], value=number) for number, label in found]
         except Exception:  # an autocomplete must answer, whatever happens
             log.exception("issue autocomplete failed for %r", current)
             return []

@@ -3,10 +3,11 @@ turn a Card into an embed, the console prints it."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 
-from bot.archive.records import IssueRecord, ResourceRecord, SearchHit
+from bot.archive.records import IssueRecord, ResourceRecord, SearchHit, format_date
+
+__all__ = ["Card", "CardField", "format_date", "issue_card", "resource_card", "search_card"]
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,6 @@ class Card:
     url: str | None = None
     fields: tuple[CardField, ...] = field(default=())
     footer: str | None = None
-
-
-def format_date(date: str | None) -> str:
-    """``2021-03`` → ``March 2021``; unknown → ``date unknown``."""
-    if not date:
-        return "date unknown"
-    year, month = date.split("-")
-    return f"{calendar.month_name[int(month)]} {year}"
 
 
 def link_markdown(title: str, url: str | None) -> str:

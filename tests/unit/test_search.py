@@ -69,3 +69,13 @@ async def test_autocomplete_titles(service: ArchiveService) -> None:
         ("Nutrify web app: take a photo of food and learn about", 28),
     ]
     assert all(len(service.search.autocomplete_titles(q)) <= 25 for q in ("a", "e", "learning"))
+
+
+async def test_autocomplete_issues_by_number_title_or_month(service: ArchiveService) -> None:
+    assert [n for n, _ in service.search.autocomplete_issues("")] == [28, 23, 15, 7, 2]
+    assert [n for n, _ in service.search.autocomplete_issues("2")] == [28, 23, 2]
+    assert [n for n, _ in service.search.autocomplete_issues("#15")] == [15]
+    assert service.search.autocomplete_issues("july") == [
+        (7, "#7 · July 2020 · Machine Learning Monthly 💻🤖 July 2020")
+    ]
+    assert service.search.autocomplete_issues("nothing like this") == []

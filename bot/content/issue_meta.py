@@ -41,9 +41,18 @@ _NUMBER_PATTERNS = (
     re.compile(r"\bno\.\s?(\d{1,4})\b", re.IGNORECASE),
     re.compile(rf"\b({'|'.join(_ORDINAL_WORDS)})\s+{_UNIT}\b", re.IGNORECASE),
 )
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s*,?\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"((?:19|20)\d\d)"
+# "March 2021", "March 3, 2021", "3 March 2021", "3rd of March, 2021"
+_MONTH_YEAR = re.compile(
+    rf"\b(?:{_DAY}\s+(?:of\s+)?)?{_MONTH}(?:\s+{_DAY})?\s*,?\s+{_YEAR}\b", re.IGNORECASE
+)
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-\d\d)?\b")
-_MONTH_ONLY = re.compile(rf"\b(?:in|for|of)\s+{_MONTH}\b(?!\s*,?\s*\d)", re.IGNORECASE)
+# "What you missed in November", "the November issue", "November edition"
+_MONTH_ONLY = re.compile(
+    rf"\b(?:in|for|of)\s+{_MONTH}\b(?!\s*,?\s*\d)|\b{_MONTH}(?:'s)?\s+(?:issue|edition|roundup|digest)\b",
+    re.IGNORECASE,
+)
 _NOT_THIS_ISSUE = re.compile(r"\b(previous|last|next|future)\s+(issue|edition)", re.IGNORECASE)
 
 
@@ -79,8 +88,9 @@ def find_date(lines: Iterable[str]) -> tuple[int | None, int | None]:
         if iso:
             return int(iso.group(1)), int(iso.group(2))
         bare = _MONTH_ONLY.search(line)
-        if bare and month_only is None and bare.group(1).lower() != "may":
-            month_only = _month_number(bare.group(1))
+        name = bare and (bare.group(1) or bare.group(2))
+        if name and month_only is None and name.lower() != "may":  # "may" is mostly a verb
+            month_only = _month_number(name)
     return None, month_only
 
 

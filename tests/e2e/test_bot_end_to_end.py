@@ -6,14 +6,17 @@ The tests run in file order against one bot process (the last ones restart it).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
+import sys
 from typing import Any
 
 import pytest
 
 from bot.render import limits
-from tests.e2e.conftest import BotProcess
+from tests.conftest import ROOT
+from tests.e2e.conftest import LAUNCHER, BotProcess
 from tests.e2e.fake_discord import (
     ARCHIVE_CHANNEL_ID,
     GUILD_ID,
@@ -99,6 +102,21 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
         200,
     )
     assert commands["issue"]["options"][0]["autocomplete"] is True
+
+
+async def test_sync_command_forces_a_sync_and_exits(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    before = fake_discord.command_syncs
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(LAUNCHER), fake_discord.base, "sync", "--config", str(bot_process.config),
+        cwd=ROOT, env={**os.environ, "DISCORD_TOKEN": "e2e.fake.token"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, output.decode()
+    assert fake_discord.command_syncs == before + 1  # unchanged definitions, synced all the same
+    assert fake_discord.identifies == 1  # it never opened a gateway session
 
 
 async def test_latest(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:

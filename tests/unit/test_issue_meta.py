@@ -1,0 +1,66 @@
+"""Issue numbers and dates in other wordings, and years inferred from the numbering."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.issue_meta import find_date, find_number, infer_dates
+from bot.content.models import Issue
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        ("15th issue! If you missed them, read the previous issues here.", 15),
+        ("Welcome to the 2nd edition of Data Digest.", 2),
+        ("Welcome to the seventh edition of Machine Learning Monthly.", 7),
+        ("Data Digest — Issue #41", 41),
+        ("Issue 12: what happened in June", 12),
+        ("Vol. 2, No. 9", 9),
+        ("Read the previous issues and the next issue here.", None),
+    ],
+)
+def test_find_number(line: str, number: int | None) -> None:
+    assert find_number([line]) == number
+
+
+def test_the_issue_number_beats_a_promo_hashtag() -> None:
+    assert (
+        find_number(["Give the #1 gift of 2024!", "Machine Learning Monthly", "28th issue!"]) == 28
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("Machine Learning Monthly 💻🤖 March 2021", (2021, 3)),
+        ("Published June 3, 2024", (2024, 6)),
+        ("Published 3rd of June, 2024", (2024, 6)),
+        ("Sent 2023-11-02", (2023, 11)),
+        ("What you missed in November as a Machine Learning Engineer…", (None, 11)),
+        ("Your October edition is here", (None, 10)),
+        ("You may like this", (None, None)),
+    ],
+)
+def test_find_date(line: str, date: tuple[int | None, int | None]) -> None:
+    assert find_date([line]) == date
+
+
+def test_years_are_inferred_from_the_nearest_anchor() -> None:
+    issues = [
+        Issue(2, "a", "a.txt"),
+        Issue(15, "b", "b.txt", year=2021, month=3),
+        Issue(23, "c", "c.txt", month=11),
+        Issue(28, "d", "d.txt", month=4),
+        Issue(40, "e", "e.txt", month=1),  # a skipped month or two still lands on the right year
+    ]
+    infer_dates(issues, cadence_months=1)
+    assert [(i.year, i.month, i.date_inferred) for i in issues] == [
+        (2020, 2, True), (2021, 3, False), (2021, 11, True), (2022, 4, True), (2023, 1, True),
+    ]  # fmt: skip
+
+
+def test_nothing_is_inferred_without_an_anchor() -> None:
+    issues = [Issue(1, "a", "a.txt", month=5), Issue(2, "b", "b.txt")]
+    infer_dates(issues, cadence_months=1)
+    assert [(i.year, i.month) for i in issues] == [(None, 5), (None, None)]

@@ -17,9 +17,11 @@ from bot.content.blocks import words
 #: Paragraphs per resource, when nothing else tells how many resources there are.
 PARAGRAPHS_PER_RESOURCE = 5
 _WINDOW = 2
+# Openings that lean on the paragraph before: connectives, pronouns, back-references.
 _CONTINUES = re.compile(
-    r"^(and|but|so|or|yes|no|also|this|these|that|those|it|its|it's|they|their|there|then|"
-    r"in other words|in short|first|second|third|finally|step \d|my favourite|which|because)\b",
+    r"^(and|but|so|or|yes|no|also|this|these|that|those|it|its|they|their|then|which|because|"
+    r"if|imagine|some of|all of|in (other words|short|the case|this|that)|first|second|third|"
+    r"finally|step \d|my favourite|the (article|post|video|paper|blog|author|team|tool|book)\b)\b",
     re.IGNORECASE,
 )
 _STOP = frozenset(

@@ -16,50 +16,13 @@ from rapidfuzz import fuzz, process
 
 from bot.archive.records import ResourceRecord, SearchHit, format_date
 from bot.archive.store import Archive
+from bot.content.blocks import STOPWORDS
 
 MAX_QUERY_TERMS = 16
 MAX_TERM_CHARS = 40
 CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
 _TOKEN = re.compile(r"\w+")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "was",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "with",
-        "you",
-        "your",
-        "about",
-        "into",
-        "this",
-        "that",
-    ]
-)
 _TYPO_CUTOFF = 80.0
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 
@@ -121,7 +84,7 @@ class Searcher:
     async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Best matches for ``query``, best first; any string is a valid query."""
         terms = [t[:MAX_TERM_CHARS] for t in tokens(query)][:MAX_QUERY_TERMS]
-        terms = [t for t in terms if t not in _STOPWORDS] or terms
+        terms = [t for t in terms if t not in STOPWORDS] or terms
         if not terms or limit < 1:
             return []
         match, groups = self._fts_query(terms)

@@ -65,6 +65,14 @@ def clean_heading(text: str) -> str:
 
 _WORD = re.compile(r"\w+")
 
+#: Words too common to say what a paragraph or a query is about.
+STOPWORDS = frozenset(
+    "a about all also an and any are as at be been but by can could did do does for from had has have "
+    "he her here his how i if in into is it its just me more most my no not of on one or our out over "
+    "she should so some than that the their them then there these they this those to too up very vs "
+    "was we were what when where which who why will with would yes you your".split()
+)  # fmt: skip
+
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content.blocks import Block, find_links, strip_decoration, words
+from bot.content.blocks import STOPWORDS, Block, find_links, strip_decoration, words
 
 _ITEM = re.compile(r"^(?:\s+(?:[•●▪◦·*-]|\d{1,2}[.)])|[•●▪◦·])\s+(?P<text>\S.*)$")
 _CODE = re.compile(
@@ -22,56 +22,9 @@ _NO_HEADING_END = (*".,;:?…", "...")
 _MAX_HEADING_WORDS = 20
 # Words that make a sentence: a caption describes a picture without them.
 _VERBS = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "shows",
-        "show",
-        "showing",
-    ]
-)
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "for",
-        "and",
-        "or",
-        "in",
-        "on",
-        "to",
-        "with",
-        "by",
-        "from",
-        "at",
-        "as",
-        "is",
-        "are",
-        "vs",
-    ]
-)
+    "is are was were be been being has have had can could will would shall should may might "
+    "must do does did shows show showing".split()
+)  # fmt: skip
 _PERSONAL = frozenset(["i", "my", "me", "we", "our", "you", "your"])
 # A line that opens by pointing back at what came before continues a resource.
 _CONTINUATION = re.compile(r"^(this|these|that|those|it|and|but|so|or|also)\b", re.IGNORECASE)
@@ -113,7 +66,7 @@ def _describes(heading: str, paragraph: str) -> bool:
     A caption either opens with the alt text itself, or restates its words in an impersonal
     phrase with no verb of its own.
     """
-    heading_words = {_stem(w) for w in words(heading) if w not in _STOP and w.isalpha()}
+    heading_words = {_stem(w) for w in words(heading) if w not in STOPWORDS and w.isalpha()}
     paragraph_words = words(paragraph)
     if len(words(heading)) >= 4 and " ".join(paragraph_words).startswith(" ".join(words(heading))):
         return True

@@ -12,7 +12,7 @@ import math
 import re
 from collections import Counter
 
-from bot.content.blocks import words
+from bot.content.blocks import STOPWORDS, words
 
 #: Paragraphs per resource, when nothing else tells how many resources there are.
 PARAGRAPHS_PER_RESOURCE = 5
@@ -24,99 +24,10 @@ _CONTINUES = re.compile(
     r"finally|step \d|my favourite|the (article|post|video|paper|blog|author|team|tool|book)\b)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "at",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "you",
-        "your",
-        "i",
-        "my",
-        "me",
-        "we",
-        "our",
-        "they",
-        "their",
-        "he",
-        "she",
-        "his",
-        "her",
-        "them",
-        "not",
-        "no",
-        "yes",
-        "if",
-        "then",
-        "so",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "what",
-        "which",
-        "who",
-        "how",
-        "why",
-        "when",
-        "where",
-        "there",
-        "here",
-        "all",
-        "any",
-        "some",
-        "more",
-        "most",
-        "very",
-        "just",
-        "also",
-        "about",
-        "into",
-        "out",
-        "up",
-        "down",
-        "over",
-        "than",
-        "too",
-        "one",
-    ]
-)
 
 
 def _bag(texts: list[str]) -> Counter[str]:
-    return Counter(w for text in texts for w in words(text) if w not in _STOP and len(w) > 2)
+    return Counter(w for text in texts for w in words(text) if w not in STOPWORDS and len(w) > 2)
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:

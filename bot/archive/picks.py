@@ -19,18 +19,17 @@ async def pick_from_archives(
         return None
     seen = {
         row[0]
-        for row in await archive._fetchall(
+        for row in await archive.fetchall(
             "SELECT resource_key FROM pick_history WHERE scope = ?", (scope,)
         )
     }
     remaining = [c for c in candidates if c.key not in seen]
     if not remaining:  # every candidate has been picked once: start a new round
-        await archive.writer.execute("DELETE FROM pick_history WHERE scope = ?", (scope,))
+        await archive.write("DELETE FROM pick_history WHERE scope = ?", (scope,))
         remaining = candidates
     choice = rng.choice(remaining)
-    await archive.writer.execute(
+    await archive.write(
         "INSERT OR REPLACE INTO pick_history(scope, resource_key, picked_at) VALUES (?, ?, ?)",
         (scope, choice.key, archive.clock().isoformat()),
     )
-    await archive.writer.commit()
     return choice

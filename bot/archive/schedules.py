@@ -114,17 +114,13 @@ class Schedules:
         self.archive = archive
         self.min_interval = min_interval
 
-    async def _write(self, sql: str, params: tuple[object, ...]) -> None:
-        await self.archive.writer.execute(sql, params)
-        await self.archive.writer.commit()
-
     async def set(
         self, guild_id: int, channel_id: int, cron: str, timezone: str
     ) -> list[dt.datetime]:
         """Save a guild's schedule, starting from now (no backfill); return the next runs."""
         now = self.archive.clock()
         runs = next_runs(cron, timezone, now, min_interval=self.min_interval)
-        await self._write(
+        await self.archive.write(
             "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
             " disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)"
             " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id, cron = excluded.cron,"
@@ -135,31 +131,31 @@ class Schedules:
         return runs
 
     async def get(self, guild_id: int) -> Schedule | None:
-        rows = await self.archive._fetchall(
+        rows = await self.archive.fetchall(
             f"SELECT {_COLUMNS} FROM schedules WHERE guild_id = ?", (guild_id,)
         )
         return _schedule(rows[0]) if rows else None
 
     async def stop(self, guild_id: int) -> bool:
         existed = await self.get(guild_id) is not None
-        await self._write("DELETE FROM schedules WHERE guild_id = ?", (guild_id,))
+        await self.archive.write("DELETE FROM schedules WHERE guild_id = ?", (guild_id,))
         return existed
 
     async def disable(self, guild_id: int, reason: str) -> None:
-        await self._write(
+        await self.archive.write(
             "UPDATE schedules SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE guild_id = ?",
             (reason, self.archive.clock().isoformat(), guild_id),
         )
 
     async def record_post(self, guild_id: int, title: str) -> None:
         now = self.archive.clock().isoformat()
-        await self._write(
+        await self.archive.write(
             "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE guild_id = ?",
             (now, title, guild_id),
         )
 
     async def due(self) -> list[Schedule]:
-        rows = await self.archive._fetchall(
+        rows = await self.archive.fetchall(
             f"SELECT {_COLUMNS} FROM schedules WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
             (self.archive.clock().isoformat(),),
         )

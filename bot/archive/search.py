@@ -64,7 +64,7 @@ class Searcher:
         self._issues: list[tuple[int, str]] = []  # (number, label), newest first
 
     async def refresh(self) -> None:
-        rows = await self.archive._fetchall("SELECT term, doc FROM resources_vocab")
+        rows = await self.archive.fetchall("SELECT term, doc FROM resources_vocab")
         self._vocabulary = _Vocabulary({term: doc for term, doc in rows})
         self._titles = [(r.title, r.issue, r.key) for r in await self.archive.resources()]
         self._issues = [
@@ -89,7 +89,7 @@ class Searcher:
             return []
         match, groups = self._fts_query(terms)
         weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
-        rows = await self.archive._fetchall(
+        rows = await self.archive.fetchall(
             f"SELECT r.key, bm25(resources_fts, {weights}) AS rank FROM resources_fts"
             " JOIN resources r ON r.id = resources_fts.rowid"
             " WHERE resources_fts MATCH ? ORDER BY rank LIMIT ?",

@@ -130,12 +130,18 @@ class Archive:
 
     # -- reading -----------------------------------------------------------------------
 
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    async def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a query, read through the reader connection (committed data only)."""
         async with self.reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    async def write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """One statement of user state (picks, schedules, meta), committed at once."""
+        await self.writer.execute(sql, params)
+        await self.writer.commit()
+
     async def meta(self, key: str) -> str | None:
-        rows = await self._fetchall("SELECT value FROM meta WHERE key = ?", (key,))
+        rows = await self.fetchall("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
     async def set_meta(self, key: str, value: str) -> None:
@@ -149,14 +155,14 @@ class Archive:
         return dt.datetime.fromisoformat(value) if value else None
 
     async def counts(self) -> tuple[int, int]:
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
         )
         return int(rows[0][0]), int(rows[0][1])
 
     async def issue_numbers(self) -> list[tuple[int, str, str | None]]:
         """Every issue as (number, title, YYYY-MM or None), newest first."""
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             "SELECT number, title, year, month FROM issues ORDER BY number DESC"
         )
         return [
@@ -165,13 +171,13 @@ class Archive:
         ]
 
     async def issue(self, number: int) -> IssueRecord | None:
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             "SELECT number, title, year, month, url, source, date_inferred FROM issues WHERE number = ?",
             (number,),
         )
         if not rows:
             return None
-        resources = await self._fetchall(
+        resources = await self.fetchall(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
             " WHERE r.issue = ? ORDER BY r.position",
             (number,),
@@ -182,13 +188,13 @@ class Archive:
         )
 
     async def latest_issue(self) -> IssueRecord | None:
-        rows = await self._fetchall("SELECT max(number) FROM issues")
+        rows = await self.fetchall("SELECT max(number) FROM issues")
         return await self.issue(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def resources(
         self, where: str = "1", params: tuple[Any, ...] = ()
     ) -> list[ResourceRecord]:
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
             f" WHERE {where} ORDER BY r.issue, r.position",
             params,

@@ -97,14 +97,13 @@ async def test_user_state_survives_reloads(service: ArchiveService) -> None:
     picked = await service.pick("channel-1")
     assert picked is not None
     await service.reload()
-    rows = await service.archive._fetchall("SELECT resource_key FROM pick_history")
+    rows = await service.archive.fetchall("SELECT resource_key FROM pick_history")
     assert rows == [(picked.key,)]
 
 
 async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     archive = await Archive.open(tmp_path / "db.sqlite3")
-    await archive.writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    await archive.writer.commit()
+    await archive.write(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaError, match="newer than this bot"):
         await ensure_schema(archive.writer)
     await archive.close()

@@ -15,7 +15,7 @@ async def test_picks_skip_the_latest_issue_and_never_repeat_within_a_round(
     assert all(p is not None and p.issue != 28 for p in first_round)
     # Every candidate has had its turn: a new round starts.
     assert (await service.pick("channel-1")) is not None
-    rows = await service.archive._fetchall(
+    rows = await service.archive.fetchall(
         "SELECT count(*) FROM pick_history WHERE scope = 'channel-1'"
     )
     assert rows == [(1,)]

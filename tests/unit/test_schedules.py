@@ -92,10 +92,9 @@ async def test_a_claimed_slot_is_never_posted_again(
     recorder = Recorder()
     await schedules.run_due(recorder)
     # Simulate the crash: put next_run_at back as if the advance had been lost.
-    await service.archive.writer.execute(
+    await service.archive.write(
         "UPDATE schedules SET next_run_at = ?", ("2026-01-05T09:00:00+00:00",)
     )
-    await service.archive.writer.commit()
     assert await schedules.run_due(recorder) == 0
     assert len(recorder.posts) == 1
 

@@ -51,13 +51,15 @@ def shorten(text: str, limit: int = MAX_TITLE_CHARS) -> str:
     return cut + "…"
 
 
+def _first_sentence(text: str, limit: int = 120) -> str:
+    sentence = _FIRST_SENTENCE.match(text)
+    return shorten((sentence.group("sentence") if sentence else text).strip(), limit)
+
+
 def _item_title(text: str) -> str:
     """A list item's title: the part before a dash, else its first sentence."""
     match = _ITEM_TITLE.match(text)
-    if match:
-        return match.group("title").strip()
-    sentence = _FIRST_SENTENCE.match(text)
-    return shorten((sentence.group("sentence") if sentence else text).strip(), 120)
+    return match.group("title").strip() if match else _first_sentence(text)
 
 
 def _text(blocks: list[Block]) -> str:
@@ -154,7 +156,7 @@ def _segment_resources(blocks: list[Block]) -> list[Resource]:
     resources = []
     for indexes in segment([b.text for b in paragraphs]):
         part = [paragraphs[i] for i in indexes]
-        sentence = _FIRST_SENTENCE.match(part[0].text)
-        title = shorten((sentence.group("sentence") if sentence else part[0].text), 120)
-        resources.append(Resource(title=title, text=_text(part), links=_links(part)))
+        resources.append(
+            Resource(title=_first_sentence(part[0].text), text=_text(part), links=_links(part))
+        )
     return resources

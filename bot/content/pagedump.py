@@ -40,13 +40,16 @@ def _looks_like_code(text: str) -> bool:
 
 
 def _heading_like(text: str) -> bool:
-    core = _NUMBERED.sub("", strip_decoration(text))
+    decorated = strip_decoration(text)
+    core = _NUMBERED.sub("", decorated)
     if not core or core.startswith(_QUOTES) or _CONTINUATION.match(core):
         return False
     if "http" in core or _CODE.search(core):
         return False
     if len(core.split()) > _MAX_HEADING_WORDS or _SENTENCE_BREAK.search(core):
         return False
+    if core.endswith("?") and core != decorated:
+        return True  # a numbered question ("3. Is bigger always better?") titles an item
     return not core.endswith(_NO_HEADING_END)
 
 

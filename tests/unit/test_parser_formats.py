@@ -65,6 +65,14 @@ Polars 1.0 is out
 
 Polars reached 1.0 with a stable API.
 
+3. Is bigger always better?
+
+A study of model scale.
+
+How so?
+
+Read on.
+
 More from Data Digest
 
 Subscribe today
@@ -101,7 +109,9 @@ def test_sibling_newsletter_page_dump() -> None:
     assert [r.title for r in issue.resources] == [
         "Attention Is All You Need, revisited",
         "Polars 1.0 is out",
+        "Is bigger always better?",
     ]
+    assert issue.resources[2].text == "A study of model scale.\nHow so?\nRead on."
     assert issue.resources[0].links == ("https://example.org/attention",)
     assert issue.resources[0].section == "From the internet"
 

@@ -75,3 +75,17 @@ def test_search_card_pages() -> None:
     card = search_card("q", hits, 2, 5)
     assert [f.name for f in card.fields] == ["11. R10", "12. R11"]
     assert card.footer == "Page 3/3"
+
+
+def test_console_text_drops_discord_markdown() -> None:
+    from bot.render.text import card_text, plain
+
+    assert (
+        plain("**My work**\n• [A title](https://e.org/a)") == "My work\n• A title <https://e.org/a>"
+    )
+    text = card_text(
+        Card("**T**", "x " * 100, fields=(CardField("[n](https://e.org)", "v"),), footer="f")
+    )
+    assert text.startswith("T\n=\n")
+    assert all(len(line) <= 88 for line in text.splitlines())
+    assert "n <https://e.org>" in text and text.endswith("(f)")

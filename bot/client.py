@@ -3,6 +3,7 @@ and a log line per command."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -43,6 +44,7 @@ class ArchiveBot(commands.Bot):
         self.sync_only = sync_only
         self.started_at = clock()
         self._service: ArchiveService | None = None
+        self._shutdown: asyncio.Future[None] | None = None
         self.tree.error(self.on_tree_error)
 
     @property
@@ -171,6 +173,13 @@ class ArchiveBot(commands.Bot):
         return f"Sorry, something went wrong on our side. If it keeps happening, tell a moderator the error id `{error_id}`."
 
     async def close(self) -> None:
+        """Close Discord, then the database; every caller (a signal, the context manager)
+        waits for the same single shutdown."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_all())
+        await self._shutdown
+
+    async def _close_all(self) -> None:
         await super().close()
         if self._service is not None:
             await self._service.close()

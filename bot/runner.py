@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 
 import discord
@@ -37,9 +39,16 @@ def _configure_logging() -> None:
 
 async def _run(settings: Settings, token: str, sync_only: bool) -> None:
     async with ArchiveBot(settings, sync_only=sync_only) as bot:
+        # Hosts stop a worker with SIGTERM: close the gateway session and the database cleanly.
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGTERM, lambda: asyncio.ensure_future(bot.close())
+            )
         await bot.login(token)  # runs setup_hook: content, cogs, command sync
         if not sync_only:
             await bot.connect()
+        await bot.close()  # joins a shutdown a signal started, so the database closes too
+    log.info("stopped")
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:

@@ -315,13 +315,18 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
         db.execute("UPDATE schedules SET next_run_at = ? WHERE guild_id = ?", (slot, GUILD_ID))
     await bot_process.start()
     await asyncio.sleep(3)  # several scheduler passes
-    slots = _slots(bot_process.log)
-    assert len(slots) == len(set(slots)), slots
-    assert len(posts) == 1 + len(slots)  # /archive now, then one post per distinct slot
 
     shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
     fields = {f["name"]: f["value"] for f in first_embed(shown)["fields"]}
     assert fields["Status"] == "active" and fields["Last post"] != "none yet"
+
+    bot_process.stop()  # SIGTERM, as a host stops a worker; nothing in flight while posts are counted
+    await asyncio.sleep(0.2)
+    assert bot_process.process is not None and bot_process.process.returncode == 0
+    assert bot_process.log.rstrip().endswith("stopped")
+    slots = _slots(bot_process.log)
+    assert len(slots) == len(set(slots)), slots
+    assert len(posts) == 1 + len(slots)  # /archive now, then one post per distinct slot
 
 
 async def test_every_message_pings_nobody_and_fits_discord_limits(

@@ -13,6 +13,7 @@ from bot.render.cards import (
     resource_card,
     search_card,
 )
+from bot.render.text import card_text, plain
 
 LONG = "word " * 3000
 
@@ -78,8 +79,6 @@ def test_search_card_pages() -> None:
 
 
 def test_console_text_drops_discord_markdown() -> None:
-    from bot.render.text import card_text, plain
-
     assert (
         plain("**My work**\n• [A title](https://e.org/a)") == "My work\n• A title <https://e.org/a>"
     )

@@ -49,6 +49,13 @@ class ParserRules(_Section):
         return patterns
 
 
+class DateAnchorSetting(_Section):
+    """One issue whose month is known, so that the cadence can date issues that say nothing."""
+
+    number: int = Field(ge=0)
+    date: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+
+
 class Newsletter(_Section):
     name: str = Field(min_length=1)
     author: str | None = None
@@ -57,6 +64,8 @@ class Newsletter(_Section):
     icon_url: str | None = None
     #: Months between two issues; used to infer a missing year from the numbering.
     cadence_months: int = Field(default=1, ge=1, le=12)
+    #: An issue whose month is known (e.g. the first), to date issues that state no year.
+    date_anchor: DateAnchorSetting | None = None
 
     @property
     def colour_value(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.content.models import Issue
 
@@ -80,24 +81,39 @@ def _months(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
-def infer_dates(issues: list[Issue], cadence_months: int) -> None:
+@dataclass(frozen=True)
+class DateAnchor:
+    """An issue whose month is known: the point the cadence counts from."""
+
+    number: int
+    year: int
+    month: int
+
+
+def infer_dates(issues: list[Issue], cadence_months: int, anchor: DateAnchor | None = None) -> None:
     """Fill in missing years (and months) from issues whose full date is known.
 
-    Issues come out at a steady cadence, so an anchor (an issue with year and month) predicts
-    the date of every other issue. A stated month keeps its value and takes the year that
-    brings it closest to the prediction; an issue with no date at all takes the prediction.
-    Nothing is inferred where no issue states its full date.
+    Issues come out at a steady cadence, so an anchor (an issue with year and month, or the
+    one the config names) predicts the date of every other issue; the nearest anchor by number
+    is used. A stated month keeps its value and takes the year that brings it closest to the
+    prediction; an issue with no date at all takes the prediction. Nothing is inferred where
+    there is no anchor.
     """
-    anchors = [i for i in issues if i.year is not None and i.month is not None]
+    anchors = [
+        DateAnchor(i.number, i.year, i.month)
+        for i in issues
+        if i.year is not None and i.month is not None
+    ]
+    if anchor is not None:
+        anchors.append(anchor)
     if not anchors:
         return
     for issue in issues:
         if issue.year is not None and issue.month is not None:
             continue
-        anchor = min(anchors, key=lambda a: abs(a.number - issue.number))
-        assert anchor.year is not None and anchor.month is not None
+        nearest = min(anchors, key=lambda a: abs(a.number - issue.number))
         predicted = (
-            _months(anchor.year, anchor.month) + (issue.number - anchor.number) * cadence_months
+            _months(nearest.year, nearest.month) + (issue.number - nearest.number) * cadence_months
         )
         if issue.month is not None:
             month = issue.month

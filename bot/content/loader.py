@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.content.assemble import Rules
-from bot.content.issue_meta import infer_dates
+from bot.content.issue_meta import DateAnchor, infer_dates
 from bot.content.models import ContentError, Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
 
@@ -30,6 +30,7 @@ class ContentSource:
     rules: Rules
     newsletter_name: str
     cadence_months: int = 1
+    date_anchor: DateAnchor | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, folder: Path | None = None) -> ContentSource:
@@ -44,7 +45,16 @@ class ContentSource:
             ),
             newsletter_name=settings.newsletter.name,
             cadence_months=settings.newsletter.cadence_months,
+            date_anchor=_anchor(settings),
         )
+
+
+def _anchor(settings: Settings) -> DateAnchor | None:
+    setting = settings.newsletter.date_anchor
+    if setting is None:
+        return None
+    year, month = map(int, setting.date.split("-"))
+    return DateAnchor(setting.number, year, month)
 
 
 def content_files(folder: Path) -> list[Path]:
@@ -94,7 +104,7 @@ def read_folder(source: ContentSource) -> LoadResult:
             Problem(str(source.folder), None, "no issue files (.txt or .md) in the content folder")
         )
     issues.sort(key=lambda issue: issue.number)
-    infer_dates(issues, source.cadence_months)
+    infer_dates(issues, source.cadence_months, source.date_anchor)
     return LoadResult(issues, problems)
 
 

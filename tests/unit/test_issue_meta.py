@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.issue_meta import find_date, find_number, infer_dates
+from bot.content.issue_meta import DateAnchor, find_date, find_number, infer_dates
 from bot.content.models import Issue
 
 
@@ -58,6 +58,12 @@ def test_years_are_inferred_from_the_nearest_anchor() -> None:
     assert [(i.year, i.month, i.date_inferred) for i in issues] == [
         (2020, 2, True), (2021, 3, False), (2021, 11, True), (2022, 4, True), (2023, 1, True),
     ]  # fmt: skip
+
+
+def test_a_configured_anchor_dates_an_issue_read_alone() -> None:
+    issues = [Issue(45, "a", "a.txt", month=9)]
+    infer_dates(issues, cadence_months=1, anchor=DateAnchor(1, 2020, 1))
+    assert (issues[0].year, issues[0].month, issues[0].date_inferred) == (2023, 9, True)
 
 
 def test_nothing_is_inferred_without_an_anchor() -> None:

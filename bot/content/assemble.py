@@ -96,14 +96,12 @@ def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
     headings = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level != 1]
     named = [i for i in headings if _named_section(blocks[i], rules, section_level)]
     # The preamble (title, author, greeting) runs to the first section the rules name, else
-    # to the first heading that opens a section, else to the first heading.
-    structural = [i for i in headings if _opens_section(blocks, i)]
-    if named or structural or headings:
-        start = (named or structural or headings)[0]
-        sections = set(named) | {i for i in structural if i >= start}
-    else:
+    # to the first heading.
+    if not headings:
         start = next((i for i, b in enumerate(blocks) if b.kind == "heading"), -1) + 1
         return _segment_resources(blocks[start:])
+    start = (named or headings)[0]
+    sections = set(named) | {i for i in headings if i >= start and _opens_section(blocks, i)}
 
     resources: list[Resource] = []
     section: str | None = None
@@ -124,14 +122,18 @@ def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
             )
         else:
             # A heading with nothing but a list, or a list straight under a section: each
-            # item is a resource of its own. Prose straight under a section is its intro.
+            # item is a resource of its own, and the heading names their section if no
+            # section does. Prose straight under a section is its intro.
+            if heading is None and section is None:
+                return  # a list in the introduction
+            group = section or (clean_heading(heading.text) if heading is not None else None)
             for item in items:
                 resources.append(
                     Resource(
                         title=_item_title(item.text),
                         text=item.text,
                         links=item.links,
-                        section=section,
+                        section=group,
                     )
                 )
 

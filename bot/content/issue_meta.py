@@ -43,20 +43,24 @@ def _month_number(name: str) -> int:
     return MONTHS.index(next(m for m in MONTHS if m.startswith(name.lower()[:3]))) + 1
 
 
-def find_number(lines: Iterable[str]) -> int | None:
-    """The issue number ("15th issue!", "Issue #3", "the seventh edition"): the strongest
-    pattern wins, then the earliest line."""
+def locate_number(lines: Iterable[str]) -> tuple[int, int] | None:
+    """The issue number ("15th issue!", "Issue #3", "the seventh edition") and the index of
+    the line that states it: the strongest pattern wins, then the earliest line."""
     lines = list(lines)
     for pattern in _NUMBER_PATTERNS:
-        for line in lines:
+        for index, line in enumerate(lines):
             for match in pattern.finditer(line):
                 if _NOT_THIS_ISSUE.search(line[max(0, match.start() - 20) : match.end() + 5]):
                     continue
                 value = match.group(1)
-                if value.isdigit():
-                    return int(value)
-                return _ORDINAL_WORDS.index(value.lower()) + 1
+                number = int(value) if value.isdigit() else _ORDINAL_WORDS.index(value.lower()) + 1
+                return number, index
     return None
+
+
+def find_number(lines: Iterable[str]) -> int | None:
+    found = locate_number(lines)
+    return found[0] if found else None
 
 
 def find_date(lines: Iterable[str]) -> tuple[int | None, int | None]:

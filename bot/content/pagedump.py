@@ -107,10 +107,13 @@ def page_dump_blocks(
 def _drop_image_text(
     blocks: list[Block], caption_markers: tuple[re.Pattern[str], ...]
 ) -> list[Block]:
-    """Remove image alt lines that look like headings; their captions stay as text."""
+    """Remove image alt lines that look like headings; their captions stay as text.
+
+    A numbered line ("3. Title") is never alt text.
+    """
     kept: list[Block] = []
     for index, block in enumerate(blocks):
-        if block.kind == "heading":
+        if block.kind == "heading" and not _NUMBERED.match(strip_decoration(block.text)):
             following = blocks[index + 1] if index + 1 < len(blocks) else None
             caption = (
                 following is not None

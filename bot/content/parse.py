@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.content.assemble import Rules, assemble, shorten
 from bot.content.blocks import Block, strip_decoration
 from bot.content.frontmatter import FrontMatterError, split_front_matter
-from bot.content.issue_meta import find_date, find_number
+from bot.content.issue_meta import find_date, locate_number
 from bot.content.markdown import markdown_blocks
 from bot.content.models import Issue, Problem
 from bot.content.pagedump import page_dump_blocks
@@ -53,7 +53,8 @@ def parse_text(
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
     opening = [b.text for b in blocks[:_OPENING_BLOCKS]]
-    number = front.number if front.number is not None else find_number(opening)
+    stated = locate_number(opening)
+    number = front.number if front.number is not None else (stated[0] if stated else None)
     if number is None:
         raise ParseError(
             Problem(
@@ -72,7 +73,9 @@ def parse_text(
         year=year,
         month=month,
         url=front.url,
-        resources=assemble(blocks, rules),
+        # In a page dump, nothing above the line that states the number (title, author,
+        # banners) is a resource; Markdown says where its sections are.
+        resources=assemble(blocks[stated[1] + 1 :] if stated and not markdown else blocks, rules),
     )
     warnings = []
     if not issue.resources:

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.content.assemble import Rules
 from bot.content.loader import ContentSource, load_issues, read_folder
 from bot.content.models import ContentError
-from bot.content.parse import ParseError, parse_text
+from bot.content.parse import ParseError, parse_file, parse_text
+from tests.conftest import ROOT
 
+DATA = ROOT / "tests" / "data"
 RULES = Rules.compile(
     section_headings=(r"^my work\b", r"\bfrom the internet\b"), caption_markers=("Source:",)
 )
@@ -167,3 +170,22 @@ def test_folder_problems_name_every_file(tmp_path: Path, seeds_source: ContentSo
     ]
     with pytest.raises(ContentError):
         load_issues(source)
+
+
+def test_an_issue_in_a_later_layout_with_unknown_section_names(settings: Settings) -> None:
+    """Section names the config does not know, an intro with a list, a numbered question."""
+    source = ContentSource.from_settings(settings, DATA)
+    issue, problems = parse_file(DATA / "later_issue.txt", source.rules, source.newsletter_name)
+    assert problems == []
+    assert (issue.number, issue.month) == (45, 9)
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Things I made", "Learn PyTorch in a day"),
+        ("Things I made", "Nutrify update"),
+        ("Cool stuff from around the web", "Llama 2 is out by Meta AI"),
+        ("Cool stuff from around the web", "What is a vector database?"),
+        ("Cool stuff from around the web", "Gradio 4.0"),
+        ("Cool stuff from around the web", "Ollama"),
+    ]
+    llama = issue.resources[2]
+    assert llama.links == ("https://arxiv.org/abs/2307.09288",)
+    assert "The licence allows commercial use." in llama.text

@@ -48,8 +48,8 @@ def _heading_like(text: str) -> bool:
         return False
     if len(core.split()) > _MAX_HEADING_WORDS or _SENTENCE_BREAK.search(core):
         return False
-    if core.endswith("?") and core != decorated:
-        return True  # a numbered question ("3. Is bigger always better?") titles an item
+    if core.endswith(("?", ".")) and core != decorated:
+        return True  # a numbered line titles an item, even as a question or a sentence
     return not core.endswith(_NO_HEADING_END)
 
 

@@ -183,6 +183,7 @@ def test_an_issue_in_a_later_layout_with_unknown_section_names(settings: Setting
         ("Things I made", "Nutrify update"),
         ("Cool stuff from around the web", "Llama 2 is out by Meta AI"),
         ("Cool stuff from around the web", "What is a vector database?"),
+        ("Cool stuff from around the web", "Hugging Face ships a new course."),
         ("Cool stuff from around the web", "Gradio 4.0"),
         ("Cool stuff from around the web", "Ollama"),
     ]

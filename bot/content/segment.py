@@ -17,23 +17,26 @@ from bot.content.blocks import STOPWORDS, words
 #: Paragraphs per resource, when nothing else tells how many resources there are.
 PARAGRAPHS_PER_RESOURCE = 5
 _WINDOW = 2
+#: The fewest paragraphs a resource spans.
+_MIN_PARAGRAPHS = 2
 # Openings that lean on the paragraph before: connectives, pronouns, back-references.
 _CONTINUES = re.compile(
-    r"^(and|but|so|or|yes|no|also|this|these|that|those|it|its|they|their|then|which|because|"
+    r"^(and|but|so|or|yes|no|also|this|these|that|those|it(?!['’]s)|its|they|their|then|which|because|"
     r"if|imagine|some of|all of|in (other words|short|the case|this|that)|first|second|third|"
     r"finally|step \d|my favourite|the (article|post|video|paper|blog|author|team|tool|book)\b)\b",
     re.IGNORECASE,
 )
 
 
-def _bag(texts: list[str]) -> Counter[str]:
-    return Counter(w for text in texts for w in words(text) if w not in STOPWORDS and len(w) > 2)
+def _terms(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    dot = sum(count * b[word] for word, count in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> float:
+    dot = sum(count * b[word] * idf[word] ** 2 for word, count in a.items())
+    norm_a = math.sqrt(sum((v * idf[w]) ** 2 for w, v in a.items()))
+    norm_b = math.sqrt(sum((v * idf[w]) ** 2 for w, v in b.items()))
+    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
 
 
 def _peak(similarity: list[float], gap: int, step: int) -> float:
@@ -50,10 +53,19 @@ def segment(paragraphs: list[str]) -> list[list[int]]:
     wanted_cuts = round(count / PARAGRAPHS_PER_RESOURCE) - 1
     if count < 2 or wanted_cuts < 1:
         return [list(range(count))] if count else []
+    # Words every paragraph uses ("machine", "learning") say little about where topics change.
+    terms = [_terms(p) for p in paragraphs]
+    frequency = Counter(w for t in terms for w in set(t))
+    idf = {w: math.log(count / n) + 1 for w, n in frequency.items()}
+
+    def bag(indexes: range) -> Counter[str]:
+        return Counter(w for i in indexes for w in terms[i])
+
     similarity = [
         _cosine(
-            _bag(paragraphs[max(0, gap - _WINDOW + 1) : gap + 1]),
-            _bag(paragraphs[gap + 1 : gap + 1 + _WINDOW]),
+            bag(range(max(0, gap - _WINDOW + 1), gap + 1)),
+            bag(range(gap + 1, min(count, gap + 1 + _WINDOW))),
+            idf,
         )
         for gap in range(count - 1)
     ]
@@ -65,7 +77,7 @@ def segment(paragraphs: list[str]) -> list[list[int]]:
         depth[gap] = (_peak(similarity, gap, -1) - value) + (_peak(similarity, gap, 1) - value)
     cuts: list[int] = []
     for gap in sorted(depth, key=lambda g: -depth[g]):
-        if all(abs(gap - other) >= 2 for other in cuts) and 0 < gap < count - 2:
+        if all(abs(gap - other) >= _MIN_PARAGRAPHS for other in cuts) and 0 < gap < count - 2:
             cuts.append(gap)
         if len(cuts) == wanted_cuts:
             break

@@ -72,8 +72,23 @@ class Searcher:
             for number, title, date in await self.archive.issue_numbers()
         ]
 
+    def _groups(self, terms: list[str]) -> list[list[str]]:
+        """One group of alternative index words per query word. Two query words that the
+        index knows as one ("gpt 3" → gpt3) become one group holding both spellings."""
+        groups: list[list[str]] = []
+        index = 0
+        while index < len(terms):
+            joined = "".join(terms[index : index + 2])
+            if index + 1 < len(terms) and joined in self._vocabulary.terms:
+                groups.append([joined, *self._vocabulary.expand(terms[index])])
+                index += 2
+            else:
+                groups.append(self._vocabulary.expand(terms[index]))
+                index += 1
+        return groups
+
     def _fts_query(self, terms: list[str]) -> tuple[str, list[list[str]]]:
-        groups = [self._vocabulary.expand(term) for term in terms]
+        groups = self._groups(terms)
         alternatives = []
         for group in groups:
             for word in group:

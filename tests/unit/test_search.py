@@ -79,3 +79,8 @@ async def test_autocomplete_issues_by_number_title_or_month(service: ArchiveServ
         (7, "#7 · July 2020 · Machine Learning Monthly 💻🤖 July 2020")
     ]
     assert service.search.autocomplete_issues("nothing like this") == []
+
+
+async def test_split_words_find_a_compound_title(service: ArchiveService) -> None:
+    hits = await service.search.search("gpt 3")
+    assert hits[0].resource.title == "All about GPT3"

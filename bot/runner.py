@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -40,7 +39,7 @@ def _configure_logging() -> None:
 async def _run(settings: Settings, token: str, sync_only: bool) -> None:
     async with ArchiveBot(settings, sync_only=sync_only) as bot:
         # Hosts stop a worker with SIGTERM: close the gateway session and the database cleanly.
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        if sys.platform != "win32":  # asyncio has no signal handlers there
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGTERM, lambda: asyncio.ensure_future(bot.close())
             )

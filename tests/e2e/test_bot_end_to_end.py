@@ -200,7 +200,8 @@ async def test_autocomplete(fake_discord: FakeDiscord, bot_process: BotProcess) 
     search = await fake_discord.autocomplete("search", option("query", "nutri", focused=True))
     assert search.callback["type"] == 8
     choices = search.callback["data"]["choices"]
-    assert 1 <= len(choices) <= 25 and choices[0]["name"] == "Nutrify: A machine learning project"
+    assert choices and len(choices) <= 25
+    assert choices[0]["name"] == "Nutrify: A machine learning project"
     everything = await fake_discord.autocomplete("search", option("query", "", focused=True))
     assert len(everything.callback["data"]["choices"]) == 25
     issue = await fake_discord.autocomplete("issue", option("number", "2", 4, focused=True))

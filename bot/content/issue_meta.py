@@ -58,11 +58,6 @@ def locate_number(lines: Iterable[str]) -> tuple[int, int] | None:
     return None
 
 
-def find_number(lines: Iterable[str]) -> int | None:
-    found = locate_number(lines)
-    return found[0] if found else None
-
-
 def find_date(lines: Iterable[str]) -> tuple[int | None, int | None]:
     """(year, month) from the opening lines: "March 2021", "2021-03", or a bare month
     ("What you missed in November"), in which case the year is left unknown."""

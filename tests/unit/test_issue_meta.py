@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.issue_meta import DateAnchor, find_date, find_number, infer_dates
+from bot.content.issue_meta import DateAnchor, find_date, infer_dates, locate_number
 from bot.content.models import Issue
 
 
@@ -21,7 +21,7 @@ from bot.content.models import Issue
     ],
 )
 def test_find_number(line: str, number: int | None) -> None:
-    assert find_number([line]) == number
+    assert locate_number([line]) == ((number, 0) if number is not None else None)
 
 
 def test_the_issue_number_beats_a_promo_hashtag() -> None:

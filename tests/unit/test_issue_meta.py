@@ -25,9 +25,8 @@ def test_find_number(line: str, number: int | None) -> None:
 
 
 def test_the_issue_number_beats_a_promo_hashtag() -> None:
-    assert (
-        find_number(["Give the #1 gift of 2024!", "Machine Learning Monthly", "28th issue!"]) == 28
-    )
+    lines = ["Give the #1 gift of 2024!", "Machine Learning Monthly", "28th issue!"]
+    assert locate_number(lines) == (28, 2)
 
 
 @pytest.mark.parametrize(

@@ -38,14 +38,17 @@ def _matches(term: str, word: str) -> bool:
 
 @dataclass
 class _Vocabulary:
-    terms: dict[str, int]
+    terms: dict[str, int]  # word → how many resources hold it
+
+    def __post_init__(self) -> None:
+        self.words = list(self.terms)
 
     def expand(self, term: str) -> list[str]:
         """``term`` itself when the index knows it, else the closest words it does know."""
         if term in self.terms or len(term) < 3:
             return [term]
         found = process.extract(
-            term, list(self.terms), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF, limit=5
+            term, self.words, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF, limit=5
         )
         if not found:
             return [term]
@@ -60,13 +63,15 @@ class Searcher:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self._vocabulary = _Vocabulary({})
-        self._titles: list[tuple[str, int, str]] = []  # (title, issue, key)
+        self._titles: list[tuple[str, int]] = []  # (title, issue)
+        self._folded_titles: list[str] = []  # the same titles, case-folded for matching
         self._issues: list[tuple[int, str]] = []  # (number, label), newest first
 
     async def refresh(self) -> None:
         rows = await self.archive.fetchall("SELECT term, doc FROM resources_vocab")
         self._vocabulary = _Vocabulary({term: doc for term, doc in rows})
-        self._titles = [(r.title, r.issue, r.key) for r in await self.archive.resources()]
+        self._titles = [(r.title, r.issue) for r in await self.archive.resources()]
+        self._folded_titles = [title.casefold() for title, _ in self._titles]
         self._issues = [
             (number, f"#{number} · {format_date(date)} · {title}")
             for number, title, date in await self.archive.issue_numbers()
@@ -130,7 +135,7 @@ class Searcher:
             return []
         found = process.extract(
             query.casefold(),
-            [title.casefold() for title, _, _ in self._titles],
+            self._folded_titles,
             scorer=fuzz.partial_ratio,
             score_cutoff=60,
             limit=limit,
@@ -144,20 +149,20 @@ class Searcher:
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         partial = partial.strip().casefold()
         if not partial:
-            return [(title, issue) for title, issue, _ in reversed(self._titles[-limit:])]
+            return list(reversed(self._titles[-limit:]))
         prefixed = [
-            (title, issue)
-            for title, issue, _ in self._titles
-            if title.casefold().startswith(partial)
+            entry
+            for entry, folded in zip(self._titles, self._folded_titles, strict=True)
+            if folded.startswith(partial)
         ]
         found = process.extract(
             partial,
-            [title.casefold() for title, _, _ in self._titles],
+            self._folded_titles,
             scorer=fuzz.partial_ratio,
             score_cutoff=70,
             limit=limit,
         )
-        fuzzy = [(self._titles[index][0], self._titles[index][1]) for _, _, index in found]
+        fuzzy = [self._titles[index] for _, _, index in found]
         return list(dict.fromkeys(prefixed + fuzzy))[:limit]
 
     def autocomplete_issues(

@@ -6,6 +6,7 @@ The tests run in file order against one bot process (the last ones restart it).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import sqlite3
@@ -175,6 +176,17 @@ async def test_search_forgives_typos(
     assert first_embed(reply)["fields"][0]["name"].startswith(expected)
 
 
+async def test_search_with_nothing_found(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    reply = await fake_discord.command("search", option("query", "qqqzzzxxx"), user_id=STRANGER_ID)
+    assert is_ephemeral(reply)
+    assert (
+        message(reply)["content"]
+        == "Nothing found for “qqqzzzxxx”. Try fewer or more general words."
+    )
+
+
 HOSTILE = [
     '"',
     "*",
@@ -308,6 +320,9 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=75)
     await bot_process.wait_for_log("archive post for guild")
     slot = _slots(bot_process.log)[0]
+    posted_at = dt.datetime.fromisoformat(posts[1]["timestamp"])
+    late = (posted_at - dt.datetime.fromisoformat(slot)).total_seconds()
+    assert 0 <= late < 3, f"the {slot} post came {late:.1f}s after its slot"  # poll: 0.5 s
 
     # Crash right after the post, and wind next_run_at back to the posted slot, as if the
     # bot had died before it could move on: the ledger must still refuse the slot.

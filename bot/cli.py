@@ -105,7 +105,8 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
                 else await service.archive.issue(args.number)
             )
             if issue is None:
-                print(await missing_issue_message(service, args.number), file=sys.stderr)
+                numbers = await service.archive.numbers()
+                print(missing_issue_message(args.number, numbers), file=sys.stderr)
                 return 1
             _emit(args, issue.to_json(), card_text(issue_card(issue)))
         elif args.command == "search":

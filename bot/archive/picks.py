@@ -14,7 +14,7 @@ async def pick_from_archives(
 ) -> ResourceRecord | None:
     """Pick for ``scope`` (a channel id, or any name); None when only the latest issue exists."""
     rng = rng or random.Random()
-    candidates = await archive.resources("r.issue < (SELECT max(number) FROM issues)")
+    candidates = await archive.resources_before_latest()
     if not candidates:
         return None
     seen = {

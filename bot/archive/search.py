@@ -70,7 +70,7 @@ class Searcher:
     async def refresh(self) -> None:
         rows = await self.archive.fetchall("SELECT term, doc FROM resources_vocab")
         self._vocabulary = _Vocabulary({term: doc for term, doc in rows})
-        self._titles = [(r.title, r.issue) for r in await self.archive.resources()]
+        self._titles = [(r.title, r.issue) for r in await self.archive.all_resources()]
         self._folded_titles = [title.casefold() for title, _ in self._titles]
         self._issues = [
             (number, f"#{number} · {format_date(date)} · {title}")
@@ -118,8 +118,7 @@ class Searcher:
         if not rows:
             return []
         ranks = {key: -rank for key, rank in rows}
-        placeholders = ",".join("?" * len(ranks))
-        records = await self.archive.resources(f"r.key IN ({placeholders})", tuple(ranks))
+        records = await self.archive.resources_by_key(list(ranks))
         best_rank = max(ranks.values()) or 1.0
         phrase = " ".join(w for group in groups for w in group[:1])
         hits = [

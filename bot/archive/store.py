@@ -160,6 +160,10 @@ class Archive:
         )
         return int(rows[0][0]), int(rows[0][1])
 
+    async def numbers(self) -> list[int]:
+        """Every issue number, oldest first."""
+        return [row[0] for row in await self.fetchall("SELECT number FROM issues ORDER BY number")]
+
     async def issue_numbers(self) -> list[tuple[int, str, str | None]]:
         """Every issue as (number, title, YYYY-MM or None), newest first."""
         rows = await self.fetchall(
@@ -191,12 +195,20 @@ class Archive:
         rows = await self.fetchall("SELECT max(number) FROM issues")
         return await self.issue(rows[0][0]) if rows and rows[0][0] is not None else None
 
-    async def resources(
-        self, where: str = "1", params: tuple[Any, ...] = ()
-    ) -> list[ResourceRecord]:
+    async def _resources(self, where: str, params: tuple[Any, ...] = ()) -> list[ResourceRecord]:
         rows = await self.fetchall(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
             f" WHERE {where} ORDER BY r.issue, r.position",
             params,
         )
         return [_resource(row) for row in rows]
+
+    async def all_resources(self) -> list[ResourceRecord]:
+        return await self._resources("1")
+
+    async def resources_by_key(self, keys: list[str]) -> list[ResourceRecord]:
+        return await self._resources(f"r.key IN ({','.join('?' * len(keys))})", tuple(keys))
+
+    async def resources_before_latest(self) -> list[ResourceRecord]:
+        """Every resource but those of the newest issue: what the archive picks come from."""
+        return await self._resources("r.issue < (SELECT max(number) FROM issues)")

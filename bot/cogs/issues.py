@@ -37,9 +37,8 @@ class Issues(commands.Cog):
     ) -> None:
         found = await self.bot.service.archive.issue(number)
         if found is None:
-            await reply(
-                interaction, await missing_issue_message(self.bot.service, number), ephemeral=True
-            )
+            numbers = await self.bot.service.archive.numbers()
+            await reply(interaction, missing_issue_message(number, numbers), ephemeral=True)
             return
         await reply(interaction, embed=embed(issue_card(found), self.bot.colour))
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bot.archive.service import ArchiveService
 
-
-async def missing_issue_message(service: ArchiveService, number: int) -> str:
-    numbers = [n for n, _, _ in await service.archive.issue_numbers()]
+def missing_issue_message(number: int, numbers: list[int]) -> str:
+    """The answer for an issue number that is not in the archive, naming those that are."""
     if not numbers:
         return "The archive is empty: no issues are loaded yet."
     return (

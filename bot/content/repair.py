@@ -90,7 +90,10 @@ def repair_text(text: str) -> str:
 
 
 def decode_bytes(data: bytes) -> str:
-    """Decode a content file: UTF-8 (with or without BOM), else Windows-1252."""
+    """Decode a content file: UTF-16 when it starts with its BOM, UTF-8 (with or without
+    BOM), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -25,3 +25,4 @@ def test_correct_text_is_left_alone() -> None:
 def test_decode_bytes_falls_back_to_windows_1252() -> None:
     assert decode_bytes("\ufeffhé".encode()) == "hé"
     assert decode_bytes("h\xe9".encode("cp1252")) == "hé"
+    assert decode_bytes("hé 💻".encode("utf-16")) == "hé 💻"

@@ -53,10 +53,6 @@ class ArchiveBot(commands.Bot):
             raise RuntimeError("the archive is opened in setup_hook")
         return self._service
 
-    @property
-    def colour(self) -> int:
-        return self.settings.newsletter.colour_value
-
     async def setup_hook(self) -> None:
         self._service = await ArchiveService.open(
             self.settings.database_path, ContentSource.from_settings(self.settings), self.clock

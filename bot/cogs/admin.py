@@ -120,7 +120,7 @@ class Admin(commands.Cog):
             newsletter.url,
             tuple(fields),
         )
-        await reply(interaction, embed=embed(card, self.bot.colour))
+        await reply(interaction, embed=embed(card, self.bot))
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -97,7 +97,7 @@ class Archive(commands.Cog):
             pick = await self.bot.service.pick(str(channel_id))
             if pick is None:
                 return None
-            await channel.send(embed=embed(resource_card(pick), self.bot.colour))
+            await channel.send(embed=embed(resource_card(pick), self.bot))
         except discord.HTTPException as error:
             reason = unavailable_reason(error)
             if reason is None:
@@ -190,7 +190,7 @@ class Archive(commands.Cog):
             fields.append(CardField("Last post", "none yet"))
         await reply(
             interaction,
-            embed=embed(Card("Archive schedule", fields=tuple(fields)), self.bot.colour),
+            embed=embed(Card("Archive schedule", fields=tuple(fields)), self.bot),
             ephemeral=True,
         )
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.render.cards import Card
-from bot.render.limits import fit
+from bot.render.limits import AUTHOR, clip, fit
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -21,12 +21,18 @@ def archive_bot(interaction: discord.Interaction) -> ArchiveBot:
     return cast("ArchiveBot", interaction.client)
 
 
-def embed(card: Card, colour: int) -> discord.Embed:
-    """A card as an embed, always within Discord's limits."""
-    card = fit(card)
+def embed(card: Card, bot: ArchiveBot) -> discord.Embed:
+    """A card as an embed in the newsletter's colours, always within Discord's limits."""
+    newsletter = bot.settings.newsletter
+    author = clip(newsletter.name, AUTHOR)
+    card = fit(card, reserve=len(author))
     result = discord.Embed(
-        title=card.title, description=card.description or None, url=card.url, colour=colour
+        title=card.title,
+        description=card.description or None,
+        url=card.url,
+        colour=newsletter.colour_value,
     )
+    result.set_author(name=author, url=newsletter.url, icon_url=newsletter.icon_url)
     for field in card.fields:
         result.add_field(name=field.name, value=field.value, inline=field.inline)
     if card.footer:

@@ -28,7 +28,7 @@ class Issues(commands.Cog):
                 interaction, "The archive is empty: no issues are loaded yet.", ephemeral=True
             )
             return
-        await reply(interaction, embed=embed(issue_card(issue), self.bot.colour))
+        await reply(interaction, embed=embed(issue_card(issue), self.bot))
 
     @app_commands.command(name="issue", description="One issue of the newsletter, by number.")
     @app_commands.describe(number="The issue number (start typing to pick from the list)")
@@ -40,7 +40,7 @@ class Issues(commands.Cog):
             numbers = await self.bot.service.archive.numbers()
             await reply(interaction, missing_issue_message(number, numbers), ephemeral=True)
             return
-        await reply(interaction, embed=embed(issue_card(found), self.bot.colour))
+        await reply(interaction, embed=embed(issue_card(found), self.bot))
 
     @issue.autocomplete("number")
     async def issue_autocomplete(

@@ -37,7 +37,7 @@ class SearchPages(discord.ui.View):
         self._update_buttons()
 
     def current(self) -> discord.Embed:
-        return embed(search_card(self.query, self.hits, self.page, PER_PAGE), self.bot.colour)
+        return embed(search_card(self.query, self.hits, self.page, PER_PAGE), self.bot)
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.page == 0
@@ -100,9 +100,7 @@ class Search(commands.Cog):
             )
             return
         if len(hits) <= PER_PAGE:
-            await reply(
-                interaction, embed=embed(search_card(query, hits, 0, PER_PAGE), self.bot.colour)
-            )
+            await reply(interaction, embed=embed(search_card(query, hits, 0, PER_PAGE), self.bot))
             return
         view = SearchPages(self.bot, interaction.user.id, query, hits)
         await reply(interaction, embed=view.current(), view=view)
@@ -135,7 +133,7 @@ class Search(commands.Cog):
                 ephemeral=True,
             )
             return
-        await reply(interaction, embed=embed(resource_card(pick), self.bot.colour))
+        await reply(interaction, embed=embed(resource_card(pick), self.bot))
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -41,8 +41,12 @@ def card_size(card: Card) -> int:
     )
 
 
-def fit(card: Card) -> Card:
-    """The same card, within every embed limit."""
+AUTHOR = 256
+
+
+def fit(card: Card, reserve: int = 0) -> Card:
+    """The same card, within every embed limit; ``reserve`` counts characters the embed
+    carries besides the card (an author line) towards the 6000 total."""
     fields = tuple(
         CardField(
             clip(f.name, FIELD_NAME) or "\u200b", clip(f.value, FIELD_VALUE) or "\u200b", f.inline
@@ -62,10 +66,11 @@ def fit(card: Card) -> Card:
         fields=fields,
         footer=clip(card.footer, FOOTER) if card.footer else None,
     )
-    overflow = card_size(card) - TOTAL
+    budget = TOTAL - reserve
+    overflow = card_size(card) - budget
     if overflow > 0:  # the description gives way first, then the last fields
         keep = max(0, len(card.description) - overflow)
         card = replace(card, description=clip(card.description, keep) if keep else "")
-        while card_size(card) > TOTAL and card.fields:
+        while card_size(card) > budget and card.fields:
             card = replace(card, fields=card.fields[:-1])
     return card

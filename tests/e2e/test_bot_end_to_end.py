@@ -372,6 +372,7 @@ async def test_every_message_pings_nobody_and_fits_discord_limits(
                 len(embed.get("title", ""))
                 + len(embed.get("description", ""))
                 + len(embed.get("footer", {}).get("text", ""))
+                + len(embed.get("author", {}).get("name", ""))
             )
             assert total + sum(len(f["name"]) + len(f["value"]) for f in fields) <= limits.TOTAL
     answered = [i for i in fake_discord.interactions.values() if i.answered_at is not None]

@@ -53,6 +53,7 @@ def test_huge_cards_are_fitted() -> None:
     ):
         fitted = limits.fit(card)
         _within_limits(fitted)
+        assert limits.card_size(limits.fit(card, reserve=300)) <= limits.TOTAL - 300
         assert fitted.title
 
 

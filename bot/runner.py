@@ -9,7 +9,7 @@ import signal
 import sys
 
 import discord
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.client import ArchiveBot, StartupError
 from bot.config import Settings
@@ -51,7 +51,7 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # a .env in the folder the bot is started from
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if not token:
         print(NO_TOKEN, file=sys.stderr)

@@ -120,7 +120,24 @@ def test_no_token_exits_2_with_one_message(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    monkeypatch.setattr("bot.runner.load_dotenv", lambda: False)
+    monkeypatch.chdir(tmp_path)  # no .env here
     assert run_bot(load_settings()) == 2
     err = capsys.readouterr().err
     assert "set DISCORD_TOKEN" in err and "python -m bot latest" in err
+
+
+def test_the_token_comes_from_a_dotenv_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=from-dotenv\n")
+    seen: list[str] = []
+
+    async def fake_run(settings: object, token: str, sync_only: bool) -> None:
+        seen.append(token)
+
+    monkeypatch.setattr("bot.runner._run", fake_run)
+    assert run_bot(load_settings()) == 0
+    assert seen == ["from-dotenv"]
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)

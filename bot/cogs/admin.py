@@ -57,6 +57,7 @@ class Admin(commands.Cog):
         name="reload", description="Re-read the newsletter files without a restart."
     )
     @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     @app_commands.default_permissions(manage_guild=True)
     @moderators_only
     async def reload(self, interaction: discord.Interaction) -> None:

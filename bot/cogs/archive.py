@@ -52,6 +52,9 @@ class Archive(commands.Cog):
         name="archive",
         description="Scheduled 'from the archives' posts for this server.",
         guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(
+            guild=True, dm_channel=False, private_channel=False
+        ),
         default_permissions=discord.Permissions(manage_guild=True),
     )
 

@@ -55,6 +55,7 @@ def test_moderator_commands_carry_default_member_permissions(bot: ArchiveBot) ->
         payloads["archive"]["dm_permission"] is False
         and payloads["reload"]["dm_permission"] is False
     )
+    assert payloads["archive"]["contexts"] == payloads["reload"]["contexts"] == [0]  # guild only
     assert {o["name"] for o in payloads["archive"]["options"]} == {"set", "show", "now", "stop"}
 
 

@@ -89,6 +89,7 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
         commands["archive"]["dm_permission"] is False
         and commands["reload"]["dm_permission"] is False
     )
+    assert commands["archive"]["contexts"] == commands["reload"]["contexts"] == [0]  # guild only
     archive = {o["name"]: o for o in commands["archive"]["options"]}
     assert set(archive) == {"set", "show", "now", "stop"}
     assert [o["name"] for o in archive["set"]["options"]] == ["channel", "schedule", "timezone"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import discord
@@ -10,43 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.archive.records import LoadSummary
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, moderators_only, reply
 from bot.content.models import ContentError
 from bot.render.cards import Card, CardField, format_date
+from bot.render.messages import format_duration, reload_failed_message, reload_message
 
 log = logging.getLogger(__name__)
-
-MAX_PROBLEMS_SHOWN = 10
-
-
-def _numbers(numbers: tuple[int, ...]) -> str:
-    return ", ".join(f"#{n}" for n in numbers)
-
-
-def summary_text(summary: LoadSummary) -> str:
-    if summary.unchanged:
-        head = "Reloaded: nothing changed."
-    else:
-        parts = [
-            f"{label} {_numbers(numbers)}"
-            for label, numbers in (
-                ("added", summary.added),
-                ("changed", summary.changed),
-                ("removed", summary.removed),
-            )
-            if numbers
-        ]
-        head = "Reloaded: issues " + "; ".join(parts) + "."
-    return f"{head} Now serving {summary.issues} issues and {summary.resources} resources."
-
-
-def _duration(delta: dt.timedelta) -> str:
-    minutes, _ = divmod(int(delta.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
 
 
 class Admin(commands.Cog):
@@ -65,22 +34,11 @@ class Admin(commands.Cog):
         try:
             summary = await self.bot.service.reload()
         except ContentError as error:
-            shown = "\n".join(f"• `{problem}`" for problem in error.problems[:MAX_PROBLEMS_SHOWN])
-            more = len(error.problems) - MAX_PROBLEMS_SHOWN
-            extra = f"\n…and {more} more (run `python -m bot check`)." if more > 0 else ""
             log.warning("reload by %s failed: %s", interaction.user.id, error)
-            await reply(
-                interaction,
-                f"Reload failed, so the previous content is still served. Fix this and reload again:\n{shown}{extra}",
-                ephemeral=True,
-            )
+            await reply(interaction, reload_failed_message(error.problems), ephemeral=True)
             return
         log.info("reload by %s: %s", interaction.user.id, summary)
-        text = summary_text(summary)
-        warnings = self.bot.service.warnings
-        if warnings:
-            text += "\nWarnings:\n" + "\n".join(f"• `{w}`" for w in warnings[:MAX_PROBLEMS_SHOWN])
-        await reply(interaction, text[:2000], ephemeral=True)
+        await reply(interaction, reload_message(summary, self.bot.service.warnings), ephemeral=True)
 
     @app_commands.command(name="about", description="About this bot and the archive it serves.")
     async def about(self, interaction: discord.Interaction) -> None:
@@ -105,7 +63,9 @@ class Admin(commands.Cog):
                 discord.utils.format_dt(loaded, "R") if loaded else "never",
                 inline=True,
             ),
-            CardField("Uptime", _duration(self.bot.clock() - self.bot.started_at), inline=True),
+            CardField(
+                "Uptime", format_duration(self.bot.clock() - self.bot.started_at), inline=True
+            ),
             CardField(
                 "Latency",
                 f"{latency * 1000:.0f} ms" if latency == latency and latency < 1e6 else "n/a",

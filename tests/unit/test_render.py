@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.archive.records import IssueRecord, ResourceRecord, SearchHit
+import datetime as dt
+
+from bot.archive.records import IssueRecord, LoadSummary, ResourceRecord, SearchHit
+from bot.content.models import Problem
 from bot.render import limits
 from bot.render.cards import (
     Card,
@@ -13,6 +16,7 @@ from bot.render.cards import (
     resource_card,
     search_card,
 )
+from bot.render.messages import format_duration, reload_failed_message, reload_message
 from bot.render.text import card_text, plain
 
 LONG = "word " * 3000
@@ -89,3 +93,20 @@ def test_console_text_drops_discord_markdown() -> None:
     assert text.startswith("T\n=\n")
     assert all(len(line) <= 88 for line in text.splitlines())
     assert "n <https://e.org>" in text and text.endswith("(f)")
+
+
+def test_reload_and_duration_messages() -> None:
+    summary = LoadSummary(added=(29,), changed=(15, 7), removed=(), issues=6, resources=50)
+    assert reload_message(summary, []) == (
+        "Reloaded: issues added #29; changed #15, #7. Now serving 6 issues and 50 resources."
+    )
+    warning = Problem("a.md", None, "no resources found in this issue", fatal=False)
+    assert reload_message(summary, [warning]).endswith(
+        "\nWarnings:\n• `a.md: warning: no resources found in this issue`"
+    )
+    many = [Problem(f"f{i}.md", 1, "bad") for i in range(12)]
+    failed = reload_failed_message(many)
+    assert failed.count("• `") == 10 and failed.endswith("…and 2 more (run `python -m bot check`).")
+    assert len(reload_failed_message([Problem("x", 1, "y" * 5000)])) <= 2000
+    assert format_duration(dt.timedelta(days=1, hours=2, minutes=5, seconds=59)) == "1d 2h 5m"
+    assert format_duration(dt.timedelta(minutes=7)) == "0h 7m"

@@ -46,6 +46,22 @@ def _fingerprint(issue: Issue) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
+def _resource_rows(issue: Issue) -> list[tuple[Any, ...]]:
+    """One issue's resources as rows, each with a key that survives reloads."""
+    rows = []
+    keys: set[str] = set()
+    for position, resource in enumerate(issue.resources):
+        key = resource_key(issue.number, resource.title)
+        if key in keys:  # two resources with one title: tell them apart by position
+            key = f"{key}-{position}"
+        keys.add(key)
+        links = json.dumps(list(resource.links))
+        rows.append(
+            (key, issue.number, position, resource.title, resource.text, links, resource.section)
+        )
+    return rows
+
+
 _RESOURCE_COLUMNS = "r.key, r.issue, i.title, r.title, r.text, r.links, r.section"
 
 
@@ -107,25 +123,20 @@ class Archive:
         db = self.writer
         await db.execute("DELETE FROM resources")
         await db.execute("DELETE FROM issues")
-        for issue in issues:
-            await db.execute(
-                "INSERT INTO issues(number, title, year, month, date_inferred, url, source, fingerprint)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        await db.executemany(
+            "INSERT INTO issues(number, title, year, month, date_inferred, url, source, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
-                 issue.url, issue.source, fingerprints[issue.number]),
-            )  # fmt: skip
-            keys: set[str] = set()
-            for position, resource in enumerate(issue.resources):
-                key = resource_key(issue.number, resource.title)
-                if key in keys:  # two resources with one title: tell them apart by position
-                    key = f"{key}-{position}"
-                keys.add(key)
-                await db.execute(
-                    "INSERT INTO resources(key, issue, position, title, text, links, section)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (key, issue.number, position, resource.title, resource.text,
-                     json.dumps(list(resource.links)), resource.section),
-                )  # fmt: skip
+                 issue.url, issue.source, fingerprints[issue.number])
+                for issue in issues
+            ],
+        )  # fmt: skip
+        await db.executemany(
+            "INSERT INTO resources(key, issue, position, title, text, links, section)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [row for issue in issues for row in _resource_rows(issue)],
+        )
         await db.execute("INSERT INTO resources_fts(resources_fts) VALUES ('rebuild')")
 
     # -- reading -----------------------------------------------------------------------

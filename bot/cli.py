@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.archive.service import ArchiveService
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.content.loader import ContentSource, read_folder
-from bot.content.models import ContentError
+from bot.errors import ConfigError, ContentError
 from bot.render.cards import issue_card, resource_card, search_card
 from bot.render.messages import missing_issue_message, no_results_message
 from bot.render.text import card_text

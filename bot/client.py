@@ -20,13 +20,9 @@ from bot.cogs import EXTENSIONS
 from bot.cogs.common import NotModerator, reply
 from bot.config import Settings
 from bot.content.loader import ContentSource
-from bot.content.models import ContentError
+from bot.errors import ContentError, StartupError
 
 log = logging.getLogger(__name__)
-
-
-class StartupError(Exception):
-    """The bot cannot start; the message says why and what to do."""
 
 
 class ArchiveBot(commands.Bot):

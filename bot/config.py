@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.errors import ConfigError
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file and the key."""
 
 
 class _Section(BaseModel):

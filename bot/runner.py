@@ -11,8 +11,9 @@ import sys
 import discord
 from dotenv import find_dotenv, load_dotenv
 
-from bot.client import ArchiveBot, StartupError
+from bot.client import ArchiveBot
 from bot.config import Settings
+from bot.errors import StartupError
 
 log = logging.getLogger("bot")
 

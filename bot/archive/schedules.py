@@ -19,19 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from bot.archive.store import Archive
+from bot.errors import ChannelUnavailable, ScheduleError
 
 log = logging.getLogger(__name__)
 
 #: Schedules that fire more often than this are refused: an archive pick is not a ticker.
 DEFAULT_MIN_INTERVAL = dt.timedelta(hours=1)
-
-
-class ScheduleError(ValueError):
-    """A schedule that cannot be used; the message says what to write instead."""
-
-
-class ChannelUnavailable(Exception):
-    """The schedule's channel can no longer be posted to; the schedule is disabled."""
 
 
 @dataclass(frozen=True)

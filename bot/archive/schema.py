@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.errors import SchemaError
+
 SCHEMA_VERSION = 1
 
 # Content tables are rebuilt from the files on every load. State that users create
@@ -67,10 +69,6 @@ CREATE TABLE IF NOT EXISTS posted_slots (
     PRIMARY KEY (guild_id, slot)
 );
 """
-
-
-class SchemaError(Exception):
-    pass
 
 
 async def ensure_schema(db: aiosqlite.Connection) -> None:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, moderators_only, reply
-from bot.content.models import ContentError
+from bot.errors import ContentError
 from bot.render.cards import Card, CardField, format_date
 from bot.render.messages import format_duration, reload_failed_message, reload_message
 

@@ -10,9 +10,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.archive.schedules import ChannelUnavailable, Schedule, ScheduleError, Schedules
+from bot.archive.schedules import Schedule, Schedules
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, moderators_only, reply
+from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import Card, CardField, resource_card
 
 log = logging.getLogger(__name__)

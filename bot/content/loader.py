@@ -8,8 +8,9 @@ from pathlib import Path
 from bot.config import Settings
 from bot.content.assemble import Rules
 from bot.content.issue_meta import DateAnchor, infer_dates
-from bot.content.models import ContentError, Issue, Problem
+from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
+from bot.errors import ContentError
 
 
 @dataclass

@@ -48,11 +48,3 @@ class Problem:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         level = "error" if self.fatal else "warning"
         return f"{where}: {level}: {self.message}"
-
-
-class ContentError(Exception):
-    """A content folder that cannot be loaded; ``problems`` names every file and line at fault."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))

@@ -13,16 +13,19 @@ from bot.content.markdown import markdown_blocks
 from bot.content.models import Issue, Problem
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
+from bot.errors import ContentError
 
 CONTENT_SUFFIXES = (".txt", ".md", ".markdown")
 #: How far into an issue its number and date are looked for.
 _OPENING_BLOCKS = 15
 
 
-class ParseError(Exception):
+class ParseError(ContentError):
+    """One file that cannot become an issue."""
+
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        super().__init__(str(problem))
+        super().__init__([problem])
 
 
 def _title(blocks: list[Block], newsletter_name: str) -> str | None:

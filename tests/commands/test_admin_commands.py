@@ -7,8 +7,9 @@ from unittest.mock import AsyncMock
 import discord
 import pytest
 
-from bot.client import ArchiveBot, StartupError
+from bot.client import ArchiveBot
 from bot.config import load_settings
+from bot.errors import StartupError
 from bot.runner import run_bot
 from tests.commands.helpers import FakeInteraction, invoke, moderator
 from tests.conftest import FakeClock, write_config

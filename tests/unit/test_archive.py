@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.archive.schema import SCHEMA_VERSION, SchemaError, ensure_schema
+from bot.archive.schema import SCHEMA_VERSION, ensure_schema
 from bot.archive.service import ArchiveService
 from bot.archive.store import Archive
-from bot.content.models import ContentError
+from bot.errors import ContentError, SchemaError
 
 NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## Brand new tool\n\nIt does things.\n"
 

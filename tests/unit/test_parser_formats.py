@@ -9,8 +9,8 @@ import pytest
 from bot.config import Settings
 from bot.content.assemble import Rules
 from bot.content.loader import ContentSource, load_issues, read_folder
-from bot.content.models import ContentError
 from bot.content.parse import ParseError, parse_file, parse_text
+from bot.errors import ContentError
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.archive.schedules import ChannelUnavailable, Schedule, ScheduleError, Schedules, next_runs
+from bot.archive.schedules import Schedule, Schedules, next_runs
 from bot.archive.service import ArchiveService
+from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
 
 UTC = dt.UTC

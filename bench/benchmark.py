@@ -84,12 +84,12 @@ async def measure(folder: Path, label: str) -> None:
             _report("reload (unchanged)", await _timed(3, service.reload))
             search: list[float] = []
             for query in QUERIES:
-                search += await _timed(5, functools.partial(service.search.search, query, limit=25))
+                search += await _timed(5, functools.partial(service.search, query, limit=25))
             _report("search (25 results)", search)
             autocomplete: list[float] = []
             for partial in ("n", "nu", "nutri", "pytorch", "learning", "zzz"):
-                autocomplete += _timed_sync(
-                    20, functools.partial(service.search.autocomplete_titles, partial)
+                autocomplete += await _timed(
+                    20, functools.partial(service.autocomplete_titles, partial)
                 )
             _report("autocomplete titles", autocomplete)
             _report("archive pick", await _timed(50, lambda: service.pick("bench")))

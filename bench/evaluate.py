@@ -18,8 +18,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
-from bot.archive.search import Searcher
-from bot.archive.store import Archive
+from bot.archive.service import ArchiveService
 from bot.config import load_settings
 from bot.content.loader import ContentSource, load_issues
 from bot.content.models import Issue
@@ -100,10 +99,10 @@ def _relevant(hit_issue: int, title: str, text: str, case: dict[str, Any]) -> bo
     return hit_issue in issues and any(c.casefold() in haystack for c in case["contains"])
 
 
-async def score_search(searcher: Searcher, cases: list[dict[str, Any]]) -> SearchScore:
+async def score_search(service: ArchiveService, cases: list[dict[str, Any]]) -> SearchScore:
     score = SearchScore(len(cases), 0, 0, [])
     for case in cases:
-        hits = await searcher.search(case["query"], limit=5)
+        hits = await service.search(case["query"], limit=5)
         relevant = [
             _relevant(h.resource.issue, h.resource.title, h.resource.text, case) for h in hits
         ]
@@ -130,14 +129,13 @@ async def _run(eval_dir: Path, content: Path | None) -> int:
         print(f"    - {line}")
     cases = yaml.safe_load((eval_dir / "queries.yaml").read_text(encoding="utf-8"))["cases"]
     with tempfile.TemporaryDirectory() as tmp:
-        archive = await Archive.open(Path(tmp) / "eval.sqlite3")
+        service, _ = await ArchiveService.from_settings(
+            settings, folder=content, database=Path(tmp) / "eval.sqlite3"
+        )
         try:
-            await archive.replace_content(issues)
-            searcher = Searcher(archive)
-            await searcher.refresh()
-            search = await score_search(searcher, cases)
+            search = await score_search(service, cases)
         finally:
-            await archive.close()
+            await service.close()
     print("Search (queries.yaml)")
     print(
         f"  hit@1                 {search.hit1 / search.cases:.3f} ({search.hit1}/{search.cases})"

@@ -15,15 +15,32 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.archive.ingest import load_folder_issues
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
-from bot.content.loader import ContentSource, read_folder
-from bot.errors import ConfigError, ContentError
+from bot.content.loader import ContentSource
+from bot.errors import ArchiveBotError
 from bot.render.cards import issue_card, resource_card, search_card
-from bot.render.messages import missing_issue_message, no_results_message
+from bot.render.messages import (
+    NOTHING_IN_ARCHIVES,
+    missing_issue_message,
+    no_results_message,
+)
 from bot.render.text import card_text
 
 CONSOLE_SCOPE = "console"
+#: The largest issue number the console accepts (the store's limit is far above it).
+MAX_ISSUE_NUMBER = 1_000_000
+
+
+def _issue_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= number <= MAX_ISSUE_NUMBER:
+        raise argparse.ArgumentTypeError(f"{number} is not between 0 and {MAX_ISSUE_NUMBER}")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("latest", parents=[common, content], help="the newest issue")
     issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
-    issue.add_argument("number", type=int)
+    issue.add_argument("number", type=_issue_number)
     search = commands.add_parser("search", parents=[common, content], help="search the resources")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
@@ -68,29 +85,33 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _check(settings: Settings, folder: Path | None) -> int:
-    result = read_folder(ContentSource.from_settings(settings, folder))
+    issues, problems = load_folder_issues(ContentSource.from_settings(settings, folder))
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
-    for issue in result.issues:
+    for issue in issues:
         date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")
         print(f"{issue.number:>5}  {date:<8}  {len(issue.resources):>9}  {issue.title}")
-    if any(issue.date_inferred for issue in result.issues):
+    if any(issue.date_inferred for issue in issues):
         print("(* date inferred from the issue numbering)")
-    for problem in result.problems:
+    for problem in problems:
         print(problem)
-    errors = len(result.errors)
-    print(f"{len(result.issues)} issues, {sum(len(i.resources) for i in result.issues)} resources, "
+    errors = sum(problem.fatal for problem in problems)
+    print(f"{len(issues)} issues, {sum(len(i.resources) for i in issues)} resources, "
           f"{errors} error{'s' if errors != 1 else ''}")  # fmt: skip
     return 1 if errors else 0
 
 
 @asynccontextmanager
 async def _service(settings: Settings, folder: Path | None) -> AsyncIterator[ArchiveService]:
-    source = ContentSource.from_settings(settings, folder)
+    """The archive loaded from the configured folder into the bot's database, or from
+    ``folder`` into a throwaway one."""
     with tempfile.TemporaryDirectory() as tmp:
-        database = Path(tmp) / "archive.sqlite3" if folder else settings.database_path
-        service = await ArchiveService.open(database, source)
+        database = Path(tmp) / "archive.sqlite3" if folder else None
+        service, summary = await ArchiveService.from_settings(
+            settings, folder=folder, database=database
+        )
         try:
-            await service.reload()
+            for problem in summary.problems:
+                print(problem, file=sys.stderr)
             yield service
         finally:
             await service.close()
@@ -100,55 +121,46 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     async with _service(settings, args.content) as service:
         if args.command in ("latest", "issue"):
             issue = (
-                await service.archive.latest_issue()
+                await service.latest_issue()
                 if args.command == "latest"
-                else await service.archive.issue(args.number)
+                else await service.issue(args.number)
             )
             if issue is None:
-                numbers = await service.archive.numbers()
+                numbers = await service.issue_numbers()
                 print(missing_issue_message(args.number, numbers), file=sys.stderr)
                 return 1
             _emit(args, issue.to_json(), card_text(issue_card(issue)))
         elif args.command == "search":
             limit = max(1, args.limit)
-            hits = await service.search.search(args.query, limit=limit)
+            hits = await service.search(args.query, limit=limit)
             text = (
                 card_text(search_card(args.query, hits, 0, limit))
                 if hits
-                else no_results_message(args.query, service.search.suggest(args.query))
+                else no_results_message(args.query, await service.suggest(args.query))
             )
             _emit(args, {"query": args.query, "results": [h.to_json() for h in hits]}, text)
         else:
             pick = await service.pick(CONSOLE_SCOPE)
             if pick is None:
-                print(
-                    "Nothing in the archives yet: only the latest issue is loaded.", file=sys.stderr
-                )
+                print(NOTHING_IN_ARCHIVES, file=sys.stderr)
                 return 1
             _emit(args, pick.to_json(), card_text(resource_card(pick)))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error meant for the user is one message and its exit code."""
     args = _parser().parse_args(argv)
     command = args.command or "run"
     try:
         settings = load_settings(args.config)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if command == "check":
-        return _check(settings, args.content)
-    if command in ("run", "sync"):
-        from bot.runner import run_bot  # imports discord.py only when the bot runs
+        if command == "check":
+            return _check(settings, args.content)
+        if command in ("run", "sync"):
+            from bot.runner import run_bot  # imports discord.py only when the bot runs
 
-        return run_bot(settings, sync_only=command == "sync")
-    try:
+            return run_bot(settings, sync_only=command == "sync")
         return asyncio.run(_console(args, settings))
-    except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        print(
-            "The content did not load: fix the files above (python -m bot check).", file=sys.stderr
-        )
-        return 1
+    except ArchiveBotError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code

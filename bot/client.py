@@ -1,5 +1,4 @@
-"""The bot: start-up (content, cogs, command sync), the command tree's one error handler,
-and a log line per command."""
+"""The bot: its extensions, command sync, a log line per command, and a clean shutdown."""
 
 from __future__ import annotations
 
@@ -8,26 +7,33 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import secrets
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.archive.service import ArchiveService
-from bot.archive.store import Clock, utcnow
-from bot.cogs import EXTENSIONS
-from bot.cogs.common import NotModerator, reply
 from bot.config import Settings
-from bot.content.loader import ContentSource
-from bot.errors import ContentError, StartupError
 
 log = logging.getLogger(__name__)
 
 
+#: The bot's features, one extension each; the error handler is one of them.
+EXTENSIONS = (
+    "bot.cogs.errors",
+    "bot.cogs.issues",
+    "bot.cogs.search",
+    "bot.cogs.schedule",
+    "bot.cogs.admin",
+)
+
+
 class ArchiveBot(commands.Bot):
+    """The Discord client around an opened ``ArchiveService`` (opened and loaded before the bot
+    connects, so that a bad database or folder stops the start before Discord is involved)."""
+
     def __init__(
-        self, settings: Settings, *, clock: Clock = utcnow, sync_only: bool = False
+        self, settings: Settings, service: ArchiveService, *, sync_only: bool = False
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -36,48 +42,15 @@ class ArchiveBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
-        self.clock = clock
+        self.service = service
         self.sync_only = sync_only
-        self.started_at = clock()
-        self._service: ArchiveService | None = None
+        self.started_at = service.clock()
         self._shutdown: asyncio.Future[None] | None = None
-        self.tree.error(self.on_tree_error)
-
-    @property
-    def service(self) -> ArchiveService:
-        if self._service is None:
-            raise RuntimeError("the archive is opened in setup_hook")
-        return self._service
 
     async def setup_hook(self) -> None:
-        self._service = await ArchiveService.open(
-            self.settings.database_path, ContentSource.from_settings(self.settings), self.clock
-        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.sync_only:
-            await self.sync_commands(force=True)
-            return
-        await self._load_content()
-        await self.sync_commands()
-
-    async def _load_content(self) -> None:
-        try:
-            summary = await self.service.reload()
-        except ContentError as error:
-            issues, _ = await self.service.archive.counts()
-            for problem in error.problems:
-                log.error("content: %s", problem)
-            if not issues:
-                raise StartupError(
-                    "the content did not load and the database holds none from before: "
-                    "fix the files listed above (python -m bot check)"
-                ) from None
-            log.warning("content did not load; serving the %d issues loaded before", issues)
-            return
-        for warning in self.service.warnings:
-            log.warning("content: %s", warning)
-        log.info("content loaded: %d issues, %d resources", summary.issues, summary.resources)
+        await self.sync_commands(force=self.sync_only)
 
     def _command_payload(self) -> str:
         commands_ = sorted(
@@ -92,7 +65,7 @@ class ArchiveBot(commands.Bot):
         guilds = self.settings.discord.dev_guild_ids
         scope = "guilds:" + ",".join(map(str, guilds)) if guilds else "global"
         key = f"command_sync:{scope}"
-        if not force and await self.service.archive.meta(key) == digest:
+        if not force and await self.service.setting(key) == digest:
             log.info("slash commands unchanged since the last sync (%s): not syncing", scope)
             return False
         if guilds:
@@ -102,12 +75,12 @@ class ArchiveBot(commands.Bot):
                 await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
-        await self.service.archive.set_meta(key, digest)
+        await self.service.save_setting(key, digest)
         log.info("slash commands synced (%s)", scope)
         return True
 
     async def on_ready(self) -> None:
-        issues, resources = await self.service.archive.counts()
+        issues, resources = await self.service.counts()
         log.info(
             "ready as %s: %d issues, %d resources, %d guilds",
             self.user,
@@ -130,40 +103,6 @@ class ArchiveBot(commands.Bot):
             latency,
         )
 
-    async def on_tree_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """The one error handler: a short ephemeral answer for the user, the details in the log."""
-        name = interaction.command.qualified_name if interaction.command else "?"
-        if isinstance(error, app_commands.CommandOnCooldown):
-            again = discord.utils.format_dt(
-                discord.utils.utcnow() + dt.timedelta(seconds=error.retry_after), "R"
-            )
-            message = f"Easy there: you can use /{name} again {again}."
-        elif isinstance(error, NotModerator):
-            message = str(error)
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "This command works in servers only."
-        elif isinstance(error, app_commands.CheckFailure):
-            message = "You can't use this command here."
-            log.warning("/%s refused to %s: %s", name, interaction.user.id, error)
-        elif isinstance(error, app_commands.TransformerError):
-            message = f"“{error.value}” is not a valid value for that option."
-        else:
-            message = self.log_error_with_id(f"/{name}", error)
-        try:
-            await reply(interaction, message, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not tell %s about the error in /%s", interaction.user.id, name)
-
-    @staticmethod
-    def log_error_with_id(where: str, error: BaseException) -> str:
-        """Log ``error`` with a fresh id; return the apology that quotes the id."""
-        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        error_id = secrets.token_hex(4)
-        log.error("error %s in %s", error_id, where, exc_info=original)
-        return f"Sorry, something went wrong on our side. If it keeps happening, tell a moderator the error id `{error_id}`."
-
     async def close(self) -> None:
         """Close Discord, then the database; every caller (a signal, the context manager)
         waits for the same single shutdown."""
@@ -173,6 +112,4 @@ class ArchiveBot(commands.Bot):
 
     async def _close_all(self) -> None:
         await super().close()
-        if self._service is not None:
-            await self._service.close()
-            self._service = None
+        await self.service.close()

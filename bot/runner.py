@@ -11,9 +11,10 @@ import sys
 import discord
 from dotenv import find_dotenv, load_dotenv
 
+from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
 from bot.config import Settings
-from bot.errors import StartupError
+from bot.errors import ArchiveBotError
 
 log = logging.getLogger("bot")
 
@@ -38,13 +39,18 @@ def _configure_logging() -> None:
 
 
 async def _run(settings: Settings, token: str, sync_only: bool) -> None:
-    async with ArchiveBot(settings, sync_only=sync_only) as bot:
+    # Database and content first: a fault there stops the start before Discord is involved.
+    service, summary = await ArchiveService.from_settings(settings)
+    for problem in summary.problems:
+        log.warning("content: %s", problem)
+    log.info("content loaded: %d issues, %d resources", summary.issues, summary.resources)
+    async with ArchiveBot(settings, service, sync_only=sync_only) as bot:
         # Hosts stop a worker with SIGTERM: close the gateway session and the database cleanly.
         if sys.platform != "win32":  # asyncio has no signal handlers there
             asyncio.get_running_loop().add_signal_handler(
                 signal.SIGTERM, lambda: asyncio.ensure_future(bot.close())
             )
-        await bot.login(token)  # runs setup_hook: content, cogs, command sync
+        await bot.login(token)  # runs setup_hook: extensions, command sync
         if not sync_only:
             await bot.connect()
         await bot.close()  # joins a shutdown a signal started, so the database closes too
@@ -65,9 +71,9 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
             "Discord refused the token: check DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token)"
         )
         return 1
-    except StartupError as error:
+    except ArchiveBotError as error:
         log.error("cannot start: %s", error)
-        return 1
+        return error.exit_code
     except KeyboardInterrupt:
         pass
     return 0

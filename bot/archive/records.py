@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.content.models import Problem
+
+
+def year_month(year: int | None, month: int | None) -> str | None:
+    """``YYYY-MM`` when both are known, else None."""
+    if year is None or month is None:
+        return None
+    return f"{year:04d}-{month:02d}"
 
 
 def format_date(date: str | None) -> str:
@@ -24,6 +34,9 @@ class ResourceRecord:
     text: str
     links: tuple[str, ...]
     section: str | None
+    #: The issue's ``YYYY-MM`` and whether it was inferred from the numbering.
+    issue_date: str | None = None
+    issue_date_inferred: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,9 +62,7 @@ class IssueRecord:
 
     @property
     def date(self) -> str | None:
-        if self.year is None or self.month is None:
-            return None
-        return f"{self.year:04d}-{self.month:02d}"
+        return year_month(self.year, self.month)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,7 +93,26 @@ class LoadSummary:
     removed: tuple[int, ...]
     issues: int
     resources: int
+    #: Every problem the load found, per file.
+    problems: tuple[Problem, ...] = ()
+    #: Files that failed this time and whose previous version is still served.
+    kept: tuple[str, ...] = ()
 
     @property
     def unchanged(self) -> bool:
         return not (self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """One server's archive schedule as stored."""
+
+    guild_id: int
+    channel_id: int
+    cron: str
+    timezone: str
+    next_run_at: dt.datetime | None
+    enabled: bool
+    disabled_reason: str | None
+    last_post_at: dt.datetime | None
+    last_post_title: str | None

@@ -9,16 +9,18 @@ crash; the price is that a post that fails after its claim is not retried.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import itertools
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Awaitable, Callable, Iterator
+from zoneinfo import ZoneInfo, available_timezones
 
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
-from bot.archive.store import Archive
+from bot.archive.records import ScheduleRecord
+from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 
 log = logging.getLogger(__name__)
@@ -27,26 +29,79 @@ log = logging.getLogger(__name__)
 DEFAULT_MIN_INTERVAL = dt.timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class Schedule:
-    guild_id: int
-    channel_id: int
-    cron: str
-    timezone: str
-    next_run_at: dt.datetime | None
-    enabled: bool
-    disabled_reason: str | None
-    last_post_at: dt.datetime | None
-    last_post_title: str | None
+#: Names the time zone database holds that are not places: refused as schedule zones.
+_NOT_ZONES = ("Factory", "localtime", "posixrules")
+
+
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA zone a schedule may use, sorted (read once: the database is on disk)."""
+    return tuple(
+        sorted(
+            name
+            for name in available_timezones()
+            if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+        )
+    )
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
+    """The IANA zone called ``name``; ``ScheduleError`` for anything else."""
+    if name in time_zones():
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    raise ScheduleError(
+        f"Unknown time zone “{name}”. Use an IANA name such as Europe/Paris, America/New_York or UTC."
+    )
+
+
+def _iterate(cron: str, tz: ZoneInfo, after: dt.datetime) -> Iterator[dt.datetime]:
+    """Run times after ``after``, in UTC; ``ScheduleError`` for an invalid expression."""
+    fields = cron.split()
+    if len(fields) != 5:
         raise ScheduleError(
-            f"Unknown time zone “{name}”. Use an IANA name such as Europe/Paris, America/New_York or UTC."
+            f"“{cron}” is not a 5-field cron expression (minute hour day-of-month month day-of-week), "
+            "e.g. `0 9 * * 1` for Mondays at 09:00."
+        )
+    try:
+        iterator = croniter(cron, after.astimezone(tz))
+        first = iterator.get_next(dt.datetime)
+    except (CroniterBadCronError, CroniterBadDateError, ValueError, KeyError) as error:
+        raise ScheduleError(
+            f"“{cron}” is not a valid cron expression ({error}). Example: `0 9 * * 1` is Mondays at 09:00."
         ) from None
+    yield first.astimezone(dt.UTC)
+    while True:
+        yield iterator.get_next(dt.datetime).astimezone(dt.UTC)
+
+
+#: How far ahead ``check_interval`` looks: a year, or this many runs if they come first.
+_CHECK_RUNS = 1000
+
+
+def check_interval(
+    cron: str, timezone: str, after: dt.datetime, min_interval: dt.timedelta
+) -> None:
+    """``ScheduleError`` when any gap between two runs of the coming year (not only the
+    first gap) is shorter than ``min_interval``. Costs up to ~30 ms: call it off the loop."""
+    runs = _iterate(cron, zone(timezone), after)
+    previous = next(runs)
+    horizon = previous + dt.timedelta(days=366)
+    for run in itertools.islice(runs, _CHECK_RUNS):
+        if run - previous < min_interval:
+            raise ScheduleError(_too_often(cron, min_interval))
+        if run > horizon:
+            return
+        previous = run
+
+
+def _too_often(cron: str, min_interval: dt.timedelta) -> str:
+    minutes = int(min_interval.total_seconds() // 60)
+    every = "once an hour" if minutes == 60 else f"once every {minutes} minutes"
+    hourly = "`0 * * * *` (every hour) or " if minutes <= 60 else ""
+    return (
+        f"“{cron}” runs more than {every}. Archive picks can be posted at most {every}, "
+        f"e.g. {hourly}`0 9 * * *` (daily at 09:00)."
+    )
 
 
 def next_runs(
@@ -58,138 +113,73 @@ def next_runs(
 ) -> list[dt.datetime]:
     """The next ``count`` run times strictly after ``after``, in UTC.
 
-    Raise ``ScheduleError`` for an invalid expression or zone, or one that runs more often
-    than ``min_interval``.
+    Raise ``ScheduleError`` for an invalid expression or zone, or one that ever runs more
+    often than ``min_interval``.
     """
-    tz = zone(timezone)
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ScheduleError(
-            f"“{cron}” is not a 5-field cron expression (minute hour day-of-month month day-of-week), "
-            "e.g. `0 9 * * 1` for Mondays at 09:00."
-        )
-    try:
-        iterator = croniter(cron, after.astimezone(tz))
-        runs = [iterator.get_next(dt.datetime).astimezone(dt.UTC) for _ in range(max(count, 2))]
-    except (CroniterBadCronError, CroniterBadDateError, ValueError, KeyError) as error:
-        raise ScheduleError(
-            f"“{cron}” is not a valid cron expression ({error}). Example: `0 9 * * 1` is Mondays at 09:00."
-        ) from None
-    if runs[1] - runs[0] < min_interval:
-        minutes = int(min_interval.total_seconds() // 60)
-        every = "once an hour" if minutes == 60 else f"once every {minutes} minutes"
-        raise ScheduleError(
-            f"“{cron}” runs more than {every}. Archive picks can be posted at most {every}, "
-            "e.g. `0 * * * *` (every hour) or `0 9 * * *` (daily at 09:00)."
-        )
-    return runs[:count]
+    check_interval(cron, timezone, after, min_interval)
+    return list(itertools.islice(_iterate(cron, zone(timezone), after), count))
 
 
-def _time(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def _schedule(row: Any) -> Schedule:
-    guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title = row
-    return Schedule(
-        guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at), last_title
-    )
-
-
-_COLUMNS = "guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason, last_post_at, last_post_title"
-
-Poster = Callable[[Schedule, dt.datetime], Awaitable[str | None]]
+Poster = Callable[[ScheduleRecord, dt.datetime], Awaitable[str | None]]
 """Posts a pick for a schedule's slot; returns the posted title (None: nothing to post)."""
 
 
-class Schedules:
-    def __init__(self, archive: Archive, min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL) -> None:
-        self.archive = archive
+class ScheduledPosts:
+    """Every server's archive schedule: set, show, stop, and the pass that posts due slots."""
+
+    def __init__(
+        self, store: ArchiveStore, min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL
+    ) -> None:
+        self._store = store
         self.min_interval = min_interval
 
     async def set(
         self, guild_id: int, channel_id: int, cron: str, timezone: str
     ) -> list[dt.datetime]:
         """Save a guild's schedule, starting from now (no backfill); return the next runs."""
-        now = self.archive.clock()
-        runs = next_runs(cron, timezone, now, min_interval=self.min_interval)
-        await self.archive.write(
-            "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
-            " disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)"
-            " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id, cron = excluded.cron,"
-            " timezone = excluded.timezone, next_run_at = excluded.next_run_at, enabled = 1,"
-            " disabled_reason = NULL, updated_at = excluded.updated_at",
-            (guild_id, channel_id, cron, timezone, runs[0].isoformat(), now.isoformat()),
+        runs = await asyncio.to_thread(
+            next_runs, cron, timezone, self._store.clock(), min_interval=self.min_interval
         )
+        await self._store.save_schedule(guild_id, channel_id, cron, timezone, runs[0])
         return runs
 
-    async def get(self, guild_id: int) -> Schedule | None:
-        rows = await self.archive.fetchall(
-            f"SELECT {_COLUMNS} FROM schedules WHERE guild_id = ?", (guild_id,)
-        )
-        return _schedule(rows[0]) if rows else None
+    async def get(self, guild_id: int) -> ScheduleRecord | None:
+        return await self._store.schedule(guild_id)
 
     async def stop(self, guild_id: int) -> bool:
-        existed = await self.get(guild_id) is not None
-        await self.archive.write("DELETE FROM schedules WHERE guild_id = ?", (guild_id,))
-        return existed
+        return await self._store.delete_schedule(guild_id)
 
     async def disable(self, guild_id: int, reason: str) -> None:
-        await self.archive.write(
-            "UPDATE schedules SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE guild_id = ?",
-            (reason, self.archive.clock().isoformat(), guild_id),
-        )
+        log.warning("archive schedule of guild %s disabled: %s", guild_id, reason)
+        await self._store.disable_schedule(guild_id, reason)
 
     async def record_post(self, guild_id: int, title: str) -> None:
-        now = self.archive.clock().isoformat()
-        await self.archive.write(
-            "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE guild_id = ?",
-            (now, title, guild_id),
-        )
+        await self._store.record_schedule_post(guild_id, title)
 
-    async def due(self) -> list[Schedule]:
-        rows = await self.archive.fetchall(
-            f"SELECT {_COLUMNS} FROM schedules WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
-            (self.archive.clock().isoformat(),),
-        )
-        return [_schedule(row) for row in rows]
+    async def pause_unfit(self) -> list[int]:
+        """Disable, with the reason, every schedule that no longer fits the minimum interval
+        (the config may have raised it since); return their guilds."""
+        paused = []
+        for schedule in await self._store.enabled_schedules():
+            try:
+                await asyncio.to_thread(
+                    check_interval,
+                    schedule.cron,
+                    schedule.timezone,
+                    self._store.clock(),
+                    self.min_interval,
+                )
+            except ScheduleError as error:
+                await self.disable(schedule.guild_id, f"paused: {error}")
+                paused.append(schedule.guild_id)
+        return paused
 
-    async def _claim(self, schedule: Schedule, slot: dt.datetime) -> bool:
-        """Claim ``slot`` in the ledger and advance ``next_run_at``, in one transaction.
-
-        False when the slot was already claimed (posted before a crash or by another pass).
-        """
-        now = self.archive.clock()
-        following = next_runs(
-            schedule.cron, schedule.timezone, max(now, slot), 1, self.min_interval
-        )[0]
-        db = self.archive.writer
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO posted_slots(guild_id, slot, channel_id, posted_at) VALUES (?, ?, ?, ?)",
-                (schedule.guild_id, slot.isoformat(), schedule.channel_id, now.isoformat()),
-            )
-            claimed = cursor.rowcount == 1
-            await db.execute(
-                "UPDATE schedules SET next_run_at = ? WHERE guild_id = ?",
-                (following.isoformat(), schedule.guild_id),
-            )
-        except BaseException:
-            await db.rollback()
-            raise
-        await db.commit()
-        return claimed
-
-    def latest_missed_slot(self, schedule: Schedule) -> dt.datetime:
+    def latest_missed_slot(self, schedule: ScheduleRecord) -> dt.datetime:
         """The last slot at or before now: the one a catch-up posts (earlier ones are skipped)."""
         assert schedule.next_run_at is not None
-        now = self.archive.clock()
+        now = self._store.clock()
         slot = schedule.next_run_at
-        for run in croniter(
-            schedule.cron, schedule.next_run_at.astimezone(zone(schedule.timezone))
-        ).all_next(dt.datetime):
-            run = run.astimezone(dt.UTC)
+        for run in _iterate(schedule.cron, zone(schedule.timezone), schedule.next_run_at):
             if run > now:
                 break
             slot = run
@@ -201,18 +191,24 @@ class Schedules:
         Returns how many posts were made.
         """
         posted = 0
-        for schedule in await self.due():
+        for schedule in await self._store.due_schedules(self._store.clock()):
             try:
                 slot = self.latest_missed_slot(schedule)
-                if not await self._claim(schedule, slot):
+                following = next(
+                    _iterate(schedule.cron, zone(schedule.timezone), max(self._store.clock(), slot))
+                )
+                if following - slot < self.min_interval:  # a gap the set-time check missed
+                    raise ScheduleError(_too_often(schedule.cron, self.min_interval))
+                if not await self._store.claim_slot(schedule, slot, following):
                     continue
                 title = await post(schedule, slot)
                 if title is not None:
                     await self.record_post(schedule.guild_id, title)
                     posted += 1
             except ChannelUnavailable as error:
-                log.warning("archive schedule of guild %s disabled: %s", schedule.guild_id, error)
                 await self.disable(schedule.guild_id, str(error))
+            except ScheduleError as error:  # a zone or expression that stopped being valid
+                await self.disable(schedule.guild_id, f"paused: {error}")
             except Exception:
                 log.exception("archive schedule of guild %s failed", schedule.guild_id)
         return posted

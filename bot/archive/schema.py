@@ -1,16 +1,19 @@
-"""The database schema, created (and migrated) by the code itself."""
+"""The database schema as numbered, forward-only migrations, applied at start in one transaction.
+
+``PRAGMA user_version`` holds the number of the last step applied. A database newer than the
+code is refused (``SchemaError``), never altered. Content tables can always be rebuilt from the
+files, so a step that reshapes them may drop them (the next load fills them again); state that
+users create (schedules, pick history, posted slots, meta) is carried over, never dropped.
+"""
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from bot.errors import SchemaError
 
-SCHEMA_VERSION = 1
-
-# Content tables are rebuilt from the files on every load. State that users create
-# (pick history, schedules, posted slots, meta) lives in tables a load never touches.
-_SCHEMA = """
+# Step 1 is release 0.1.0's schema, exactly as it created it.
+_STEP_1 = """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -70,20 +73,104 @@ CREATE TABLE IF NOT EXISTS posted_slots (
 );
 """
 
+# Step 2: incremental loads. Each content file has a row (size, mtime, hash) so that a reload
+# reads only what changed; issues remember the date their file stated, so that dates inferred
+# from the numbering can be worked out again when other issues change; the full-text index
+# follows the resources through triggers (no full rebuild) and has prefix indexes for
+# autocomplete. The content tables are dropped and refilled by the next load.
+_STEP_2 = """
+DROP TABLE IF EXISTS resources_vocab;
+DROP TABLE IF EXISTS resources_fts;
+DROP TABLE IF EXISTS resources;
+DROP TABLE IF EXISTS issues;
+CREATE TABLE sources (
+    name     TEXT PRIMARY KEY,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256   TEXT NOT NULL
+);
+CREATE TABLE issues (
+    number        INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL,
+    year          INTEGER,
+    month         INTEGER,
+    date_inferred INTEGER NOT NULL DEFAULT 0,
+    stated_year   INTEGER,
+    stated_month  INTEGER,
+    url           TEXT,
+    source        TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL
+);
+CREATE INDEX issues_by_source ON issues(source);
+CREATE TABLE resources (
+    id       INTEGER PRIMARY KEY,
+    key      TEXT NOT NULL UNIQUE,
+    issue    INTEGER NOT NULL REFERENCES issues(number),
+    position INTEGER NOT NULL,
+    title    TEXT NOT NULL,
+    text     TEXT NOT NULL,
+    links    TEXT NOT NULL,
+    section  TEXT
+);
+CREATE INDEX resources_by_issue ON resources(issue, position);
+CREATE VIRTUAL TABLE resources_fts USING fts5(
+    title, text, links,
+    content='resources', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2',
+    prefix='2 3'
+);
+CREATE VIRTUAL TABLE resources_vocab USING fts5vocab(resources_fts, 'row');
+CREATE TRIGGER resources_indexed AFTER INSERT ON resources BEGIN
+    INSERT INTO resources_fts(rowid, title, text, links)
+    VALUES (new.id, new.title, new.text, new.links);
+END;
+CREATE TRIGGER resources_unindexed AFTER DELETE ON resources BEGIN
+    INSERT INTO resources_fts(resources_fts, rowid, title, text, links)
+    VALUES ('delete', old.id, old.title, old.text, old.links);
+END;
+CREATE INDEX pick_history_by_time ON pick_history(scope, picked_at);
+"""
 
-async def ensure_schema(db: aiosqlite.Connection) -> None:
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    version = int(row[0]) if row else 0
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring ``db`` to ``SCHEMA_VERSION`` in one transaction; return the version it had.
+
+    Runs on a plain ``sqlite3`` connection opened with ``isolation_level=None``.
+    """
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise SchemaError(
             f"the database has schema version {version}, newer than this bot's "
-            f"({SCHEMA_VERSION}): upgrade the bot or point database.path at a new file"
+            f"({SCHEMA_VERSION}): upgrade the bot, or point database.path at a new file"
         )
-    await db.executescript(_SCHEMA)
-    await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    await db.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
-        (str(SCHEMA_VERSION),),
-    )
-    await db.commit()
+    if version == SCHEMA_VERSION:
+        return version
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for step in MIGRATIONS[version:]:
+            for statement in _statements(step):
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """A script cut into whole statements (``executescript`` would commit on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]

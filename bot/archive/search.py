@@ -1,21 +1,25 @@
 """Ranked, typo-tolerant search over resources, and autocomplete.
 
 FTS5 finds candidates (bm25, title weighted above text); query words missing from the
-index's own vocabulary are replaced by their closest vocabulary words (rapidfuzz) first.
+index's own vocabulary are replaced by their closest vocabulary words (rapidfuzz, compared
+only with words of a length that can be that close) first. At most ``CANDIDATES`` are re-ranked.
 Candidates are then re-ranked by how much of the query they cover, in the title above all,
 and whether they hold the query as a phrase. User text never reaches ``MATCH`` unquoted:
-the query is cut into word tokens, each quoted.
+the query is cut into word tokens, each quoted. Autocomplete asks the index for titles whose
+words begin with what was typed (FTS5 prefix indexes), so it costs the same at any size.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import math
 import re
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot.archive.records import ResourceRecord, SearchHit, format_date
-from bot.archive.store import Archive
+from bot.archive.store import ArchiveStore
 from bot.content.blocks import STOPWORDS
 
 MAX_QUERY_TERMS = 16
@@ -36,45 +40,77 @@ def _matches(term: str, word: str) -> bool:
     return word == term or (len(term) >= 4 and word.startswith(term))
 
 
-@dataclass
-class _Vocabulary:
-    terms: dict[str, int]  # word → how many resources hold it
+class Vocabulary:
+    """The index's words with how many resources hold each, grouped by length so that a
+    misspelt word is compared only with words long enough to be within the typo cutoff."""
 
-    def __post_init__(self) -> None:
-        self.words = list(self.terms)
+    def __init__(self, terms: dict[str, int]) -> None:
+        self.terms = terms
+        by_length: dict[int, list[str]] = {}
+        for word in terms:
+            by_length.setdefault(len(word), []).append(word)
+        self._by_length = by_length
+
+    def close_words(self, term: str, cutoff: float = _TYPO_CUTOFF) -> list[tuple[str, float]]:
+        """Words within ``cutoff`` (rapidfuzz ratio) of ``term``, best first."""
+        # ratio = 2·matches / (len(a) + len(b)) ≥ cutoff bounds how far the lengths may differ.
+        share = cutoff / (200 - cutoff)
+        low, high = math.ceil(len(term) * share), math.floor(len(term) / share)
+        found: list[tuple[str, float]] = []
+        for length in range(low, high + 1):
+            words = self._by_length.get(length)
+            if words:
+                found += [
+                    (word, score)
+                    for word, score, _ in process.extract(
+                        term, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+                    )
+                ]
+        return sorted(found, key=lambda item: -item[1])[:5]
+
+    def split(self, term: str) -> list[str]:
+        """``term`` cut into the fewest words the index knows ("thebitterlesson" → the,
+        bitter, lesson); empty when it can't be."""
+        best: list[list[str] | None] = [[]] + [None] * len(term)
+        for end in range(1, len(term) + 1):
+            for start in range(max(0, end - MAX_TERM_CHARS), end - 1):
+                before, current = best[start], best[end]
+                shorter = current is None or (before is not None and len(before) + 1 < len(current))
+                if before is not None and shorter and term[start:end] in self.terms:
+                    best[end] = [*before, term[start:end]]
+        return best[-1] or []
 
     def expand(self, term: str) -> list[str]:
         """``term`` itself when the index knows it, else the closest words it does know."""
         if term in self.terms or len(term) < 3:
             return [term]
-        found = process.extract(
-            term, self.words, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF, limit=5
-        )
+        found = self.close_words(term)
         if not found:
             return [term]
         best = found[0][1]
-        close = [word for word, score, _ in found if score >= best - 3]
+        close = [word for word, score in found if score >= best - 3]
         return sorted(close, key=lambda word: -self.terms[word])[:3]
 
 
-class Searcher:
-    """Search and autocomplete over an archive; ``refresh`` after every content load."""
+def _quoted(word: str, prefix: bool) -> str:
+    return '"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
 
-    def __init__(self, archive: Archive) -> None:
-        self.archive = archive
-        self._vocabulary = _Vocabulary({})
-        self._titles: list[tuple[str, int]] = []  # (title, issue)
-        self._folded_titles: list[str] = []  # the same titles, case-folded for matching
+
+class Searcher:
+    """Search and autocomplete over the store; ``refresh`` after every content change."""
+
+    def __init__(self, store: ArchiveStore) -> None:
+        self._store = store
+        self._vocabulary = Vocabulary({})
         self._issues: list[tuple[int, str]] = []  # (number, label), newest first
 
     async def refresh(self) -> None:
-        rows = await self.archive.fetchall("SELECT term, doc FROM resources_vocab")
-        self._vocabulary = _Vocabulary({term: doc for term, doc in rows})
-        self._titles = [(r.title, r.issue) for r in await self.archive.all_resources()]
-        self._folded_titles = [title.casefold() for title, _ in self._titles]
+        """Re-read the vocabulary and the issue list (built off the event loop)."""
+        rows = await self._store.vocabulary()
+        self._vocabulary = await asyncio.to_thread(Vocabulary, dict(rows))
         self._issues = [
             (number, f"#{number} · {format_date(date)} · {title}")
-            for number, title, date in await self.archive.issue_numbers()
+            for number, title, date in await self._store.issue_list()
         ]
 
     def _groups(self, terms: list[str]) -> list[list[str]]:
@@ -92,14 +128,10 @@ class Searcher:
                 index += 1
         return groups
 
-    def _fts_query(self, terms: list[str]) -> tuple[str, list[list[str]]]:
-        groups = self._groups(terms)
-        alternatives = []
-        for group in groups:
-            for word in group:
-                quoted = '"' + word.replace('"', '""') + '"'
-                alternatives.append(quoted + ("*" if len(word) >= 4 else ""))
-        return " OR ".join(dict.fromkeys(alternatives)), groups
+    @staticmethod
+    def _fts_query(groups: list[list[str]]) -> str:
+        alternatives = [_quoted(word, len(word) >= 4) for group in groups for word in group]
+        return " OR ".join(dict.fromkeys(alternatives))
 
     async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Best matches for ``query``, best first; any string is a valid query."""
@@ -107,18 +139,12 @@ class Searcher:
         terms = [t for t in terms if t not in STOPWORDS] or terms
         if not terms or limit < 1:
             return []
-        match, groups = self._fts_query(terms)
-        weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
-        rows = await self.archive.fetchall(
-            f"SELECT r.key, bm25(resources_fts, {weights}) AS rank FROM resources_fts"
-            " JOIN resources r ON r.id = resources_fts.rowid"
-            " WHERE resources_fts MATCH ? ORDER BY rank LIMIT ?",
-            (match, CANDIDATES),
-        )
+        groups = self._groups(terms)
+        rows = await self._store.ranked_keys(self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES)
         if not rows:
             return []
         ranks = {key: -rank for key, rank in rows}
-        records = await self.archive.resources_by_key(list(ranks))
+        records = await self._store.resources_by_key(list(ranks))
         best_rank = max(ranks.values()) or 1.0
         phrase = " ".join(w for group in groups for w in group[:1])
         hits = [
@@ -128,41 +154,40 @@ class Searcher:
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
         return hits[:limit]
 
-    def suggest(self, query: str, limit: int = 3) -> list[str]:
+    async def suggest(self, query: str, limit: int = 3) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
-        if not query.strip() or not self._titles:
+        words = [t[:MAX_TERM_CHARS] for t in tokens(query) if t not in STOPWORDS]
+        alternatives = [
+            _quoted(word, len(word) >= 4)
+            for term in words[:MAX_QUERY_TERMS]
+            for word in [
+                term,
+                *(w for w, _ in self._vocabulary.close_words(term, 70.0)),
+                *(w for w in self._vocabulary.split(term) if w not in STOPWORDS),
+            ]
+        ]
+        if not alternatives:
             return []
-        found = process.extract(
-            query.casefold(),
-            self._folded_titles,
-            scorer=fuzz.partial_ratio,
-            score_cutoff=60,
-            limit=limit,
-        )
-        return [self._titles[index][0] for _, _, index in found]
+        match = "title : (" + " OR ".join(dict.fromkeys(alternatives)) + ")"
+        return [title for title, _ in await self._store.titles_matching(match, limit)]
 
-    def autocomplete_titles(
+    async def autocomplete_titles(
         self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
     ) -> list[tuple[str, int]]:
-        """Resource titles for a partly typed query: (title, issue), at most ``limit``."""
+        """Resource titles for a partly typed query: (title, issue), at most ``limit``.
+
+        Every word typed must begin a word of the title (the last one may be unfinished);
+        titles that begin with what was typed come first.
+        """
         limit = min(limit, AUTOCOMPLETE_LIMIT)
-        partial = partial.strip().casefold()
-        if not partial:
-            return list(reversed(self._titles[-limit:]))
-        prefixed = [
-            entry
-            for entry, folded in zip(self._titles, self._folded_titles, strict=True)
-            if folded.startswith(partial)
-        ]
-        found = process.extract(
-            partial,
-            self._folded_titles,
-            scorer=fuzz.partial_ratio,
-            score_cutoff=70,
-            limit=limit,
-        )
-        fuzzy = [self._titles[index] for _, _, index in found]
-        return list(dict.fromkeys(prefixed + fuzzy))[:limit]
+        words = [t[:MAX_TERM_CHARS] for t in tokens(partial)][:MAX_QUERY_TERMS]
+        if not words:
+            return await self._store.newest_titles(limit)
+        match = "title : (" + " AND ".join(_quoted(w, True) for w in words) + ")"
+        found = await self._store.titles_matching(match, limit * 2)
+        start = partial.strip().casefold()
+        found.sort(key=lambda entry: not entry[0].casefold().startswith(start))
+        return found[:limit]
 
     def autocomplete_issues(
         self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
@@ -170,11 +195,12 @@ class Searcher:
         """Issues for a partly typed number ("2" → #28, #23, #2) or words of their title or
         month, newest first: (number, label), at most ``limit``."""
         wanted = partial.strip().lstrip("#").casefold()
+        limit = min(limit, AUTOCOMPLETE_LIMIT)
         if wanted.isdigit():
-            found = [(n, label) for n, label in self._issues if str(n).startswith(wanted)]
+            found = (item for item in self._issues if str(item[0]).startswith(wanted))
         else:
-            found = [(n, label) for n, label in self._issues if wanted in label.casefold()]
-        return found[: min(limit, AUTOCOMPLETE_LIMIT)]
+            found = (item for item in self._issues if wanted in item[1].casefold())
+        return list(itertools.islice(found, limit))
 
 
 def _score(record: ResourceRecord, groups: list[list[str]], phrase: str, bm25: float) -> float:

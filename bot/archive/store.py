@@ -1,24 +1,37 @@
-"""The archive database: open, load content atomically, and read issues back.
+"""The archive database: every SQL statement of the bot, behind named methods.
 
-Two connections to one SQLite file in WAL mode: loads write through one, queries read
-through the other. A load runs in a single transaction, so until it commits every query
-sees the previous content whole, and a failed load leaves it in place.
+Two connections to one SQLite file in WAL mode: queries read through one, every write goes
+through the other inside ``transaction()``, which serialises writers with a lock. So a content
+load, a pick, a schedule change and a ledger entry never interleave: a reader sees the content
+before a load or after it, whole, and a load that fails leaves the previous content complete.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.archive.records import IssueRecord, LoadSummary, ResourceRecord
-from bot.archive.schema import ensure_schema
+from bot.archive.records import (
+    IssueRecord,
+    LoadSummary,
+    ResourceRecord,
+    ScheduleRecord,
+    year_month,
+)
+from bot.archive.schema import migrate
 from bot.content.models import Issue
+from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]
 
@@ -32,7 +45,48 @@ def resource_key(issue: int, title: str) -> str:
     return f"{issue}-{hashlib.sha1(title.casefold().encode()).hexdigest()[:12]}"
 
 
-def _fingerprint(issue: Issue) -> str:
+@dataclass(frozen=True)
+class FileState:
+    """What a content file looked like when it was last read."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    """What a reload needs to know of an issue already stored."""
+
+    number: int
+    source: str
+    stated_year: int | None
+    stated_month: int | None
+    year: int | None
+    month: int | None
+    date_inferred: bool
+
+
+@dataclass
+class ContentChanges:
+    """One reload's changes, applied in one transaction by ``ArchiveStore.apply``."""
+
+    #: Files read again, with the issue each now holds (dates final).
+    upserts: list[tuple[FileState, Issue]] = field(default_factory=list)
+    #: Files whose size or mtime changed but whose bytes did not.
+    touched: list[FileState] = field(default_factory=list)
+    #: Files that are gone: their issues leave the archive.
+    removed: list[str] = field(default_factory=list)
+    #: Issues kept as they are but dated anew: (number, year, month, inferred).
+    redated: list[tuple[int, int | None, int | None, bool]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.upserts or self.touched or self.removed or self.redated)
+
+
+def fingerprint(issue: Issue) -> str:
     payload = json.dumps(
         [
             issue.title,
@@ -46,9 +100,21 @@ def _fingerprint(issue: Issue) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
-def _resource_rows(issue: Issue) -> list[tuple[Any, ...]]:
-    """One issue's resources as rows, each with a key that survives reloads."""
-    rows = []
+@dataclass(frozen=True)
+class _IssueRows:
+    """One issue as rows, prepared off the event loop."""
+
+    state: FileState
+    number: int
+    issue: tuple[Any, ...]
+    resources: list[tuple[Any, ...]]
+    fingerprint: str
+
+
+def _issue_rows(
+    state: FileState, issue: Issue, stated: tuple[int | None, int | None]
+) -> _IssueRows:
+    resources = []
     keys: set[str] = set()
     for position, resource in enumerate(issue.resources):
         key = resource_key(issue.number, resource.title)
@@ -56,170 +122,462 @@ def _resource_rows(issue: Issue) -> list[tuple[Any, ...]]:
             key = f"{key}-{position}"
         keys.add(key)
         links = json.dumps(list(resource.links))
-        rows.append(
+        resources.append(
             (key, issue.number, position, resource.title, resource.text, links, resource.section)
         )
-    return rows
+    print_ = fingerprint(issue)
+    row = (issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
+           stated[0], stated[1], issue.url, state.name, print_)  # fmt: skip
+    return _IssueRows(state, issue.number, row, resources, print_)
 
 
-_RESOURCE_COLUMNS = "r.key, r.issue, i.title, r.title, r.text, r.links, r.section"
+def prepare(
+    changes: ContentChanges, stated: dict[int, tuple[int | None, int | None]]
+) -> list[_IssueRows]:
+    """The rows ``apply`` writes: built in a worker thread, not on the event loop."""
+    return [
+        _issue_rows(state, issue, stated.get(issue.number, (None, None)))
+        for state, issue in changes.upserts
+    ]
 
 
-def _resource(row: Iterable[Any]) -> ResourceRecord:
-    key, issue, issue_title, title, text, links, section = row
-    return ResourceRecord(key, issue, issue_title, title, text, tuple(json.loads(links)), section)
+_RESOURCE_COLUMNS = (
+    "r.key, r.issue, i.title, r.title, r.text, r.links, r.section, i.year, i.month, i.date_inferred"
+)
+_ISSUE_COLUMNS = "number, title, year, month, url, source, date_inferred"
+_SCHEDULE_COLUMNS = (
+    "guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
+    " last_post_at, last_post_title"
+)
 
 
-class Archive:
+def _resource(row: Sequence[Any]) -> ResourceRecord:
+    key, issue, issue_title, title, text, links, section, year, month, inferred = row
+    return ResourceRecord(
+        key,
+        issue,
+        issue_title,
+        title,
+        text,
+        tuple(json.loads(links)),
+        section,
+        year_month(year, month),
+        bool(inferred),
+    )
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _schedule(row: Sequence[Any]) -> ScheduleRecord:
+    guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title = row
+    return ScheduleRecord(
+        guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at), last_title
+    )
+
+
+def _open_and_migrate(path: Path) -> None:
+    """Create the folder and file if needed, check the file is SQLite, apply migrations."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseError(
+            f"{path}: cannot create its folder ({error.strerror}): set database.path to a "
+            "writable place"
+        ) from None
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a folder: set database.path to a file name")
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise DatabaseError(
+            f"{path}: cannot open the database ({error}): check database.path and its permissions"
+        ) from None
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        migrate(db)
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(
+            f"{path}: not a usable SQLite database ({error}): move the file aside and start "
+            "again (content is rebuilt from the files; schedules and pick history are lost)"
+        ) from None
+    finally:
+        db.close()
+
+
+class ArchiveStore:
+    """The archive's SQLite file; open with ``ArchiveStore.open``, close with ``close``."""
+
     def __init__(
         self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, clock: Clock
     ) -> None:
-        self.reader = reader
-        self.writer = writer
+        self._reader = reader
+        self._writer = writer
+        self._write_lock = asyncio.Lock()
         self.clock = clock
 
     @classmethod
-    async def open(cls, path: Path, clock: Clock = utcnow) -> Archive:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await aiosqlite.connect(path)
-        await writer.execute("PRAGMA journal_mode=WAL")
-        await writer.execute("PRAGMA busy_timeout=5000")
-        await ensure_schema(writer)
-        reader = await aiosqlite.connect(path)
-        await reader.execute("PRAGMA busy_timeout=5000")
-        return cls(reader, writer, clock)
+    async def open(cls, path: Path, clock: Clock = utcnow) -> ArchiveStore:
+        """Open (creating or upgrading) the database; raise ``DatabaseError`` naming the fix.
+
+        Nothing is left open when it fails.
+        """
+        await asyncio.to_thread(_open_and_migrate, path)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(2):
+                connection = await aiosqlite.connect(path)
+                opened.append(connection)
+                await connection.execute("PRAGMA busy_timeout=5000")
+            await opened[1].execute("PRAGMA synchronous=NORMAL")
+        except BaseException as error:
+            for connection in opened:
+                await connection.close()
+            if isinstance(error, sqlite3.Error):
+                raise DatabaseError(f"{path}: cannot open the database ({error})") from None
+            raise
+        return cls(opened[0], opened[1], clock)
 
     async def close(self) -> None:
-        await self.reader.close()
-        await self.writer.close()
+        await self._reader.close()
+        await self._writer.close()
 
-    # -- loading -----------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The one way to write: writers take turns, and each one commits whole or not at all."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
 
-    async def replace_content(self, issues: list[Issue]) -> LoadSummary:
-        """Swap in ``issues`` as the whole content, in one transaction."""
-        async with self.writer.execute("SELECT number, fingerprint FROM issues") as cursor:
-            before = {number: fingerprint for number, fingerprint in await cursor.fetchall()}
-        after = {issue.number: _fingerprint(issue) for issue in issues}
-        await self.writer.execute("BEGIN IMMEDIATE")
-        try:
-            await self._write_content(issues, after)
-            await self.writer.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_loaded_at', ?)",
-                (self.clock().isoformat(),),
-            )
-        except BaseException:
-            await self.writer.rollback()
-            raise
-        await self.writer.commit()
-        return LoadSummary(
-            added=tuple(sorted(set(after) - set(before))),
-            changed=tuple(sorted(n for n in set(after) & set(before) if after[n] != before[n])),
-            removed=tuple(sorted(set(before) - set(after))),
-            issues=len(issues),
-            resources=sum(len(issue.resources) for issue in issues),
-        )
-
-    async def _write_content(self, issues: list[Issue], fingerprints: dict[int, str]) -> None:
-        db = self.writer
-        await db.execute("DELETE FROM resources")
-        await db.execute("DELETE FROM issues")
-        await db.executemany(
-            "INSERT INTO issues(number, title, year, month, date_inferred, url, source, fingerprint)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
-                 issue.url, issue.source, fingerprints[issue.number])
-                for issue in issues
-            ],
-        )  # fmt: skip
-        await db.executemany(
-            "INSERT INTO resources(key, issue, position, title, text, links, section)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [row for issue in issues for row in _resource_rows(issue)],
-        )
-        await db.execute("INSERT INTO resources_fts(resources_fts) VALUES ('rebuild')")
-
-    # -- reading -----------------------------------------------------------------------
-
-    async def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        """Rows of a query, read through the reader connection (committed data only)."""
-        async with self.reader.execute(sql, params) as cursor:
+    async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        async with self._reader.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        """One statement of user state (picks, schedules, meta), committed at once."""
-        await self.writer.execute(sql, params)
-        await self.writer.commit()
+    async def _value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        rows = await self._rows(sql, params)
+        return rows[0][0] if rows else None
 
-    async def meta(self, key: str) -> str | None:
-        rows = await self.fetchall("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(rows[0][0]) if rows else None
+    # -- content: loading ------------------------------------------------------------------
 
-    async def set_meta(self, key: str, value: str) -> None:
-        await self.writer.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value)
+    async def file_states(self) -> dict[str, FileState]:
+        rows = await self._rows("SELECT name, size, mtime_ns, sha256 FROM sources")
+        return {row[0]: FileState(*row) for row in rows}
+
+    async def stored_issues(self) -> list[StoredIssue]:
+        rows = await self._rows(
+            "SELECT number, source, stated_year, stated_month, year, month, date_inferred"
+            " FROM issues"
         )
-        await self.writer.commit()
+        return [
+            StoredIssue(number, source, stated_year, stated_month, year, month, bool(inferred))
+            for number, source, stated_year, stated_month, year, month, inferred in rows
+        ]
 
-    async def loaded_at(self) -> dt.datetime | None:
-        value = await self.meta("content_loaded_at")
-        return dt.datetime.fromisoformat(value) if value else None
+    async def apply(
+        self, changes: ContentChanges, stated: dict[int, tuple[int | None, int | None]]
+    ) -> LoadSummary:
+        """Write one reload's changes in one transaction; say which issues changed.
+
+        ``stated`` gives, per issue number read again, the year and month its file stated
+        (before inference).
+        """
+        prepared = await asyncio.to_thread(prepare, changes, stated)
+        async with self.transaction() as db:
+            before: dict[int, str] = {
+                number: print_
+                for number, print_ in await db.execute_fetchall(
+                    "SELECT number, fingerprint FROM issues"
+                )
+            }
+            removed_numbers: set[int] = set()
+            for name in changes.removed + [rows.state.name for rows in prepared]:
+                numbers = [
+                    row[0]
+                    for row in await db.execute_fetchall(
+                        "SELECT number FROM issues WHERE source = ?", (name,)
+                    )
+                ]
+                removed_numbers.update(numbers)
+                await self._delete_issues(db, numbers)
+            await db.executemany(
+                "DELETE FROM sources WHERE name = ?", [(name,) for name in changes.removed]
+            )
+            await self._delete_issues(db, [rows.number for rows in prepared])
+            await db.executemany(
+                "INSERT INTO issues(number, title, year, month, date_inferred, stated_year,"
+                " stated_month, url, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rows.issue for rows in prepared],
+            )
+            await db.executemany(
+                "INSERT INTO resources(key, issue, position, title, text, links, section)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [row for rows in prepared for row in rows.resources],
+            )
+            await db.executemany(
+                "INSERT OR REPLACE INTO sources(name, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
+                [
+                    (s.name, s.size, s.mtime_ns, s.sha256)
+                    for s in [rows.state for rows in prepared] + changes.touched
+                ],
+            )
+            await db.executemany(
+                "UPDATE issues SET year = ?, month = ?, date_inferred = ? WHERE number = ?",
+                [(y, m, int(inferred), n) for n, y, m, inferred in changes.redated],
+            )
+            if not changes.empty:
+                await db.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_loaded_at', ?)",
+                    (self.clock().isoformat(),),
+                )
+            counts = await db.execute_fetchall(
+                "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
+            )
+        issues, resources = next(iter(counts))
+        after = {rows.number: rows.fingerprint for rows in prepared}
+        redated = {number for number, *_ in changes.redated}
+        return LoadSummary(
+            added=tuple(sorted(set(after) - set(before))),
+            changed=tuple(
+                sorted(
+                    {n for n in set(after) & set(before) if after[n] != before[n]}
+                    | (redated & set(before))
+                )
+            ),
+            removed=tuple(sorted(removed_numbers - set(after))),
+            issues=int(issues),
+            resources=int(resources),
+        )
+
+    @staticmethod
+    async def _delete_issues(db: aiosqlite.Connection, numbers: list[int]) -> None:
+        params = [(n,) for n in numbers]
+        await db.executemany("DELETE FROM resources WHERE issue = ?", params)
+        await db.executemany("DELETE FROM issues WHERE number = ?", params)
+
+    # -- content: reading ------------------------------------------------------------------
 
     async def counts(self) -> tuple[int, int]:
-        rows = await self.fetchall(
+        rows = await self._rows(
             "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
         )
         return int(rows[0][0]), int(rows[0][1])
 
+    async def loaded_at(self) -> dt.datetime | None:
+        return _time(await self.meta("content_loaded_at"))
+
     async def numbers(self) -> list[int]:
         """Every issue number, oldest first."""
-        return [row[0] for row in await self.fetchall("SELECT number FROM issues ORDER BY number")]
+        return [row[0] for row in await self._rows("SELECT number FROM issues ORDER BY number")]
 
-    async def issue_numbers(self) -> list[tuple[int, str, str | None]]:
+    async def issue_list(self) -> list[tuple[int, str, str | None]]:
         """Every issue as (number, title, YYYY-MM or None), newest first."""
-        rows = await self.fetchall(
+        rows = await self._rows(
             "SELECT number, title, year, month FROM issues ORDER BY number DESC"
         )
-        return [
-            (n, t, f"{y:04d}-{m:02d}" if y is not None and m is not None else None)
-            for n, t, y, m in rows
-        ]
+        return [(n, t, year_month(y, m)) for n, t, y, m in rows]
 
     async def issue(self, number: int) -> IssueRecord | None:
-        rows = await self.fetchall(
-            "SELECT number, title, year, month, url, source, date_inferred FROM issues WHERE number = ?",
-            (number,),
-        )
+        rows = await self._rows(f"SELECT {_ISSUE_COLUMNS} FROM issues WHERE number = ?", (number,))
         if not rows:
             return None
-        resources = await self.fetchall(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
-            " WHERE r.issue = ? ORDER BY r.position",
-            (number,),
-        )
+        resources = await self._resources("r.issue = ?", (number,))
         n, title, year, month, url, source, inferred = rows[0]
-        return IssueRecord(
-            n, title, year, month, url, source, bool(inferred), tuple(map(_resource, resources))
-        )
+        return IssueRecord(n, title, year, month, url, source, bool(inferred), tuple(resources))
 
     async def latest_issue(self) -> IssueRecord | None:
-        rows = await self.fetchall("SELECT max(number) FROM issues")
-        return await self.issue(rows[0][0]) if rows and rows[0][0] is not None else None
+        number = await self._value("SELECT max(number) FROM issues")
+        return await self.issue(number) if number is not None else None
 
-    async def _resources(self, where: str, params: tuple[Any, ...] = ()) -> list[ResourceRecord]:
-        rows = await self.fetchall(
+    async def _resources(self, where: str, params: Iterable[Any] = ()) -> list[ResourceRecord]:
+        rows = await self._rows(
             f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
             f" WHERE {where} ORDER BY r.issue, r.position",
             params,
         )
         return [_resource(row) for row in rows]
 
-    async def all_resources(self) -> list[ResourceRecord]:
-        return await self._resources("1")
-
     async def resources_by_key(self, keys: list[str]) -> list[ResourceRecord]:
-        return await self._resources(f"r.key IN ({','.join('?' * len(keys))})", tuple(keys))
+        return await self._resources(f"r.key IN ({','.join('?' * len(keys))})", keys)
 
-    async def resources_before_latest(self) -> list[ResourceRecord]:
-        """Every resource but those of the newest issue: what the archive picks come from."""
-        return await self._resources("r.issue < (SELECT max(number) FROM issues)")
+    async def newest_titles(self, limit: int) -> list[tuple[str, int]]:
+        """The titles of the newest issues' resources: (title, issue)."""
+        return await self._rows(
+            "SELECT title, issue FROM resources ORDER BY issue DESC, position LIMIT ?", (limit,)
+        )
+
+    # -- search ---------------------------------------------------------------------------
+
+    async def vocabulary(self) -> list[tuple[str, int]]:
+        """Every word of the index with the number of resources that hold it."""
+        return await self._rows("SELECT term, doc FROM resources_vocab")
+
+    async def ranked_keys(
+        self, match: str, weights: tuple[float, ...], limit: int
+    ) -> list[tuple[str, float]]:
+        """Resources that ``match`` (an FTS5 query) finds, best bm25 first: (key, rank)."""
+        weight_list = ", ".join(str(w) for w in weights)
+        return await self._rows(
+            f"SELECT r.key, bm25(resources_fts, {weight_list}) AS rank FROM resources_fts"
+            " JOIN resources r ON r.id = resources_fts.rowid"
+            " WHERE resources_fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, limit),
+        )
+
+    async def titles_matching(self, match: str, limit: int) -> list[tuple[str, int]]:
+        """Titles of resources that ``match`` finds, best title match first: (title, issue)."""
+        return await self._rows(
+            "SELECT r.title, r.issue FROM resources_fts JOIN resources r"
+            " ON r.id = resources_fts.rowid WHERE resources_fts MATCH ?"
+            " ORDER BY bm25(resources_fts, 10.0, 0.0, 0.0), r.issue DESC LIMIT ?",
+            (match, limit),
+        )
+
+    # -- picks ----------------------------------------------------------------------------
+
+    async def next_pick(self, scope: str, rng: random.Random) -> ResourceRecord | None:
+        """A resource from before the latest issue that ``scope`` has not been given this
+        round, chosen at random by id (an index walk, not a scan); None when none is left."""
+        bounds = await self._rows("SELECT min(id), max(id) FROM resources")
+        low, high = bounds[0]
+        if low is None:
+            return None
+        start = rng.randint(low, high)
+        for first in (start, low):
+            rows = await self._rows(
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
+                " WHERE r.id >= ? AND r.issue < (SELECT max(number) FROM issues)"
+                " AND NOT EXISTS (SELECT 1 FROM pick_history h"
+                "                 WHERE h.scope = ? AND h.resource_key = r.key)"
+                " ORDER BY r.id LIMIT 1",
+                (first, scope),
+            )
+            if rows:
+                return _resource(rows[0])
+        return None
+
+    async def has_archive(self) -> bool:
+        """Whether any resource comes from before the latest issue."""
+        return bool(
+            await self._value(
+                "SELECT EXISTS (SELECT 1 FROM resources"
+                " WHERE issue < (SELECT max(number) FROM issues))"
+            )
+        )
+
+    async def record_pick(self, scope: str, key: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO pick_history(scope, resource_key, picked_at)"
+                " VALUES (?, ?, ?)",
+                (scope, key, self.clock().isoformat()),
+            )
+
+    async def forget_picks(self, scope: str) -> None:
+        """Start a new round for ``scope``: every candidate may be picked again."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM pick_history WHERE scope = ?", (scope,))
+
+    async def picked(self, scope: str) -> list[str]:
+        """The keys ``scope`` has been given this round, oldest first."""
+        rows = await self._rows(
+            "SELECT resource_key FROM pick_history WHERE scope = ? ORDER BY picked_at", (scope,)
+        )
+        return [row[0] for row in rows]
+
+    # -- schedules and the posted-slot ledger ----------------------------------------------
+
+    async def save_schedule(
+        self, guild_id: int, channel_id: int, cron: str, timezone: str, next_run: dt.datetime
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
+                " disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)"
+                " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                " cron = excluded.cron, timezone = excluded.timezone,"
+                " next_run_at = excluded.next_run_at, enabled = 1, disabled_reason = NULL,"
+                " updated_at = excluded.updated_at",
+                (guild_id, channel_id, cron, timezone, next_run.isoformat(),
+                 self.clock().isoformat()),
+            )  # fmt: skip
+
+    async def schedule(self, guild_id: int) -> ScheduleRecord | None:
+        rows = await self._rows(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = ?", (guild_id,)
+        )
+        return _schedule(rows[0]) if rows else None
+
+    async def enabled_schedules(self) -> list[ScheduleRecord]:
+        rows = await self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE enabled = 1")
+        return [_schedule(row) for row in rows]
+
+    async def due_schedules(self, now: dt.datetime) -> list[ScheduleRecord]:
+        rows = await self._rows(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules"
+            " WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
+            (now.isoformat(),),
+        )
+        return [_schedule(row) for row in rows]
+
+    async def delete_schedule(self, guild_id: int) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute("DELETE FROM schedules WHERE guild_id = ?", (guild_id,))
+            return cursor.rowcount > 0
+
+    async def disable_schedule(self, guild_id: int, reason: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE schedules SET enabled = 0, disabled_reason = ?, updated_at = ?"
+                " WHERE guild_id = ?",
+                (reason, self.clock().isoformat(), guild_id),
+            )
+
+    async def record_schedule_post(self, guild_id: int, title: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE guild_id = ?",
+                (self.clock().isoformat(), title, guild_id),
+            )
+
+    async def claim_slot(
+        self, schedule: ScheduleRecord, slot: dt.datetime, following: dt.datetime
+    ) -> bool:
+        """Claim ``slot`` in the ledger and move ``next_run_at`` to ``following``, together.
+
+        False when the slot was claimed before (posted before a crash, or by another pass).
+        """
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO posted_slots(guild_id, slot, channel_id, posted_at)"
+                " VALUES (?, ?, ?, ?)",
+                (schedule.guild_id, slot.isoformat(), schedule.channel_id,
+                 self.clock().isoformat()),
+            )  # fmt: skip
+            claimed = cursor.rowcount == 1
+            await db.execute(
+                "UPDATE schedules SET next_run_at = ? WHERE guild_id = ?",
+                (following.isoformat(), schedule.guild_id),
+            )
+        return claimed
+
+    async def posted_slots(self, guild_id: int) -> list[str]:
+        rows = await self._rows(
+            "SELECT slot FROM posted_slots WHERE guild_id = ? ORDER BY slot", (guild_id,)
+        )
+        return [row[0] for row in rows]
+
+    # -- meta -----------------------------------------------------------------------------
+
+    async def meta(self, key: str) -> str | None:
+        value = await self._value("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(value) if value is not None else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as db:
+            await db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

@@ -1,3 +1,3 @@
-"""The Discord layer: thin cogs that turn interactions into core calls and cards into embeds."""
+"""The Discord layer: thin cogs that turn interactions into core calls and cards into embeds.
 
-EXTENSIONS = ("bot.cogs.issues", "bot.cogs.search", "bot.cogs.archive", "bot.cogs.admin")
+The client (``bot.client.EXTENSIONS``) lists which modules here it loads."""

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.render.cards import Card
 from bot.render.limits import AUTHOR, clip, fit
+from bot.render.messages import NOT_A_MODERATOR
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -90,9 +91,7 @@ async def moderator_check(interaction: discord.Interaction) -> bool:
         interaction.user.id,
         interaction.guild_id,
     )
-    raise NotModerator(
-        "This command is for moderators: members with Manage Server or a moderator role."
-    )
+    raise NotModerator(NOT_A_MODERATOR)
 
 
 moderators_only = app_commands.check(moderator_check)

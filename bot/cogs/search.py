@@ -13,8 +13,9 @@ from discord.ext import commands
 from bot.archive.records import SearchHit
 from bot.client import ArchiveBot
 from bot.cogs.common import embed, random_cooldown, reply, search_cooldown
-from bot.render.cards import resource_card, search_card
-from bot.render.messages import no_results_message
+from bot.cogs.errors import log_with_error_id
+from bot.render.cards import page_count, resource_card, search_card
+from bot.render.messages import NOTHING_IN_ARCHIVES, PAGES_FOR_SEARCHER, no_results_message
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class SearchPages(discord.ui.View):
         self.query = query
         self.hits = hits
         self.page = 0
-        self.pages = max(1, -(-len(hits) // PER_PAGE))
+        self.pages = page_count(len(hits), PER_PAGE)
         self.message: discord.InteractionMessage | None = None
         self._update_buttons()
 
@@ -46,10 +47,7 @@ class SearchPages(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(
-            "Only the person who searched can turn these pages: run /search to get your own.",
-            ephemeral=True,
-        )
+        await interaction.response.send_message(PAGES_FOR_SEARCHER, ephemeral=True)
         return False
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
@@ -77,10 +75,10 @@ class SearchPages(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
-        await reply(interaction, self.bot.log_error_with_id("search pages", error), ephemeral=True)
+        await reply(interaction, log_with_error_id("search pages", error), ephemeral=True)
 
 
-class Search(commands.Cog):
+class SearchCommands(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
 
@@ -89,15 +87,14 @@ class Search(commands.Cog):
     )
     @app_commands.describe(query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'")
     @app_commands.checks.dynamic_cooldown(search_cooldown)
-    async def search(
+    async def search_command(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
     ) -> None:
-        search = self.bot.service.search
-        hits = await search.search(query, limit=MAX_RESULTS)
+        service = self.bot.service
+        hits = await service.search(query, limit=MAX_RESULTS)
         if not hits:
-            await reply(
-                interaction, no_results_message(query, search.suggest(query)), ephemeral=True
-            )
+            suggestions = await service.suggest(query)
+            await reply(interaction, no_results_message(query, suggestions), ephemeral=True)
             return
         if len(hits) <= PER_PAGE:
             await reply(interaction, embed=embed(search_card(query, hits, 0, PER_PAGE), self.bot))
@@ -106,35 +103,31 @@ class Search(commands.Cog):
         await reply(interaction, embed=view.current(), view=view)
         view.message = await interaction.original_response()
 
-    @search.autocomplete("query")
+    @search_command.autocomplete("query")
     async def search_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            titles = self.bot.service.search.autocomplete_titles(current[:200])
+            titles = await self.bot.service.autocomplete_titles(current[:200])
             return [
                 app_commands.Choice(name=title[:100], value=title[:100]) for title, _ in titles
             ][:25]
         except Exception:  # an autocomplete must answer, whatever happens
-            log.exception("search autocomplete failed for %r", current)
+            log.exception("search autocomplete failed")
             return []
 
     @app_commands.command(
         name="random", description="A pick from the archives: a resource from an earlier issue."
     )
     @app_commands.checks.dynamic_cooldown(random_cooldown)
-    async def random(self, interaction: discord.Interaction) -> None:
+    async def random_command(self, interaction: discord.Interaction) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
         pick = await self.bot.service.pick(scope)
         if pick is None:
-            await reply(
-                interaction,
-                "Nothing in the archives yet: only the latest issue is loaded.",
-                ephemeral=True,
-            )
+            await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
         await reply(interaction, embed=embed(resource_card(pick), self.bot))
 
 
 async def setup(bot: ArchiveBot) -> None:
-    await bot.add_cog(Search(bot))
+    await bot.add_cog(SearchCommands(bot))

@@ -1,4 +1,4 @@
-"""Short answers that both the bot and the console give."""
+"""Every short answer the bot and the console give, written once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,65 @@ from bot.content.models import Problem
 
 MAX_PROBLEMS_SHOWN = 10
 MESSAGE_LIMIT = 2000  # characters in a Discord message
+
+EMPTY_ARCHIVE = "The archive is empty: no issues are loaded yet."
+NOTHING_IN_ARCHIVES = "Nothing in the archives yet: only the latest issue is loaded."
+NOT_A_MODERATOR = "This command is for moderators: members with Manage Server or a moderator role."
+SERVERS_ONLY = "This command works in servers only."
+NOT_HERE = "You can't use this command here."
+PAGES_FOR_SEARCHER = (
+    "Only the person who searched can turn these pages: run /search to get your own."
+)
+NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
+SCHEDULE_FIRST = "Choose a channel first with /archive set."
+SCHEDULE_STOPPED = "Scheduled archive posts stopped."
+NO_SCHEDULE_TO_STOP = "There was no archive schedule to stop."
+NOT_A_TEXT_CHANNEL = "the channel is not a text channel: choose another with /archive set"
+CHANNEL_DELETED = "the channel was deleted (Discord error 10003): choose another with /archive set"
+
+
+def lost_access(code: int) -> str:
+    """Why a schedule stopped after Discord refused a post with ``code`` (50001, 50013)."""
+    return (
+        f"the bot lost access to the channel (Discord error {code}): give it View Channel, "
+        "Send Messages and Embed Links there, then run /archive set again"
+    )
+
+
+def cooldown_message(command: str, again: str) -> str:
+    """``again`` is when the command may be used again, as Discord shows a time."""
+    return f"Easy there: you can use /{command} again {again}."
+
+
+def invalid_option_message(value: object) -> str:
+    return f"“{value}” is not a valid value for that option."
+
+
+def apology(error_id: str) -> str:
+    return (
+        "Sorry, something went wrong on our side. If it keeps happening, tell a moderator "
+        f"the error id `{error_id}`."
+    )
+
+
+def missing_permissions_message(channel: str, missing: list[str]) -> str:
+    return (
+        f"I can't post in {channel}: I'm missing {', '.join(missing)} there. "
+        "Give me those permissions in the channel settings and try again."
+    )
+
+
+def schedule_set_message(channel: str, cron: str, zone: str, runs: list[str]) -> str:
+    lines = "\n".join(f"• {run}" for run in runs)
+    return f"Archive picks will be posted in {channel} on `{cron}` ({zone}). Next runs:\n{lines}"
+
+
+def posted_message(title: str, channel: str) -> str:
+    return f"Posted “{title}” in {channel}."
+
+
+def could_not_post_message(reason: str) -> str:
+    return f"I couldn't post: {reason}."
 
 
 def missing_issue_message(number: int, numbers: list[int]) -> str:
@@ -36,8 +95,9 @@ def _problems(problems: list[Problem]) -> str:
     return shown + (f"\n…and {more} more (run `python -m bot check`)." if more > 0 else "")
 
 
-def reload_message(summary: LoadSummary, warnings: list[Problem]) -> str:
-    """What a reload changed (issues added, changed, removed) and what is served now."""
+def reload_message(summary: LoadSummary) -> str:
+    """What a reload changed (issues added, changed, removed), what is served now, and every
+    file that failed (the previous version of each is kept where there was one)."""
     if summary.unchanged:
         head = "Reloaded: nothing changed."
     else:
@@ -52,8 +112,10 @@ def reload_message(summary: LoadSummary, warnings: list[Problem]) -> str:
         ]
         head = "Reloaded: issues " + "; ".join(parts) + "."
     text = f"{head} Now serving {summary.issues} issues and {summary.resources} resources."
-    if warnings:
-        text += "\nWarnings:\n" + _problems(warnings)
+    if summary.kept:
+        text += "\nKept the previous version of " + ", ".join(summary.kept) + " (see below)."
+    if summary.problems:
+        text += "\nProblems:\n" + _problems(list(summary.problems))
     return text[:MESSAGE_LIMIT]
 
 

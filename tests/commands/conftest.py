@@ -6,6 +6,7 @@ from unittest.mock import AsyncMock
 
 import pytest
 
+from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
 from bot.config import load_settings
 from tests.conftest import FakeClock, write_config
@@ -15,7 +16,8 @@ from tests.conftest import FakeClock, write_config
 async def bot(tmp_path: Path, content_dir: Path, clock: FakeClock) -> AsyncIterator[ArchiveBot]:
     """A bot set up as at start-up (content loaded, cogs added), with no network: sync is a mock."""
     settings = load_settings(write_config(tmp_path, content_dir))
-    client = ArchiveBot(settings, clock=clock)
+    service, _ = await ArchiveService.from_settings(settings, clock=clock)
+    client = ArchiveBot(settings, service)
     client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
     async with client:
         await client.setup_hook()

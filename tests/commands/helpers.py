@@ -140,7 +140,7 @@ async def invoke(
             raise app_commands.CheckFailure(f"checks failed for {qualified_name}")
         await command._do_call(fake, params)
     except app_commands.AppCommandError as error:
-        await bot.on_tree_error(fake, error)
+        await bot.tree.on_error(fake, error)
 
 
 def moderator(user_id: int = 1) -> MagicMock:

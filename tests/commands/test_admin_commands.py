@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from unittest.mock import AsyncMock
 
 import discord
 import pytest
 
+from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
 from bot.config import load_settings
-from bot.errors import StartupError
 from bot.runner import run_bot
 from tests.commands.helpers import FakeInteraction, invoke, moderator
 from tests.conftest import FakeClock, write_config
@@ -34,7 +35,7 @@ async def test_reload_reports_what_changed(bot: ArchiveBot, content_dir: Path) -
     )
 
 
-async def test_reload_with_a_broken_file_keeps_the_old_content(
+async def test_reload_with_a_broken_file_serves_the_others(
     bot: ArchiveBot, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
@@ -42,10 +43,37 @@ async def test_reload_with_a_broken_file_keeps_the_old_content(
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "reload", interaction)
     assert interaction.last.content == (
-        "Reload failed, so the previous content is still served. Fix this and reload again:\n"
+        "Reloaded: issues added #29. Now serving 6 issues and 50 resources.\nProblems:\n"
         "• `030.md:2: error: number 'thirty' is not a whole number`"
     )
-    assert await bot.service.archive.counts() == (5, 49)
+    assert await bot.service.counts() == (6, 50)
+
+
+async def test_reload_keeps_the_previous_version_of_a_file_that_broke(
+    bot: ArchiveBot, content_dir: Path
+) -> None:
+    seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
+    seed.write_text("---\nnumber: fifteen\n---\n" + seed.read_text())
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "reload", interaction)
+    assert (interaction.last.content or "").startswith(
+        "Reloaded: nothing changed. Now serving 5 issues and 49 resources.\n"
+        "Kept the previous version of 000_d9c43b2f2c6f8a5c.txt (see below).\nProblems:\n"
+        "• `000_d9c43b2f2c6f8a5c.txt:2: error: number 'fifteen' is not a whole number`"
+    )
+
+
+async def test_reload_without_the_content_folder_changes_nothing(
+    bot: ArchiveBot, content_dir: Path
+) -> None:
+    shutil.rmtree(content_dir)
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "reload", interaction)
+    assert (interaction.last.content or "").startswith(
+        "Reload failed, so the previous content is still served."
+    )
+    assert "content folder not found" in (interaction.last.content or "")
+    assert await bot.service.counts() == (5, 49)
 
 
 async def test_about(bot: ArchiveBot, clock: FakeClock) -> None:
@@ -76,7 +104,8 @@ async def test_development_guilds_get_the_commands_instantly(
     tmp_path: Path, content_dir: Path
 ) -> None:
     settings = load_settings(write_config(tmp_path, content_dir, dev_guild_ids=[11, 12]))
-    client = ArchiveBot(settings)
+    service, _ = await ArchiveService.from_settings(settings)
+    client = ArchiveBot(settings, service)
     client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
     async with client:
         await client.setup_hook()
@@ -88,33 +117,14 @@ async def test_development_guilds_get_the_commands_instantly(
         }
 
 
-async def test_startup_with_broken_content_and_no_previous_content_fails(
-    tmp_path: Path, content_dir: Path
+def test_startup_without_the_content_folder_exits_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (content_dir / "bad.txt").write_text("no number anywhere\n")
-    settings = load_settings(write_config(tmp_path, content_dir))
-    client = ArchiveBot(settings)
-    client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
-    async with client:
-        with pytest.raises(StartupError, match="python -m bot check"):
-            await client.setup_hook()
-
-
-async def test_startup_with_broken_content_serves_what_it_had(
-    tmp_path: Path, content_dir: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    settings = load_settings(write_config(tmp_path, content_dir))
-    for broken in (False, True):
-        if broken:
-            (content_dir / "bad.txt").write_text("no number anywhere\n")
-        client = ArchiveBot(settings)
-        client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]
-        async with client:
-            with caplog.at_level(logging.WARNING):
-                await client.setup_hook()
-            assert await client.service.archive.counts() == (5, 49)
-    assert "bad.txt:1: error: no issue number found" in caplog.text
-    assert "serving the 5 issues loaded before" in caplog.text
+    monkeypatch.setenv("DISCORD_TOKEN", "not-used")
+    settings = load_settings(write_config(tmp_path, tmp_path / "nowhere"))
+    with caplog.at_level(logging.ERROR):
+        assert run_bot(settings) == 1
+    assert "content folder not found" in caplog.text and "Traceback" not in caplog.text
 
 
 def test_no_token_exits_2_with_one_message(

@@ -36,7 +36,7 @@ async def test_issue_found_and_not_found(bot: ArchiveBot) -> None:
 
 
 async def test_issue_autocomplete(bot: ArchiveBot) -> None:
-    cog: Any = bot.get_cog("Issues")  # extensions load as fresh modules: no isinstance
+    cog: Any = bot.get_cog("IssueCommands")  # extensions load as fresh modules: no isinstance
     interaction = FakeInteraction(bot)
     everything = await cog.issue_autocomplete(interaction, "")
     assert [c.value for c in everything] == [28, 23, 15, 7, 2]

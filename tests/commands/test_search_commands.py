@@ -82,7 +82,7 @@ async def test_hostile_queries_get_an_answer(bot: ArchiveBot, query: str) -> Non
 
 
 async def test_search_autocomplete(bot: ArchiveBot) -> None:
-    cog: Any = bot.get_cog("Search")
+    cog: Any = bot.get_cog("SearchCommands")
     interaction = FakeInteraction(bot)
     choices = await cog.search_autocomplete(interaction, "nutri")
     assert [c.value for c in choices][:2] == [
@@ -139,7 +139,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id(
     async def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(bot.service.search, "search", broken)
+    monkeypatch.setattr(bot.service, "search", broken)
     interaction = FakeInteraction(bot)
     with caplog.at_level(logging.ERROR):
         await invoke(bot, "search", interaction, query="resnet")

@@ -29,6 +29,8 @@ class BotProcess:
         self.workdir = workdir
         self.content = workdir / "content"
         shutil.copytree(SEEDS, self.content)
+        # One file that can't load: the bot must start and serve the others.
+        (self.content / "broken.txt").write_text("An issue whose number was lost.\n")
         self.config = write_config(
             workdir,
             self.content,

@@ -259,21 +259,33 @@ async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
 ) -> None:
     (bot_process.content / "029.md").write_text(NEW_ISSUE)
     reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
-    assert (
-        message(reply)["content"]
-        == "Reloaded: issues added #29. Now serving 6 issues and 50 resources."
+    assert message(reply)["content"].startswith(
+        "Reloaded: issues added #29. Now serving 6 issues and 50 resources.\nProblems:\n"
+        "• `broken.txt:1: error: no issue number found"
     )
     latest = await fake_discord.command("latest")
     assert first_embed(latest)["title"] == "Machine Learning Monthly May 2022"
 
-    (bot_process.content / "030.md").write_text("---\nnumber: [thirty\n---\n")
+    # A file that now fails keeps its previous version; the reply names it and the reason.
+    (bot_process.content / "029.md").write_text("---\nnumber: [twenty-nine\n---\n")
     broken = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
     content = message(broken)["content"]
-    assert content.startswith("Reload failed, so the previous content is still served.")
-    assert "030.md:2" in content
+    assert content.startswith(
+        "Reloaded: nothing changed. Now serving 6 issues and 50 resources.\n"
+        "Kept the previous version of 029.md (see below)."
+    )
+    assert "029.md:2: error: front matter is not valid YAML" in content
     still = await fake_discord.command("latest")
     assert first_embed(still)["title"] == "Machine Learning Monthly May 2022"
-    (bot_process.content / "030.md").unlink()
+    (bot_process.content / "029.md").write_text(NEW_ISSUE)
+
+
+async def test_a_broken_file_at_start_is_skipped_and_the_others_served(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    assert "content: broken.txt:1: error: no issue number found" in bot_process.log
+    reply = await fake_discord.command("issue", {"name": "number", "type": 4, "value": 15})
+    assert first_embed(reply)["description"].startswith("Issue #15")
 
 
 async def test_the_gateway_drops_and_the_bot_resumes(

@@ -1,28 +1,34 @@
-"""Loading content into SQLite: swaps are atomic, failures keep the old content."""
+"""Loading content into SQLite: per-file loads, incremental reloads, atomic swaps, migrations."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.archive.schema import SCHEMA_VERSION, ensure_schema
+from bot.archive import ingest
+from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
-from bot.archive.store import Archive
-from bot.errors import ContentError, SchemaError
+from bot.archive.store import ArchiveStore
+from bot.errors import ContentError, DatabaseError, SchemaError
+from tests.conftest import ROOT
 
 NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## Brand new tool\n\nIt does things.\n"
+RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
 
 
 async def test_load_reports_counts_and_reads_back(service: ArchiveService) -> None:
-    assert await service.archive.counts() == (5, 49)
-    latest = await service.archive.latest_issue()
+    assert await service.counts() == (5, 49)
+    latest = await service.latest_issue()
     assert latest is not None and latest.number == 28 and latest.date == "2022-04"
-    assert [n for n, _, _ in await service.archive.issue_numbers()] == [28, 23, 15, 7, 2]
-    assert await service.archive.issue(404) is None
-    assert await service.archive.meta("schema_version") == str(SCHEMA_VERSION)
+    assert await service.issue_numbers() == [2, 7, 15, 23, 28]
+    assert await service.issue(404) is None
+    assert await service.setting("schema_version") == str(SCHEMA_VERSION)
 
 
 async def test_reload_reports_what_changed(service: ArchiveService, content_dir: Path) -> None:
@@ -37,73 +43,165 @@ async def test_reload_reports_what_changed(service: ArchiveService, content_dir:
     assert again.unchanged
 
 
-async def test_failed_reload_keeps_previous_content(
+async def test_a_reload_reads_only_the_files_that_changed(
+    service: ArchiveService, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    original = ingest.parse_one
+
+    def counting(path: Path, *args: Any) -> ingest.ParsedFile:
+        parsed.append(path.name)
+        return original(path, *args)
+
+    monkeypatch.setattr(ingest, "parse_one", counting)
+    seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
+    os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
+    touched = await service.reload()  # same bytes, new mtime: hashed, not parsed
+    assert touched.unchanged and parsed == []
+    seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
+    assert (await service.reload()).changed == (15,)
+    assert parsed == [seed.name]
+
+
+async def test_a_broken_file_is_skipped_and_the_others_served(
     service: ArchiveService, content_dir: Path
 ) -> None:
-    before = await service.archive.latest_issue()
     (content_dir / "029.md").write_text(NEW_ISSUE)
     (content_dir / "broken.md").write_text("---\nnumber: [\n---\n")
-    with pytest.raises(ContentError) as caught:
+    summary = await service.reload()
+    assert summary.added == (29,)
+    assert [(p.source, p.line) for p in summary.problems if p.fatal] == [("broken.md", 2)]
+    assert await service.counts() == (6, 50)
+
+
+async def test_a_file_that_breaks_keeps_its_previous_version(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
+    before = await service.issue(15)
+    seed.write_text("---\nnumber: [\n---\n" + seed.read_text())
+    summary = await service.reload()
+    assert summary.kept == (seed.name,) and summary.unchanged
+    assert await service.issue(15) == before
+    seed.unlink()
+    assert (await service.reload()).removed == (15,)
+
+
+async def test_a_missing_folder_changes_nothing(service: ArchiveService, content_dir: Path) -> None:
+    shutil.rmtree(content_dir)
+    with pytest.raises(ContentError, match="content folder not found"):
         await service.reload()
-    assert [(p.source, p.line) for p in caught.value.problems] == [("broken.md", 2)]
-    assert await service.archive.latest_issue() == before
-    assert await service.archive.counts() == (5, 49)
+    assert await service.counts() == (5, 49)
+
+
+async def test_two_files_with_one_number_keep_the_one_served(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    (content_dir / "copy.md").write_text(NEW_ISSUE.replace("number: 29", "number: 28"))
+    summary = await service.reload()
+    assert summary.unchanged
+    (problem,) = summary.problems
+    assert problem.source == "copy.md" and "003_93599bb911c5852b.txt" in problem.message
 
 
 async def test_an_error_midway_through_the_swap_rolls_back(
     service: ArchiveService, monkeypatch: pytest.MonkeyPatch, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
-    original = Archive._write_content
+    original = ArchiveStore._delete_issues
+    calls = 0
 
-    async def fail_after_writing(self: Archive, *args: Any) -> None:
-        await original(self, *args)
-        raise RuntimeError("disk full")
+    async def fail_on_the_second_call(*args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("disk full")
+        await original(*args)
 
-    monkeypatch.setattr(Archive, "_write_content", fail_after_writing)
+    monkeypatch.setattr(ArchiveStore, "_delete_issues", staticmethod(fail_on_the_second_call))
     with pytest.raises(RuntimeError):
         await service.reload()
-    assert await service.archive.counts() == (5, 49)
+    assert await service.counts() == (5, 49)
     monkeypatch.undo()
     assert (await service.reload()).added == (29,)
 
 
-async def test_readers_see_old_or_new_content_never_a_mix(
+async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
     service: ArchiveService, monkeypatch: pytest.MonkeyPatch, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
+    for path in list(content_dir.glob("00[01]_*.txt")):
+        path.unlink()
     halfway = asyncio.Event()
     proceed = asyncio.Event()
-    original = Archive._write_content
+    original = ArchiveStore._delete_issues
 
-    async def pause_inside_transaction(self: Archive, *args: Any) -> None:
-        await original(self, *args)
+    async def pause_inside_transaction(*args: Any) -> None:
+        await original(*args)
         halfway.set()
         await proceed.wait()
 
-    monkeypatch.setattr(Archive, "_write_content", pause_inside_transaction)
+    monkeypatch.setattr(ArchiveStore, "_delete_issues", staticmethod(pause_inside_transaction))
     reload = asyncio.create_task(service.reload())
     await halfway.wait()
-    # The new rows are written but not committed: readers still see all of the old content.
-    assert await service.archive.counts() == (5, 49)
-    latest = await service.archive.latest_issue()
-    assert latest is not None and latest.number == 28
+    # Rows are deleted but not committed: readers still see all of the old content, and
+    # writes of user state wait for the load instead of committing it halfway.
+    pick = asyncio.create_task(service.pick("channel"))
+    setting = asyncio.create_task(service.save_setting("x", "y"))
+    await asyncio.sleep(0.05)
+    assert not pick.done() and not setting.done()
+    assert await service.counts() == (5, 49)
     proceed.set()
     await reload
-    assert await service.archive.counts() == (6, 50)
+    await asyncio.gather(pick, setting)
+    assert await service.counts() == (4, 28)  # two seeds (9 + 13 resources) out, one in
 
 
-async def test_user_state_survives_reloads(service: ArchiveService) -> None:
-    picked = await service.pick("channel-1")
-    assert picked is not None
+async def test_user_state_survives_reloads(service: ArchiveService, content_dir: Path) -> None:
+    first = await service.pick("channel-1")
+    assert first is not None
+    (content_dir / "029.md").write_text(NEW_ISSUE)
     await service.reload()
-    rows = await service.archive.fetchall("SELECT resource_key FROM pick_history")
-    assert rows == [(picked.key,)]
+    picks = [await service.pick("channel-1") for _ in range(48 - 1)]
+    assert first.key not in {p.key for p in picks if p}
 
 
-async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    archive = await Archive.open(tmp_path / "db.sqlite3")
-    await archive.write(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+async def test_a_newer_schema_is_refused_and_nothing_stays_open(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaError, match="newer than this bot"):
-        await ensure_schema(archive.writer)
-    await archive.close()
+        await ArchiveStore.open(path)
+
+
+async def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="not a usable SQLite database"):
+        await ArchiveStore.open(path)
+    assert path.read_bytes().startswith(b"this is not sqlite")  # never deleted
+
+
+async def test_release_0_1_database_upgrades_with_user_state_intact(
+    tmp_path: Path, service: ArchiveService
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(RELEASE_0_1, path)
+    upgraded = await ArchiveService.open(path, service.source)
+    try:
+        assert await upgraded.setting("schema_version") == str(SCHEMA_VERSION)
+        weekly = await upgraded.schedule(42)
+        assert weekly is not None and (weekly.channel_id, weekly.cron) == (500, "0 9 * * 1")
+        assert weekly.timezone == "Europe/Paris" and weekly.enabled
+        gone = await upgraded.schedule(43)
+        assert gone is not None and not gone.enabled and "10003" in (gone.disabled_reason or "")
+        assert await upgraded._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
+        assert len(await upgraded._store.picked("500")) == 3
+        assert await upgraded.setting("command_sync:global") == "0" * 64
+        summary = await upgraded.reload()  # the content tables were rebuilt: all is new
+        assert summary.added == (2, 7, 15, 23, 28)
+        history = set(await upgraded._store.picked("500"))
+        new_round = [await upgraded.pick("500") for _ in range(37 - 3)]
+        assert not history & {p.key for p in new_round if p}  # old picks still count
+    finally:
+        await upgraded.close()

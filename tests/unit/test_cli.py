@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bot.archive.schema import SCHEMA_VERSION
 from bot.cli import main
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS, write_config
 
 ISSUE_KEYS = {"number", "title", "date", "url", "source", "resources"}
 RESOURCE_KEYS = {"issue", "issue_title", "title", "text", "links", "section"}
@@ -72,3 +77,32 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["--config", str(config), "check"]) == 2
     err = capsys.readouterr().err
     assert str(config) in err and "newsletter.colour" in err
+
+
+@pytest.mark.parametrize("argv", [["latest"], []], ids=["console", "bot"])
+def test_a_database_newer_than_the_code_is_one_line_and_exit_3(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    """Both the console and the bot refuse it before anything else, and never hang."""
+    config = write_config(tmp_path, SEEDS)
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv, "--config", str(config)],
+        cwd=ROOT,
+        env={**os.environ, "DISCORD_TOKEN": "never.used.token"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if "newer than this bot" in line]
+    assert len(lines) == 1 and "point database.path at a new file" in lines[0]
+
+
+def test_issue_numbers_out_of_range_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["issue", "9223372036854775808", "--content", str(SEEDS)])
+    assert caught.value.code == 2
+    assert "not between 0 and 1000000" in capsys.readouterr().err

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from bot.archive.schedules import Schedule, Schedules, next_runs
-from bot.archive.service import ArchiveService
+from bot.archive.records import ScheduleRecord
+from bot.archive.schedules import ScheduledPosts, next_runs
+from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
 
@@ -34,6 +37,11 @@ def test_next_runs_in_a_time_zone() -> None:
         ("61 9 * * *", "UTC", "not a valid cron expression"),
         ("0 9 * * mon", "Mars/Olympus", "Unknown time zone"),
         ("*/5 * * * *", "UTC", "more than once an hour"),
+        ("0,30 9 * * *", "UTC", "more than once an hour"),  # the first gap is 23h30
+        ("0 9 * * *", "localtime", "Unknown time zone"),
+        ("0 9 * * *", "posixrules", "Unknown time zone"),
+        ("0 9 * * *", "Factory", "Unknown time zone"),
+        ("0 9 * * *", "right/UTC", "Unknown time zone"),
     ],
 )
 def test_invalid_schedules_explain_the_fix(cron: str, tz: str, message: str) -> None:
@@ -41,12 +49,19 @@ def test_invalid_schedules_explain_the_fix(cron: str, tz: str, message: str) -> 
         next_runs(cron, tz, START)
 
 
+@pytest.fixture
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ArchiveStore]:
+    opened = await ArchiveStore.open(tmp_path / "schedules.sqlite3", clock)
+    yield opened
+    await opened.close()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.posts: list[tuple[int, dt.datetime]] = []
         self.fail_for: dict[int, Exception] = {}
 
-    async def __call__(self, schedule: Schedule, slot: dt.datetime) -> str | None:
+    async def __call__(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
         if schedule.guild_id in self.fail_for:
             raise self.fail_for[schedule.guild_id]
         self.posts.append((schedule.guild_id, slot))
@@ -54,9 +69,9 @@ class Recorder:
 
 
 async def test_a_new_schedule_starts_from_now_and_posts_on_time(
-    service: ArchiveService, clock: FakeClock
+    store: ArchiveStore, clock: FakeClock
 ) -> None:
-    schedules = Schedules(service.archive)
+    schedules = ScheduledPosts(store)
     runs = await schedules.set(1, 100, "0 * * * *", "UTC")
     assert runs[0] == dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # not 08:00, which already passed
     recorder = Recorder()
@@ -70,10 +85,8 @@ async def test_a_new_schedule_starts_from_now_and_posts_on_time(
     assert shown.next_run_at == dt.datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
-async def test_downtime_posts_the_missed_slot_once(
-    service: ArchiveService, clock: FakeClock
-) -> None:
-    schedules = Schedules(service.archive)
+async def test_downtime_posts_the_missed_slot_once(store: ArchiveStore, clock: FakeClock) -> None:
+    schedules = ScheduledPosts(store)
     await schedules.set(1, 100, "0 * * * *", "UTC")
     clock.advance(hours=5, minutes=30)  # down from 08:00 to 13:30: five slots missed
     recorder = Recorder()
@@ -83,27 +96,23 @@ async def test_downtime_posts_the_missed_slot_once(
     assert await schedules.run_due(recorder) == 0
 
 
-async def test_a_claimed_slot_is_never_posted_again(
-    service: ArchiveService, clock: FakeClock
-) -> None:
+async def test_a_claimed_slot_is_never_posted_again(store: ArchiveStore, clock: FakeClock) -> None:
     """A crash after posting but before next_run_at moved on must not post the slot twice."""
-    schedules = Schedules(service.archive)
+    schedules = ScheduledPosts(store)
     await schedules.set(1, 100, "0 * * * *", "UTC")
     clock.advance(hours=1)
     recorder = Recorder()
     await schedules.run_due(recorder)
     # Simulate the crash: put next_run_at back as if the advance had been lost.
-    await service.archive.write(
-        "UPDATE schedules SET next_run_at = ?", ("2026-01-05T09:00:00+00:00",)
-    )
+    await store.save_schedule(1, 100, "0 * * * *", "UTC", dt.datetime(2026, 1, 5, 9, tzinfo=UTC))
     assert await schedules.run_due(recorder) == 0
     assert len(recorder.posts) == 1
 
 
 async def test_an_unavailable_channel_disables_only_that_guild(
-    service: ArchiveService, clock: FakeClock
+    store: ArchiveStore, clock: FakeClock
 ) -> None:
-    schedules = Schedules(service.archive)
+    schedules = ScheduledPosts(store)
     await schedules.set(1, 100, "0 * * * *", "UTC")
     await schedules.set(2, 200, "0 * * * *", "UTC")
     await schedules.set(3, 300, "0 * * * *", "UTC")
@@ -123,8 +132,8 @@ async def test_an_unavailable_channel_disables_only_that_guild(
     assert {guild for guild, _ in recorder.posts} == {2, 3}  # the disabled guild stays quiet
 
 
-async def test_set_again_re_enables_and_stop_removes(service: ArchiveService) -> None:
-    schedules = Schedules(service.archive)
+async def test_set_again_re_enables_and_stop_removes(store: ArchiveStore) -> None:
+    schedules = ScheduledPosts(store)
     await schedules.set(1, 100, "0 9 * * *", "UTC")
     await schedules.disable(1, "gone")
     await schedules.set(1, 101, "0 10 * * *", "Europe/Paris")
@@ -138,3 +147,20 @@ async def test_set_again_re_enables_and_stop_removes(service: ArchiveService) ->
     assert await schedules.stop(1) is True
     assert await schedules.get(1) is None
     assert await schedules.stop(1) is False
+
+
+async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
+    store: ArchiveStore, clock: FakeClock
+) -> None:
+    await ScheduledPosts(store).set(1, 100, "0 * * * *", "UTC")
+    await ScheduledPosts(store).set(2, 200, "0 9 * * *", "UTC")
+    stricter = ScheduledPosts(store, dt.timedelta(hours=2))  # the config was raised since
+    assert await stricter.pause_unfit() == [1]
+    paused = await stricter.get(1)
+    assert paused is not None and not paused.enabled
+    assert (paused.disabled_reason or "").startswith("paused: “0 * * * *” runs more than")
+    clock.advance(hours=2)
+    recorder = Recorder()
+    await stricter.run_due(recorder)  # no traceback loop: the paused one is simply not due
+    assert [guild for guild, _ in recorder.posts] == [2]
+    assert await stricter.pause_unfit() == []  # and it is paused once, not at every pass

@@ -8,7 +8,6 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 
-from bot.archive.schedules import Schedules
 from bot.client import ArchiveBot
 from tests.commands.helpers import FakeInteraction, invoke, member, moderator, text_channel
 from tests.conftest import FakeClock
@@ -107,7 +106,7 @@ async def test_set_rejects_bad_schedules(
         timezone=timezone,
     )
     assert interaction.last.ephemeral and message in (interaction.last.content or "")
-    assert await Schedules(bot.service.archive).get(42) is None
+    assert await bot.service.schedule(42) is None
 
 
 async def test_set_refuses_a_channel_the_bot_cannot_post_in(bot: ArchiveBot) -> None:
@@ -133,14 +132,14 @@ async def test_now_posts_a_pick_to_the_channel(
     not_yet = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", not_yet)
     assert not_yet.last.content == "Choose a channel first with /archive set."
-    await Schedules(bot.service.archive).set(42, 500, "0 9 * * *", "UTC")
+    await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", interaction)
     sent_embed = channel.send.await_args.kwargs["embed"]
     assert sent_embed.title.startswith("From the archives: ")
     assert interaction.response.deferred and interaction.last.kind == "followup"
     assert (interaction.last.content or "").startswith("Posted “")
-    shown = await Schedules(bot.service.archive).get(42)
+    shown = await bot.service.schedule(42)
     assert shown is not None and shown.last_post_title is not None
 
 
@@ -166,13 +165,12 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
     monkeypatch.setattr(
         bot, "get_channel", lambda channel_id: {500: channel, 600: healthy}[channel_id]
     )
-    schedules = Schedules(bot.service.archive)
-    await schedules.set(42, 500, "0 * * * *", "UTC")
-    await schedules.set(43, 600, "0 * * * *", "UTC")
+    await bot.service.set_schedule(42, 500, "0 * * * *", "UTC")
+    await bot.service.set_schedule(43, 600, "0 * * * *", "UTC")
     clock.advance(hours=1)
-    cog: Any = bot.get_cog("Archive")
+    cog: Any = bot.get_cog("ScheduleCommands")
     await cog.scheduler.coro(cog)  # one pass of the loop body
-    broken = await schedules.get(42)
+    broken = await bot.service.schedule(42)
     assert broken is not None and not broken.enabled and reason in (broken.disabled_reason or "")
     assert healthy.send.await_count == 1
     show = FakeInteraction(bot, user=moderator())
@@ -182,7 +180,7 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
 
 
 async def test_stop(bot: ArchiveBot) -> None:
-    await Schedules(bot.service.archive).set(42, 500, "0 9 * * *", "UTC")
+    await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive stop", interaction)
     assert interaction.last.content == "Scheduled archive posts stopped."
@@ -192,16 +190,16 @@ async def test_stop(bot: ArchiveBot) -> None:
 
 
 async def test_timezone_autocomplete(bot: ArchiveBot) -> None:
-    cog: Any = bot.get_cog("Archive")
+    cog: Any = bot.get_cog("ScheduleCommands")
     choices = await cog.timezone_autocomplete(FakeInteraction(bot), "paris")
     assert [c.value for c in choices] == ["Europe/Paris"]
     assert len(await cog.timezone_autocomplete(FakeInteraction(bot), "")) == 25
 
 
 def test_next_runs_are_shown_in_discord_time(clock: FakeClock) -> None:
-    from bot.cogs.archive import _when
+    from bot.render.cards import when
 
     assert (
-        _when(dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), "Europe/Paris")
+        when(dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), "Europe/Paris")
         == "<t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris)"
     )

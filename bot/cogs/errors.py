@@ -1,0 +1,80 @@
+"""The command tree's one error handler: a short ephemeral answer for the user, the details
+(with an error id the user can quote) in the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ArchiveBot
+from bot.cogs.common import NotModerator, reply
+from bot.errors import ArchiveBotError
+from bot.render.messages import (
+    NOT_HERE,
+    SERVERS_ONLY,
+    apology,
+    cooldown_message,
+    invalid_option_message,
+)
+
+log = logging.getLogger(__name__)
+
+
+def log_with_error_id(where: str, error: BaseException) -> str:
+    """Log ``error`` with a fresh id; return the apology that quotes the id."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    error_id = secrets.token_hex(4)
+    log.error("error %s in %s", error_id, where, exc_info=original)
+    return apology(error_id)
+
+
+def user_message(name: str, error: app_commands.AppCommandError) -> str:
+    """What the user is told about ``error`` in ``/name``."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(error, app_commands.CommandOnCooldown):
+        again = discord.utils.utcnow() + dt.timedelta(seconds=error.retry_after)
+        return cooldown_message(name, discord.utils.format_dt(again, "R"))
+    if isinstance(error, NotModerator):
+        return str(error)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return SERVERS_ONLY
+    if isinstance(error, app_commands.CheckFailure):
+        log.warning("/%s refused: %s", name, error)
+        return NOT_HERE
+    if isinstance(error, app_commands.TransformerError):
+        return invalid_option_message(error.value)
+    if isinstance(original, ArchiveBotError):
+        log.warning("/%s: %s", name, original)
+        return str(original)
+    return log_with_error_id(f"/{name}", error)
+
+
+class ErrorHandler(commands.Cog):
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+        self._previous = bot.tree.on_error
+
+    async def cog_load(self) -> None:
+        self.bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.qualified_name if interaction.command else "?"
+        message = user_message(name, error)
+        try:
+            await reply(interaction, message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer the error in /%s", name)
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(ErrorHandler(bot))

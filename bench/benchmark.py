@@ -1,119 +1,356 @@
-"""How fast the archive is: load, search, autocomplete and picks, on the seeds and on a
-synthetic archive many times their size. Prints figures; asserts nothing.
+"""How fast the archive is at real scale. Prints figures and baselines; asserts nothing.
 
-    python -m bench.benchmark [--copies N]
+    python -m bench.benchmark [--content DIR] [--copies N ...] [--json]
 
-The synthetic archive repeats the bundled issues under new numbers (front matter), so its
-text is real newsletter text at N times the volume.
+For the folder (default: the bundled seeds, then a synthetic archive of their renumbered copies)
+and for N renumbered copies of it, each in a fresh process (so peak memory is per size):
+
+- cold load, reload with nothing changed, reload after one file changed, and the longest
+  event-loop stall during each (a 10 ms ticker runs on the loop the whole time);
+- search, title autocomplete and archive pick, p50 and p99, through ``ArchiveService``;
+- the same queries through bare FTS5 (``MATCH`` of the OR'ed quoted tokens, by bm25) and
+  through ``rapidfuzz.process.extract`` over every title, with the ratios;
+- a known-item query set made from the folder's own titles (some words with a dropped
+  letter; only queries whose words appear together in at most two titles): hit@1 and hit@5
+  for the project and for bare FTS5;
+- peak RSS of the process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import json
+import random
+import re
+import resource
+import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import ContentSource, content_files
+from bot.content.loader import content_files
 
 ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
 QUERIES = [
-    "trivialaugment", "bitter lesson", "gpt3", "resnet", "speech recognition", "contrastve los",
-    "pytorch speed tips", "dalle 2", "self-supervised learning", "airbnb", "kaggle survey",
-    "machine learning roadmap", "synthetic data", '"AND* -:', "x" * 200,
+    "resnet", "bitter lesson", "async runtime", "borrow checker", "speech recognition",
+    "contrastve los", "pytorch speed tips", "webassembly", "self-supervised learning",
+    "compile times", "embedded", "machine learning roadmap", "error handling", "gpt3",
+    '"AND* -:', "x" * 200,
 ]  # fmt: skip
+PARTIALS = ["a", "ru", "asy", "borrow", "rust compiler", "machine lea", "zzz", "nutri"]
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+_WORD = re.compile(r"\w+")
 
 
-def synthetic_folder(seeds: Path, target: Path, copies: int) -> int:
-    """Write ``copies`` renumbered copies of every seed; return the number of issues."""
-    files = content_files(seeds)
+# -- folders ---------------------------------------------------------------------------------
+
+
+def renumbered_copies(source: Path, target: Path, copies: int, numbers: dict[str, int]) -> int:
+    """Write ``copies`` copies of every issue in ``source`` under new numbers (YAML front
+    matter), so the archive is real text at ``copies`` times the volume; return the file count."""
+    span = max(numbers.values(), default=0) + 1
+    written = 0
     for copy in range(copies):
-        for index, path in enumerate(files):
-            number = 1000 + copy * len(files) + index
-            body = path.read_bytes().decode("utf-8")
-            (target / f"{number}_{path.name}").write_text(
-                f"---\nnumber: {number}\n---\n{body}", encoding="utf-8"
-            )
-    return copies * len(files)
+        for path in content_files(source):
+            if path.name not in numbers:
+                continue
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            number = numbers[path.name] + copy * span
+            front = _FRONT.match(text)
+            if front:
+                kept = "\n".join(
+                    line
+                    for line in front.group(1).splitlines()
+                    if not line.lower().startswith(("number:", "issue:"))
+                )
+                text = f"---\nnumber: {number}\n{kept}\n---\n" + text[front.end() :]
+            else:
+                text = f"---\nnumber: {number}\n---\n" + text
+            (target / f"c{copy:02d}-{path.name}").write_text(text, encoding="utf-8")
+            written += 1
+    return written
 
 
-def _timed_sync(repeat: int, call: Callable[[], object]) -> list[float]:
+# -- measuring -------------------------------------------------------------------------------
+
+
+class StallMeter:
+    """A 10 ms ticker on the event loop; ``longest`` is the worst lateness seen (ms)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            expected = loop.time() + 0.01
+            await asyncio.sleep(0.01)
+            self.longest = max(self.longest, (loop.time() - expected) * 1000)
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        self.longest = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        try:
+            yield
+        finally:
+            self._task.cancel()
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p99 = ordered[min(len(ordered) - 1, round(len(ordered) * 0.99))]
+    return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
+
+
+async def timed(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
     times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-async def _timed(repeat: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    times = []
-    for _ in range(repeat):
+    for call in calls:
         start = time.perf_counter()
         await call()
         times.append((time.perf_counter() - start) * 1000)
     return times
 
 
-def _report(name: str, times: list[float]) -> None:
-    times = sorted(times)
-    p95 = times[max(0, round(len(times) * 0.95) - 1)]
-    print(
-        f"  {name:<22} p50 {statistics.median(times):8.2f} ms   p95 {p95:8.2f} ms   ({len(times)} runs)"
-    )
+def timed_sync(calls: list[Callable[[], object]]) -> list[float]:
+    times = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
-async def measure(folder: Path, label: str) -> None:
+def fts_query(query: str) -> str:
+    """The baseline's query: every word token quoted, OR'ed."""
+    words = _WORD.findall(query.casefold())[:16]
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words) or '""'
+
+
+def bare_fts(db: sqlite3.Connection, query: str, limit: int = 25) -> list[str]:
+    rows = db.execute(
+        "SELECT r.key FROM resources_fts JOIN resources r ON r.id = resources_fts.rowid"
+        " WHERE resources_fts MATCH ? ORDER BY bm25(resources_fts) LIMIT ?",
+        (fts_query(query), limit),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def known_items(titles: list[tuple[str, str]], count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """(query, key) pairs: two or three words of one title, one word sometimes missing a
+    letter; only queries whose words appear together in at most two titles."""
+    rng = random.Random(seed)
+    words_of = [(key, [w for w in _WORD.findall(t.casefold()) if len(w) >= 4]) for key, t in titles]
+    document_frequency = Counter(w for _, words in words_of for w in set(words))
+    index: dict[str, set[int]] = {}
+    for position, (_, words) in enumerate(words_of):
+        for word in set(words):
+            index.setdefault(word, set()).add(position)
+    found: list[tuple[str, str]] = []
+    order = list(range(len(words_of)))
+    rng.shuffle(order)
+    for position in order:
+        key, words = words_of[position]
+        distinct = sorted(set(words), key=lambda w: document_frequency[w])[:3]
+        if len(distinct) < 2:
+            continue
+        chosen = distinct[: rng.choice((2, 3))]
+        together = set.intersection(*(index[w] for w in chosen))
+        if len(together) > 2:
+            continue
+        if rng.random() < 0.3:  # a typo: one letter dropped from the longest word
+            longest = max(chosen, key=len)
+            cut = rng.randrange(1, len(longest) - 1)
+            chosen = [w if w != longest else w[:cut] + w[cut + 1 :] for w in chosen]
+        found.append((" ".join(chosen), key))
+        if len(found) == count:
+            break
+    return found
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def measure(folder: Path, label: str) -> dict[str, Any]:
+    """Every figure for one folder, in this process."""
     settings = load_settings()
+    meter = StallMeter()
+    result: dict[str, Any] = {"label": label}
     with tempfile.TemporaryDirectory() as tmp:
-        service = await ArchiveService.open(
-            Path(tmp) / "bench.sqlite3", ContentSource.from_settings(settings, folder)
-        )
-        try:
+        database = Path(tmp) / "bench.sqlite3"
+        with meter.measuring():
             start = time.perf_counter()
-            summary = await service.reload()
-            load_ms = (time.perf_counter() - start) * 1000
-            print(f"{label}: {summary.issues} issues, {summary.resources} resources")
-            print(f"  {'load (parse + swap)':<22} {load_ms:8.1f} ms")
-            _report("reload (unchanged)", await _timed(3, service.reload))
-            search: list[float] = []
-            for query in QUERIES:
-                search += await _timed(5, functools.partial(service.search, query, limit=25))
-            _report("search (25 results)", search)
-            autocomplete: list[float] = []
-            for partial in ("n", "nu", "nutri", "pytorch", "learning", "zzz"):
-                autocomplete += await _timed(
-                    20, functools.partial(service.autocomplete_titles, partial)
-                )
-            _report("autocomplete titles", autocomplete)
-            _report("archive pick", await _timed(50, lambda: service.pick("bench")))
+            service, summary = await ArchiveService.from_settings(
+                settings, folder=folder, database=database
+            )
+            result["cold_load_s"] = round(time.perf_counter() - start, 3)
+        result["cold_load_stall_ms"] = round(meter.longest, 1)
+        result["issues"], result["resources"] = summary.issues, summary.resources
+        try:
+            with meter.measuring():
+                start = time.perf_counter()
+                await service.reload()
+                result["reload_unchanged_s"] = round(time.perf_counter() - start, 3)
+            result["reload_unchanged_stall_ms"] = round(meter.longest, 1)
+            edited = content_files(folder)[len(content_files(folder)) // 2]
+            original = edited.read_bytes()
+            edited.write_bytes(
+                original + b"\n\n## One more thing\n\nAn item added for the benchmark.\n"
+            )
+            try:
+                with meter.measuring():
+                    start = time.perf_counter()
+                    await service.reload()
+                    result["reload_one_changed_s"] = round(time.perf_counter() - start, 3)
+                result["reload_one_changed_stall_ms"] = round(meter.longest, 1)
+            finally:
+                edited.write_bytes(original)
+                await service.reload()
+            result.update(await _queries(service, database))
         finally:
             await service.close()
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return result
 
 
-async def _main(copies: int) -> None:
-    seeds = ROOT / "seeds"
-    await measure(seeds, "Bundled seeds")
-    with tempfile.TemporaryDirectory() as tmp:
-        count = synthetic_folder(seeds, Path(tmp), copies)
-        await measure(Path(tmp), f"Synthetic archive ({count} issues)")
+async def _queries(service: ArchiveService, database: Path) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    baseline = sqlite3.connect(database)
+    try:
+        titles = baseline.execute("SELECT key, title FROM resources").fetchall()
+        repeats = 5
+        search = [lambda q=q: service.search(q, limit=25) for q in QUERIES] * repeats
+        bare = [lambda q=q: bare_fts(baseline, q) for q in QUERIES] * repeats
+        figures["search_ms"] = percentiles(await timed(search))
+        figures["bare_fts5_ms"] = percentiles(timed_sync(bare))
+        folded = [title.casefold() for _, title in titles]
+        fuzzy = [
+            lambda q=q: process.extract(q, folded, scorer=fuzz.WRatio, limit=25) for q in QUERIES
+        ]
+        figures["rapidfuzz_titles_ms"] = percentiles(timed_sync(fuzzy))
+        complete = [lambda p=p: service.autocomplete_titles(p) for p in PARTIALS] * 10
+        figures["autocomplete_ms"] = percentiles(await timed(complete))
+        figures["pick_ms"] = percentiles(await timed([lambda: service.pick("bench")] * 100))
+        figures["search_p99_vs_bare"] = round(
+            figures["search_ms"]["p99"] / max(figures["bare_fts5_ms"]["p99"], 0.001), 2
+        )
+        cases = known_items(titles, 200)
+        ours = [[h.resource.key for h in await service.search(q, limit=5)] for q, _ in cases]
+        theirs = [bare_fts(baseline, q, 5) for q, _ in cases]
+        figures["known_items"] = len(cases)
+        for name, results in (("ours", ours), ("bare_fts5", theirs)):
+            hit1 = sum(r[:1] == [key] for r, (_, key) in zip(results, cases, strict=True))
+            hit5 = sum(key in r for r, (_, key) in zip(results, cases, strict=True))
+            figures[f"hit1_{name}"] = round(hit1 / max(len(cases), 1), 3)
+            figures[f"hit5_{name}"] = round(hit5 / max(len(cases), 1), 3)
+    finally:
+        baseline.close()
+    return figures
 
 
-def main() -> None:
+# -- reporting -------------------------------------------------------------------------------
+
+
+def report(result: dict[str, Any]) -> None:
+    print(f"{result['label']}: {result['issues']} issues, {result['resources']} resources")
+    rows = [
+        ("cold load", f"{result['cold_load_s']:.2f} s", result["cold_load_stall_ms"]),
+        ("reload, nothing changed", f"{result['reload_unchanged_s']:.3f} s",
+         result["reload_unchanged_stall_ms"]),
+        ("reload, one file changed", f"{result['reload_one_changed_s']:.3f} s",
+         result["reload_one_changed_stall_ms"]),
+    ]  # fmt: skip
+    for name, value, stall in rows:
+        print(f"  {name:<28} {value:>10}   longest loop stall {stall:6.1f} ms")
+    for name, key in (
+        ("search (25 results)", "search_ms"),
+        ("  bare FTS5, same queries", "bare_fts5_ms"),
+        ("  rapidfuzz over titles", "rapidfuzz_titles_ms"),
+        ("title autocomplete", "autocomplete_ms"),
+        ("archive pick", "pick_ms"),
+    ):
+        figures = result[key]
+        print(f"  {name:<28} p50 {figures['p50']:8.2f} ms   p99 {figures['p99']:8.2f} ms")
+    print(f"  {'search p99 / bare FTS5 p99':<28} {result['search_p99_vs_bare']:.2f}")
+    print(
+        f"  {'known items':<28} {result['known_items']} queries: hit@1 {result['hit1_ours']:.3f} "
+        f"hit@5 {result['hit5_ours']:.3f} (bare FTS5: {result['hit1_bare_fts5']:.3f} / "
+        f"{result['hit5_bare_fts5']:.3f})"
+    )
+    print(f"  {'peak RSS':<28} {result['peak_rss_mb']:.0f} MB")
+
+
+def _one(folder: Path, label: str) -> dict[str, Any]:
+    """Measure in a fresh process, so that its peak memory is this size's alone."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.benchmark", "--one", str(folder), "--label", label],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"measuring {label} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def _numbers(folder: Path) -> dict[str, int]:
+    """Each file's issue number, as the project reads it."""
+    from bot.archive.ingest import load_folder_issues
+    from bot.content.loader import ContentSource
+
+    issues, _ = load_folder_issues(ContentSource.from_settings(load_settings(), folder))
+    return {issue.source: issue.number for issue in issues}
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--content", type=Path, help="the folder to measure (default: the seeds)")
     parser.add_argument(
-        "--copies", type=int, default=40, help="copies of the seeds in the synthetic archive"
-    )
-    asyncio.run(_main(parser.parse_args().copies))
+        "--copies", type=int, nargs="*", default=None,
+        help="also measure N renumbered copies of the folder (default: 40 for the seeds)",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print one JSON list at the end")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(asyncio.run(measure(args.one, args.label))))
+        return 0
+    folder = (args.content or SEEDS).resolve()
+    copies = args.copies if args.copies is not None else ([] if args.content else [40])
+    results = [_one(folder, f"{folder.name} (1×)")]
+    if not args.json:
+        report(results[-1])
+    numbers = _numbers(folder)
+    for count in copies:
+        with tempfile.TemporaryDirectory() as tmp:
+            renumbered_copies(folder, Path(tmp), count, numbers)
+            results.append(_one(Path(tmp), f"{folder.name} ({count}×)"))
+        if not args.json:
+            report(results[-1])
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

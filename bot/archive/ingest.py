@@ -26,6 +26,7 @@ from bot.errors import ContentError
 
 #: From this many changed files on, parsing runs in worker processes (one per core).
 PROCESS_THRESHOLD = 24
+_CHUNK = 4
 
 
 @dataclass
@@ -97,11 +98,17 @@ def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> l
     workers = min(os.cpu_count() or 1, 4)
     if len(items) < PROCESS_THRESHOLD or workers < 2:
         return _parse_chunk(items, source)
-    chunks = [items[start :: workers * 4] for start in range(workers * 4)]
+    # Small chunks: unpickling a result holds the event loop's thread, so keep each short.
+    chunks = [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = pool.map(_parse_chunk, chunks, [source] * len(chunks))
-        parsed = [item for chunk in results for item in chunk]
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = pool.map(_parse_chunk, chunks, [source] * len(chunks))
+            parsed = [item for chunk in results for item in chunk]
+    except concurrent.futures.process.BrokenProcessPool:
+        # Workers can't start where the main module can't be imported again (a script read
+        # from stdin, an embedding without a ``__main__`` guard): parse here instead.
+        return _parse_chunk(items, source)
     parsed.sort(key=lambda item: item.state.name)
     return parsed
 

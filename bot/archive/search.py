@@ -5,8 +5,8 @@ index's own vocabulary are replaced by their closest vocabulary words (rapidfuzz
 only with words of a length that can be that close) first. At most ``CANDIDATES`` are re-ranked.
 Candidates are then re-ranked by how much of the query they cover, in the title above all,
 and whether they hold the query as a phrase. User text never reaches ``MATCH`` unquoted:
-the query is cut into word tokens, each quoted. Autocomplete asks the index for titles whose
-words begin with what was typed (FTS5 prefix indexes), so it costs the same at any size.
+the query is cut into word tokens, each quoted. Autocomplete asks the index for the newest titles whose
+words begin with what was typed, in the index's own order, so it costs the same at any size.
 """
 
 from __future__ import annotations
@@ -34,10 +34,6 @@ _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 def tokens(text: str) -> list[str]:
     """Word tokens as the index sees them (``unicode61``: letters and digits, lower case)."""
     return _TOKEN.findall(text.casefold())
-
-
-def _matches(term: str, word: str) -> bool:
-    return word == term or (len(term) >= 4 and word.startswith(term))
 
 
 class Vocabulary:
@@ -107,7 +103,7 @@ class Searcher:
     async def refresh(self) -> None:
         """Re-read the vocabulary and the issue list (built off the event loop)."""
         rows = await self._store.vocabulary()
-        self._vocabulary = await asyncio.to_thread(Vocabulary, dict(rows))
+        self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows)))
         self._issues = [
             (number, f"#{number} · {format_date(date)} · {title}")
             for number, title, date in await self._store.issue_list()
@@ -184,7 +180,7 @@ class Searcher:
         if not words:
             return await self._store.newest_titles(limit)
         match = "title : (" + " AND ".join(_quoted(w, True) for w in words) + ")"
-        found = await self._store.titles_matching(match, limit * 2)
+        found = await self._store.titles_matching(match, limit * 2, newest_first=True)
         start = partial.strip().casefold()
         found.sort(key=lambda entry: not entry[0].casefold().startswith(start))
         return found[:limit]
@@ -203,18 +199,24 @@ class Searcher:
         return list(itertools.islice(found, limit))
 
 
+def _holds(spaced: str, term: str) -> bool:
+    """Whether ``spaced`` (words joined and framed by spaces) has ``term`` as a word, or as the
+    start of a word when the term is 4 letters or more (as the index's prefix query does)."""
+    return f" {term}" in spaced if len(term) >= 4 else f" {term} " in spaced
+
+
 def _score(record: ResourceRecord, groups: list[list[str]], phrase: str, bm25: float) -> float:
     """Blend of query coverage (title above text), phrase presence and bm25, in 0..1."""
-    title_words = tokens(record.title)
-    body_words = tokens(record.text) + tokens(" ".join(record.links))
-    in_title = sum(any(_matches(t, w) for t in group for w in title_words) for group in groups)
-    in_body = sum(any(_matches(t, w) for t in group for w in body_words) for group in groups)
+    title = f" {' '.join(tokens(record.title))} "
+    body = f" {' '.join(tokens(record.text + ' ' + ' '.join(record.links)))} "
+    in_title = sum(any(_holds(title, term) for term in group) for group in groups)
+    in_body = sum(any(_holds(body, term) for term in group) for group in groups)
     count = len(groups)
     covered = max(in_title, in_body) / count
     phrase_bonus = 0.0
     if count > 1:
-        if phrase in " ".join(title_words):
+        if f" {phrase}" in title:
             phrase_bonus = 1.0
-        elif phrase in " ".join(body_words):
+        elif f" {phrase}" in body:
             phrase_bonus = 0.5
     return 0.35 * (in_title / count) + 0.3 * covered + 0.15 * phrase_bonus + 0.2 * bm25

@@ -288,6 +288,7 @@ class ArchiveStore:
         (before inference).
         """
         prepared = await asyncio.to_thread(prepare, changes, stated)
+        replaced = json.dumps(changes.removed + [rows.state.name for rows in prepared])
         async with self.transaction() as db:
             before: dict[int, str] = {
                 number: print_
@@ -295,30 +296,18 @@ class ArchiveStore:
                     "SELECT number, fingerprint FROM issues"
                 )
             }
-            removed_numbers: set[int] = set()
-            for name in changes.removed + [rows.state.name for rows in prepared]:
-                numbers = [
-                    row[0]
-                    for row in await db.execute_fetchall(
-                        "SELECT number FROM issues WHERE source = ?", (name,)
-                    )
-                ]
-                removed_numbers.update(numbers)
-                await self._delete_issues(db, numbers)
+            going = [
+                row[0]
+                for row in await db.execute_fetchall(
+                    "SELECT number FROM issues WHERE source IN (SELECT value FROM json_each(?))",
+                    (replaced,),
+                )
+            ]
+            await self._delete_issues(db, going + [rows.number for rows in prepared])
             await db.executemany(
                 "DELETE FROM sources WHERE name = ?", [(name,) for name in changes.removed]
             )
-            await self._delete_issues(db, [rows.number for rows in prepared])
-            await db.executemany(
-                "INSERT INTO issues(number, title, year, month, date_inferred, stated_year,"
-                " stated_month, url, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [rows.issue for rows in prepared],
-            )
-            await db.executemany(
-                "INSERT INTO resources(key, issue, position, title, text, links, section)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [row for rows in prepared for row in rows.resources],
-            )
+            await self._insert_issues(db, prepared)
             await db.executemany(
                 "INSERT OR REPLACE INTO sources(name, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
                 [
@@ -349,16 +338,51 @@ class ArchiveStore:
                     | (redated & set(before))
                 )
             ),
-            removed=tuple(sorted(removed_numbers - set(after))),
+            removed=tuple(sorted(set(going) - set(after))),
             issues=int(issues),
             resources=int(resources),
         )
 
     @staticmethod
     async def _delete_issues(db: aiosqlite.Connection, numbers: list[int]) -> None:
-        params = [(n,) for n in numbers]
-        await db.executemany("DELETE FROM resources WHERE issue = ?", params)
-        await db.executemany("DELETE FROM issues WHERE number = ?", params)
+        """Delete issues, their resources, and those resources' entries in the index."""
+        if not numbers:
+            return
+        wanted = json.dumps(sorted(set(numbers)))
+        await db.execute(
+            "INSERT INTO resources_fts(resources_fts, rowid, title, text, links)"
+            " SELECT 'delete', id, title, text, links FROM resources"
+            " WHERE issue IN (SELECT value FROM json_each(?))",
+            (wanted,),
+        )
+        await db.execute(
+            "DELETE FROM resources WHERE issue IN (SELECT value FROM json_each(?))", (wanted,)
+        )
+        await db.execute(
+            "DELETE FROM issues WHERE number IN (SELECT value FROM json_each(?))", (wanted,)
+        )
+
+    @staticmethod
+    async def _insert_issues(db: aiosqlite.Connection, prepared: list[_IssueRows]) -> None:
+        """Insert issues and their resources, and index the new resources in one statement."""
+        if not prepared:
+            return
+        last = next(iter(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM resources")))
+        await db.executemany(
+            "INSERT INTO issues(number, title, year, month, date_inferred, stated_year,"
+            " stated_month, url, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [rows.issue for rows in prepared],
+        )
+        await db.executemany(
+            "INSERT INTO resources(key, issue, position, title, text, links, section)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [row for rows in prepared for row in rows.resources],
+        )
+        await db.execute(
+            "INSERT INTO resources_fts(rowid, title, text, links)"
+            " SELECT id, title, text, links FROM resources WHERE id > ?",
+            (last[0],),
+        )
 
     # -- content: reading ------------------------------------------------------------------
 
@@ -429,12 +453,18 @@ class ArchiveStore:
             (match, limit),
         )
 
-    async def titles_matching(self, match: str, limit: int) -> list[tuple[str, int]]:
-        """Titles of resources that ``match`` finds, best title match first: (title, issue)."""
+    async def titles_matching(
+        self, match: str, limit: int, *, newest_first: bool = False
+    ) -> list[tuple[str, int]]:
+        """Titles of resources that ``match`` finds, (title, issue): best title match first,
+        or in the index's own order, newest first (no ranking: costs the same at any size)."""
+        order = (
+            "resources_fts.rowid DESC" if newest_first else "bm25(resources_fts, 10.0, 0.0, 0.0)"
+        )
         return await self._rows(
             "SELECT r.title, r.issue FROM resources_fts JOIN resources r"
             " ON r.id = resources_fts.rowid WHERE resources_fts MATCH ?"
-            " ORDER BY bm25(resources_fts, 10.0, 0.0, 0.0), r.issue DESC LIMIT ?",
+            f" ORDER BY {order} LIMIT ?",
             (match, limit),
         )
 
@@ -443,7 +473,9 @@ class ArchiveStore:
     async def next_pick(self, scope: str, rng: random.Random) -> ResourceRecord | None:
         """A resource from before the latest issue that ``scope`` has not been given this
         round, chosen at random by id (an index walk, not a scan); None when none is left."""
-        bounds = await self._rows("SELECT min(id), max(id) FROM resources")
+        bounds = await self._rows(
+            "SELECT (SELECT min(id) FROM resources), (SELECT max(id) FROM resources)"
+        )
         low, high = bounds[0]
         if low is None:
             return None

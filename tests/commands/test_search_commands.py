@@ -86,8 +86,8 @@ async def test_search_autocomplete(bot: ArchiveBot) -> None:
     interaction = FakeInteraction(bot)
     choices = await cog.search_autocomplete(interaction, "nutri")
     assert [c.value for c in choices][:2] == [
-        "Nutrify: A machine learning project",
         "Nutrify web app: take a photo of food and learn about",
+        "Nutrify: A machine learning project",
     ]
     assert len(await cog.search_autocomplete(interaction, "")) == 25
     long = await cog.search_autocomplete(interaction, "a" * 300)

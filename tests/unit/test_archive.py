@@ -108,17 +108,13 @@ async def test_an_error_midway_through_the_swap_rolls_back(
     service: ArchiveService, monkeypatch: pytest.MonkeyPatch, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
-    original = ArchiveStore._delete_issues
-    calls = 0
+    original = ArchiveStore._insert_issues
 
-    async def fail_on_the_second_call(*args: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise RuntimeError("disk full")
+    async def fail_after_writing(*args: Any) -> None:
         await original(*args)
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ArchiveStore, "_delete_issues", staticmethod(fail_on_the_second_call))
+    monkeypatch.setattr(ArchiveStore, "_insert_issues", staticmethod(fail_after_writing))
     with pytest.raises(RuntimeError):
         await service.reload()
     assert await service.counts() == (5, 49)
@@ -134,17 +130,17 @@ async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
         path.unlink()
     halfway = asyncio.Event()
     proceed = asyncio.Event()
-    original = ArchiveStore._delete_issues
+    original = ArchiveStore._insert_issues
 
     async def pause_inside_transaction(*args: Any) -> None:
         await original(*args)
         halfway.set()
         await proceed.wait()
 
-    monkeypatch.setattr(ArchiveStore, "_delete_issues", staticmethod(pause_inside_transaction))
+    monkeypatch.setattr(ArchiveStore, "_insert_issues", staticmethod(pause_inside_transaction))
     reload = asyncio.create_task(service.reload())
     await halfway.wait()
-    # Rows are deleted but not committed: readers still see all of the old content, and
+    # Rows are written but not committed: readers still see all of the old content, and
     # writes of user state wait for the load instead of committing it halfway.
     pick = asyncio.create_task(service.pick("channel"))
     setting = asyncio.create_task(service.save_setting("x", "y"))

@@ -64,9 +64,9 @@ async def test_nothing_found_suggests_close_titles(service: ArchiveService) -> N
 async def test_autocomplete_titles(service: ArchiveService) -> None:
     assert len(await service.autocomplete_titles("")) == 25
     found = await service.autocomplete_titles("nutri")
-    assert found[:2] == [
-        ("Nutrify: A machine learning project", 23),
+    assert found[:2] == [  # titles that begin with it, newest first
         ("Nutrify web app: take a photo of food and learn about", 28),
+        ("Nutrify: A machine learning project", 23),
     ]
     for partial in ("a", "e", "learning", "mach lea"):
         found = await service.autocomplete_titles(partial)

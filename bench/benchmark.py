@@ -31,8 +31,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ def percentiles(times: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
 
 
-async def timed(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
+async def timed(calls: Sequence[Callable[[], Awaitable[object]]]) -> list[float]:
     times = []
     for call in calls:
         start = time.perf_counter()
@@ -126,7 +127,7 @@ async def timed(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
     return times
 
 
-def timed_sync(calls: list[Callable[[], object]]) -> list[float]:
+def timed_sync(calls: Sequence[Callable[[], object]]) -> list[float]:
     times = []
     for call in calls:
         start = time.perf_counter()
@@ -234,16 +235,14 @@ async def _queries(service: ArchiveService, database: Path) -> dict[str, Any]:
     try:
         titles = baseline.execute("SELECT key, title FROM resources").fetchall()
         repeats = 5
-        search = [lambda q=q: service.search(q, limit=25) for q in QUERIES] * repeats
-        bare = [lambda q=q: bare_fts(baseline, q) for q in QUERIES] * repeats
+        search = [partial(service.search, q, limit=25) for q in QUERIES] * repeats
+        bare = [partial(bare_fts, baseline, q) for q in QUERIES] * repeats
         figures["search_ms"] = percentiles(await timed(search))
         figures["bare_fts5_ms"] = percentiles(timed_sync(bare))
         folded = [title.casefold() for _, title in titles]
-        fuzzy = [
-            lambda q=q: process.extract(q, folded, scorer=fuzz.WRatio, limit=25) for q in QUERIES
-        ]
+        fuzzy = [partial(process.extract, q, folded, scorer=fuzz.WRatio, limit=25) for q in QUERIES]
         figures["rapidfuzz_titles_ms"] = percentiles(timed_sync(fuzzy))
-        complete = [lambda p=p: service.autocomplete_titles(p) for p in PARTIALS] * 10
+        complete = [partial(service.autocomplete_titles, p) for p in PARTIALS] * 10
         figures["autocomplete_ms"] = percentiles(await timed(complete))
         figures["pick_ms"] = percentiles(await timed([lambda: service.pick("bench")] * 100))
         figures["search_p99_vs_bare"] = round(

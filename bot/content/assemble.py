@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.content.blocks import Block, clean_heading
 from bot.content.models import Resource
 from bot.content.segment import segment
 
 MAX_TITLE_CHARS = 200
+#: "Title — description", "Title – description", "Title - description".
 _ITEM_TITLE = re.compile(r"^(?P<title>.{3,120}?)\s+[—–-]\s+\S")
 _FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?])(?:\s|$)")
+#: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
+_POINTER_WORDS = 40
+#: Link texts that point at a document rather than name a thing.
+_GENERIC_NAMES = frozenset("here link this paper post article video blog read more source".split())
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,14 @@ def _first_sentence(text: str, limit: int = 120) -> str:
     return shorten((sentence.group("sentence") if sentence else text).strip(), limit)
 
 
-def _item_title(text: str) -> str:
-    """A list item's title: the part before a dash, else its first sentence."""
-    match = _ITEM_TITLE.match(text)
-    return match.group("title").strip() if match else _first_sentence(text)
+def _item_title(item: Block) -> str:
+    """A list item's title: its leading link's whole text, else the part before a dash,
+    else its first sentence."""
+    if item.lead:
+        return shorten(item.lead)
+    first = item.text.split("\n", 1)[0]
+    match = _ITEM_TITLE.match(first)
+    return match.group("title").strip() if match else _first_sentence(first)
 
 
 def _text(blocks: list[Block]) -> str:
@@ -70,86 +79,143 @@ def _links(blocks: list[Block]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(link for b in blocks for link in b.links))
 
 
-def _named_section(block: Block, rules: Rules, section_level: int | None) -> bool:
-    if block.level and section_level is not None:
-        return block.level <= section_level
-    return _matches(rules.section_headings, clean_heading(block.text))
-
-
 def _opens_section(blocks: list[Block], index: int) -> bool:
     """A heading straight above another heading holds no resource of its own: a section."""
     following = blocks[index + 1] if index + 1 < len(blocks) else None
     return following is not None and following.kind == "heading"
 
 
-def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
-    """Turn an issue's blocks into its resources."""
-    # The footer starts at the first end marker.
+@dataclass
+class _Part:
+    """A heading (or none) and the blocks under it, inside a section (or none)."""
+
+    section: str | None
+    heading: Block | None
+    body: list[Block] = field(default_factory=list)
+
+
+def _cut_footer(blocks: list[Block], rules: Rules) -> list[Block]:
+    """Everything from the first end marker on is the sign-off and footer."""
     for index, block in enumerate(blocks):
         if block.kind != "code" and _matches(rules.end_markers, block.text):
-            blocks = blocks[:index]
-            break
-    blocks = [b for b in blocks if b.kind == "code" or not _matches(rules.boilerplate, b.text)]
-    levels = sorted({b.level for b in blocks if b.kind == "heading" and b.level > 1})
-    # Markdown: with two heading levels below the title, the upper one holds sections.
-    section_level = levels[0] if len(levels) > 1 else (1 if levels else None)
-    headings = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level != 1]
-    named = [i for i in headings if _named_section(blocks[i], rules, section_level)]
-    # The preamble (title, author, greeting) runs to the first section the rules name, else
-    # to the first heading.
-    if not headings:
-        start = next((i for i, b in enumerate(blocks) if b.kind == "heading"), -1) + 1
-        return _segment_resources(blocks[start:])
+            return blocks[:index]
+    return blocks
+
+
+def _drop_boilerplate(blocks: list[Block], rules: Rules) -> list[Block]:
+    return [b for b in blocks if b.kind == "code" or not _matches(rules.boilerplate, b.text)]
+
+
+def _section_level(blocks: list[Block], headings: list[int]) -> int | None:
+    """The shallowest Markdown heading level whose headings hold deeper headings."""
+    levels: list[int] = []
+    for position, index in enumerate(headings):
+        level = blocks[index].level
+        following = next(
+            (blocks[i].level for i in headings[position + 1 :] if blocks[i].level),
+            0,
+        )
+        if level and following > level:
+            levels.append(level)
+    return min(levels, default=None)
+
+
+def _section_indexes(
+    blocks: list[Block], headings: list[int], rules: Rules
+) -> tuple[int, set[int]]:
+    """Where the resources start, and which headings open a section rather than a resource.
+
+    A heading is a section when the rules name it, when it is on or above the shallowest
+    Markdown level that holds sub-headings, or when another heading follows it straight away.
+    The preamble (title, author, greeting) runs to the first section the rules name, else the
+    first heading.
+    """
+    section_level = _section_level(blocks, headings)
+    named = [
+        i
+        for i in headings
+        if (section_level is not None and 0 < blocks[i].level <= section_level)
+        or _matches(rules.section_headings, clean_heading(blocks[i].text))
+    ]
     start = (named or headings)[0]
-    sections = set(named) | {i for i in headings if i >= start and _opens_section(blocks, i)}
+    following = {i for i in headings if i >= start and _opens_section(blocks, i)}
+    return start, set(named) | following
 
-    resources: list[Resource] = []
-    section: str | None = None
-    heading: Block | None = None
-    body: list[Block] = []
 
-    def flush() -> None:
-        prose = [b for b in body if b.kind == "paragraph"]
-        items = [b for b in body if b.kind == "item"]
-        if heading is not None and (prose or len(items) < 2):
-            resources.append(
-                Resource(
-                    title=shorten(clean_heading(heading.text)),
-                    text=_text(body),
-                    links=_links([heading, *body]),
-                    section=section,
-                )
-            )
-        else:
-            # A heading with nothing but a list, or a list straight under a section: each
-            # item is a resource of its own, and the heading names their section if no
-            # section does. Prose straight under a section is its intro.
-            if heading is None and section is None:
-                return  # a list in the introduction
-            group = section or (clean_heading(heading.text) if heading is not None else None)
-            for item in items:
-                resources.append(
-                    Resource(
-                        title=_item_title(item.text),
-                        text=item.text,
-                        links=item.links,
-                        section=group,
-                    )
-                )
-
+def _parts(blocks: list[Block], start: int, sections: set[int]) -> list[_Part]:
+    parts = [_Part(None, None)]
     for index in range(start, len(blocks)):
         block = blocks[index]
-        if index in sections or (block.kind == "heading" and block.level == 1):
-            flush()
-            section = clean_heading(block.text) if block.level != 1 else None
-            heading, body = None, []
+        if index in sections:
+            parts.append(_Part(clean_heading(block.text), None))
         elif block.kind == "heading":
-            flush()
-            heading, body = block, []
+            parts.append(_Part(parts[-1].section, block))
         else:
-            body.append(block)
-    flush()
-    return resources
+            parts[-1].body.append(block)
+    return parts
+
+
+def _pointer(body: list[Block], section: str | None) -> Resource | None:
+    """A section opened by a short paragraph naming one linked thing ("This week's crate is
+    [foo](…), a …") is that thing: titled by the link's text, the heading as its section."""
+    first = body[0] if body else None
+    if (
+        first is None
+        or first.kind != "paragraph"
+        or len(first.names) != 1
+        or len(first.text.split()) > _POINTER_WORDS
+        or first.names[0].casefold() in _GENERIC_NAMES
+    ):
+        return None
+    prose = [b for b in body if b.kind == "paragraph"]
+    return Resource(shorten(first.names[0]), _text(prose), _links(prose), section)
+
+
+def _item_resources(items: list[Block], section: str | None) -> list[Resource]:
+    return [Resource(_item_title(i), i.text, i.links, section) for i in items]
+
+
+def _linked_list(body: list[Block]) -> bool:
+    """Two or more items that each open with a link, after at most an introduction: a list
+    of resources, not one resource's list."""
+    kinds = [b.kind for b in body]
+    if "item" not in kinds or "paragraph" in kinds[kinds.index("item") :]:
+        return False
+    items = [b for b in body if b.kind == "item"]
+    return len(items) >= 2 and all(i.lead for i in items)
+
+
+def _part_resources(part: _Part) -> list[Resource]:
+    """One heading's resources: the heading itself with its text, or each item under it."""
+    items = [b for b in part.body if b.kind == "item"]
+    prose = [b for b in part.body if b.kind == "paragraph"]
+    heading = part.heading
+    if heading is None:
+        # Straight under a section: a pointer paragraph and each item are resources; other
+        # prose is the section's introduction. Before any section: the issue's introduction.
+        if part.section is None:
+            return []
+        pointer = _pointer(part.body, part.section)
+        return ([pointer] if pointer else []) + _item_resources(items, part.section)
+    group = part.section or clean_heading(heading.text)
+    linked_items = bool(items) and all(i.links for i in items) and not heading.links
+    if (not prose and linked_items) or _linked_list(part.body):
+        return _item_resources(items, group)
+    if prose or len(items) < 2:
+        title = heading.lead or clean_heading(heading.text)
+        body = [heading, *part.body]
+        return [Resource(shorten(title), _text(part.body), _links(body), part.section)]
+    return _item_resources(items, group)
+
+
+def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
+    """Turn an issue's blocks (its title taken out) into its resources."""
+    blocks = _drop_boilerplate(_cut_footer(blocks, rules), rules)
+    headings = [i for i, b in enumerate(blocks) if b.kind == "heading"]
+    if not headings:
+        return _segment_resources(blocks)
+    start, sections = _section_indexes(blocks, headings, rules)
+    return [r for part in _parts(blocks, start, sections) for r in _part_resources(part)]
 
 
 def _segment_resources(blocks: list[Block]) -> list[Resource]:

@@ -25,6 +25,10 @@ class Block:
     links: tuple[str, ...] = field(default=())
     #: Markdown heading level (1-6); 0 where the level is unknown (page dumps).
     level: int = 0
+    #: The block's own title when it opens with a link (``[tag] link text``).
+    lead: str | None = None
+    #: The texts of its links that name something (not a bare address).
+    names: tuple[str, ...] = ()
 
 
 def find_links(text: str) -> tuple[str, ...]:

@@ -1,77 +1,129 @@
-"""Markdown issues → blocks: ``#`` headings, paragraphs, list items, ``[text](url)`` links."""
+"""Markdown issues → blocks, through a CommonMark parser (markdown-it-py).
+
+ATX and setext headings, reference links, nested and lazy list items and URLs with
+parentheses come out as CommonMark defines them; HTML comments and raw HTML blocks are
+skipped; inline code keeps its text verbatim. A list item is one block, its nested lines
+included.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from bot.content.blocks import Block, find_links
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
-_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+from bot.content.blocks import Block, BlockKind, find_links
+
+_PARSER = MarkdownIt("commonmark")
+#: What may stand before an item's link and still leave the link its title: ``[video]`` tags.
+_TAGS = re.compile(r"^\s*((?:\[[^\[\]]{1,30}\]\s*)*)$")
 
 
-def _inline(text: str) -> tuple[str, tuple[str, ...]]:
-    """Markdown inline markup → plain text and the addresses it links to."""
-    text = _IMAGE.sub("", text)
-    links = [match.group(2) for match in _LINK.finditer(text)]
-    text = _LINK.sub(r"\1", text)
-    links += _AUTOLINK.findall(text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
+@dataclass
+class _Inline:
+    """One run of inline content rendered as plain text."""
+
+    text: str
+    links: tuple[str, ...]
+    #: The title when the run opens with a link: its whole text, ``[tag]`` prefix kept.
+    lead: str | None = None
+    #: Texts of the links that have a text of their own (not the bare address).
+    names: tuple[str, ...] = ()
+
+
+def _render(children: list[Token]) -> _Inline:
+    parts: list[str] = []
+    links: list[str] = []
+    names: list[str] = []
+    lead: str | None = None
+    link_start: int | None = None
+    href = ""
+    for token in children:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type == "link_open":
+            href = str(token.attrs.get("href", ""))
+            links.append(href)
+            link_start = len(parts)
+        elif token.type == "link_close" and link_start is not None:
+            name = " ".join("".join(parts[link_start:]).split())
+            if name and name != href:
+                names.append(name)
+                prefix = _TAGS.match("".join(parts[:link_start]))
+                if lead is None and len(links) == 1 and prefix:
+                    lead = " ".join(f"{prefix.group(1)}{name}".split())
+            link_start = None
+    text = " ".join("".join(parts).split())
     for url in find_links(text):
         if url not in links:
             links.append(url)
-    return " ".join(text.split()), tuple(dict.fromkeys(links))
+    return _Inline(text, tuple(dict.fromkeys(links)), lead, tuple(names))
+
+
+@dataclass
+class _Item:
+    """A top-level list item being collected, nested lines and all."""
+
+    line: int
+    parts: list[_Inline] = field(default_factory=list)
+    depth: int = 0
+
+    def block(self) -> Block | None:
+        lines = [p.text for p in self.parts if p.text]
+        if not lines:
+            return None
+        first = self.parts[0]
+        links = tuple(dict.fromkeys(link for p in self.parts for link in p.links))
+        names = tuple(name for p in self.parts for name in p.names)
+        return Block("item", "\n".join(lines), self.line, links, lead=first.lead, names=names)
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
+    """The blocks of a Markdown body whose first line is ``first_line`` in its file."""
     blocks: list[Block] = []
-    paragraph: list[str] = []
-    paragraph_line = first_line
-    in_code = False
-
-    def flush() -> None:
-        if paragraph:
-            plain, links = _inline(" ".join(paragraph))
-            if plain:
-                blocks.append(Block("paragraph", plain, paragraph_line, links))
-            paragraph.clear()
-
-    for offset, raw in enumerate(text.split("\n")):
-        line = first_line + offset
-        if _FENCE.match(raw):
-            flush()
-            in_code = not in_code
-            continue
-        if in_code:
-            blocks.append(Block("code", raw, line))
-            continue
-        heading = _HEADING.match(raw)
-        item = _ITEM.match(raw)
-        if not raw.strip():
-            flush()
-        elif heading:
-            flush()
-            plain, links = _inline(heading.group(2))
-            if plain:
-                blocks.append(Block("heading", plain, line, links, level=len(heading.group(1))))
-        elif item:
-            flush()
-            plain, links = _inline(item.group(1))
-            if plain:
-                blocks.append(Block("item", plain, line, links))
-        elif raw.startswith(">"):
-            if not paragraph:
-                paragraph_line = line
-            paragraph.append(raw.lstrip("> "))
-        else:
-            if not paragraph:
-                paragraph_line = line
-            paragraph.append(raw.strip())
-    flush()
+    item: _Item | None = None
+    heading_level = 0
+    for token in _PARSER.parse(text):
+        line = first_line + (token.map[0] if token.map else 0)
+        if token.type == "list_item_open":
+            if item is None:
+                item = _Item(line)
+            item.depth += 1
+        elif token.type == "list_item_close" and item is not None:
+            item.depth -= 1
+            if item.depth == 0:
+                block = item.block()
+                if block is not None:
+                    blocks.append(block)
+                item = None
+        elif token.type == "heading_open":
+            heading_level = int(token.tag[1])
+        elif token.type == "heading_close":
+            heading_level = 0
+        elif token.type in ("fence", "code_block") and item is None:
+            blocks.append(Block("code", token.content.rstrip("\n"), line))
+        elif token.type == "inline":
+            inline = _render(token.children or [])
+            if item is not None:
+                nested = item.depth > 1 or bool(item.parts)
+                if nested and inline.text:
+                    inline.text = ("• " if item.depth > 1 else "") + inline.text
+                item.parts.append(inline)
+            elif inline.text:
+                kind: BlockKind = "heading" if heading_level else "paragraph"
+                blocks.append(
+                    Block(
+                        kind,
+                        inline.text,
+                        line,
+                        inline.links,
+                        level=heading_level,
+                        lead=inline.lead,
+                        names=inline.names,
+                    )
+                )
     return blocks

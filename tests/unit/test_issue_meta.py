@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.issue_meta import DateAnchor, find_date, infer_dates, locate_number
+from bot.content.issue_meta import Cadence, DateAnchor, find_date, infer_dates, locate_number
 from bot.content.models import Issue
 
 
@@ -53,7 +53,7 @@ def test_years_are_inferred_from_the_nearest_anchor() -> None:
         Issue(28, "d", "d.txt", month=4),
         Issue(40, "e", "e.txt", month=1),  # a skipped month or two still lands on the right year
     ]
-    infer_dates(issues, cadence_months=1)
+    infer_dates(issues, Cadence(1, "month"))
     assert [(i.year, i.month, i.date_inferred) for i in issues] == [
         (2020, 2, True), (2021, 3, False), (2021, 11, True), (2022, 4, True), (2023, 1, True),
     ]  # fmt: skip
@@ -61,11 +61,11 @@ def test_years_are_inferred_from_the_nearest_anchor() -> None:
 
 def test_a_configured_anchor_dates_an_issue_read_alone() -> None:
     issues = [Issue(45, "a", "a.txt", month=9)]
-    infer_dates(issues, cadence_months=1, anchor=DateAnchor(1, 2020, 1))
+    infer_dates(issues, Cadence(1, "month"), anchor=DateAnchor(1, 2020, 1))
     assert (issues[0].year, issues[0].month, issues[0].date_inferred) == (2023, 9, True)
 
 
 def test_nothing_is_inferred_without_an_anchor() -> None:
     issues = [Issue(1, "a", "a.txt", month=5), Issue(2, "b", "b.txt")]
-    infer_dates(issues, cadence_months=1)
+    infer_dates(issues, Cadence(1, "month"))
     assert [(i.year, i.month) for i in issues] == [(None, 5), (None, None)]

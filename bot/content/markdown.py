@@ -17,6 +17,8 @@ from markdown_it.token import Token
 from bot.content.blocks import Block, BlockKind, find_links
 
 _PARSER = MarkdownIt("commonmark")
+# Addresses are kept as written: percent-encoding them is slow and changes what readers see.
+_PARSER.normalizeLink = str  # type: ignore[method-assign,assignment]
 #: What may stand before an item's link and still leave the link its title: ``[video]`` tags.
 _TAGS = re.compile(r"^\s*((?:\[[^\[\]]{1,30}\]\s*)*)$")
 

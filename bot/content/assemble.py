@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 
 from bot.content.blocks import Block, clean_heading
 from bot.content.models import Resource
-from bot.content.segment import segment
+from bot.content.segment import segment, split_after
 
 MAX_TITLE_CHARS = 200
 #: "Title — description", "Title – description", "Title - description".
 _ITEM_TITLE = re.compile(r"^(?P<title>.{3,120}?)\s+[—–-]\s+\S")
 _FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?])(?:\s|$)")
+#: A line that gives a resource's address: "Link: …", "Source: …", "Read more: …".
+_LINK_MARKER = re.compile(r"^(?:link|source|read (?:it|more)|via|url)\s*:", re.IGNORECASE)
 #: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
 _POINTER_WORDS = 40
 #: Link texts that point at a document rather than name a thing.
@@ -218,13 +220,41 @@ def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
     return [r for part in _parts(blocks, start, sections) for r in _part_resources(part)]
 
 
+def _ends_with_link(block: Block) -> bool:
+    tail = block.text.rstrip(" .!)]")
+    return any(tail.endswith(end.rstrip(" .!)]")) for end in (*block.links, *block.names))
+
+
+def _item_cuts(paragraphs: list[Block]) -> list[int] | None:
+    """Where marked items split a headingless run: before a paragraph that opens with a link
+    or a lead-in (bold, ``[Tag]``), after one that ends with a link or is a ``Link:`` /
+    ``Source:`` line; failing those, before each paragraph that holds a link. ``None`` when
+    fewer than two items are marked."""
+    opens = {i for i, b in enumerate(paragraphs) if b.lead or b.lead_in}
+    closes = {
+        i + 1
+        for i, b in enumerate(paragraphs)
+        if b.links and (_ends_with_link(b) or _LINK_MARKER.match(b.text))
+    }
+    cuts = (opens | closes) or {i for i, b in enumerate(paragraphs) if b.links}
+    cuts = {c for c in cuts if 0 < c < len(paragraphs)}
+    return sorted(c - 1 for c in cuts) if len(cuts) >= 2 else None
+
+
 def _segment_resources(blocks: list[Block]) -> list[Resource]:
-    """Resources for an issue whose text has no headings at all."""
+    """Resources for an issue whose text has no headings: cut where the items are marked,
+    else where the topic changes."""
     paragraphs = [b for b in blocks if b.kind != "code"]
+    cuts = _item_cuts(paragraphs)
+    groups = (
+        split_after(len(paragraphs), cuts)
+        if cuts is not None
+        else segment([b.text for b in paragraphs])
+    )
     resources = []
-    for indexes in segment([b.text for b in paragraphs]):
+    for indexes in groups:
         part = [paragraphs[i] for i in indexes]
-        resources.append(
-            Resource(title=_first_sentence(part[0].text), text=_text(part), links=_links(part))
-        )
+        first = part[0]
+        title = first.lead or first.lead_in or _first_sentence(first.text)
+        resources.append(Resource(shorten(title), _text(part), _links(part)))
     return resources

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.content.blocks import Block, BlockKind, find_links
+from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
 
 _PARSER = MarkdownIt("commonmark")
 # Addresses are kept as written: percent-encoding them is slow and changes what readers see.
@@ -33,6 +33,8 @@ class _Inline:
     lead: str | None = None
     #: Texts of the links that have a text of their own (not the bare address).
     names: tuple[str, ...] = ()
+    #: The bold text the run opens with ("**Foo**: …"), or its ``[tag]`` opening line.
+    lead_in: str | None = None
 
 
 def _render(children: list[Token]) -> _Inline:
@@ -63,7 +65,17 @@ def _render(children: list[Token]) -> _Inline:
     for url in find_links(text):
         if url not in links:
             links.append(url)
-    return _Inline(text, tuple(dict.fromkeys(links)), lead, tuple(names))
+    lead_in = _bold_opening(children) or tag_lead_in(text)
+    return _Inline(text, tuple(dict.fromkeys(links)), lead, tuple(names), lead_in)
+
+
+def _bold_opening(children: list[Token]) -> str | None:
+    """The text of a bold run that opens the inline content, if it is short enough to title."""
+    if not children or children[0].type != "strong_open":
+        return None
+    end = next((i for i, t in enumerate(children) if t.type == "strong_close"), 0)
+    words = "".join(t.content for t in children[1:end]).split()
+    return " ".join(words).rstrip(":") if 0 < len(words) <= 15 else None
 
 
 @dataclass
@@ -81,7 +93,15 @@ class _Item:
         first = self.parts[0]
         links = tuple(dict.fromkeys(link for p in self.parts for link in p.links))
         names = tuple(name for p in self.parts for name in p.names)
-        return Block("item", "\n".join(lines), self.line, links, lead=first.lead, names=names)
+        return Block(
+            "item",
+            "\n".join(lines),
+            self.line,
+            links,
+            lead=first.lead,
+            names=names,
+            lead_in=first.lead_in,
+        )
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
@@ -126,6 +146,7 @@ def markdown_blocks(text: str, first_line: int) -> list[Block]:
                         level=heading_level,
                         lead=inline.lead,
                         names=inline.names,
+                        lead_in=inline.lead_in,
                     )
                 )
     return blocks

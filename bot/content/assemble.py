@@ -177,33 +177,39 @@ def _item_resources(items: list[Block], section: str | None) -> list[Resource]:
     return [Resource(_item_title(i), i.text, i.links, section) for i in items]
 
 
-def _linked_list(body: list[Block]) -> bool:
-    """Two or more items that each open with a link, after at most an introduction: a list
-    of resources, not one resource's list."""
-    kinds = [b.kind for b in body]
-    if "item" not in kinds or "paragraph" in kinds[kinds.index("item") :]:
-        return False
-    items = [b for b in body if b.kind == "item"]
-    return len(items) >= 2 and all(i.lead for i in items)
+def _lead_runs(body: list[Block], group: str | None) -> list[Resource] | None:
+    """Two or more blocks that open with a link ("- [Title](…)", "3. [Title](…)") each start
+    a resource that runs to the next one; what comes before the first is an introduction.
+    ``None`` when fewer than two blocks open with a link."""
+    starts = [i for i, b in enumerate(body) if b.lead and b.kind in ("item", "paragraph")]
+    if len(starts) < 2:
+        return None
+    resources = []
+    for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
+        run = body[start:end]
+        text = run[0].text if len(run) == 1 else _text(run)
+        resources.append(Resource(shorten(run[0].lead or ""), text, _links(run), group))
+    return resources
 
 
 def _part_resources(part: _Part) -> list[Resource]:
     """One heading's resources: the heading itself with its text, or each item under it."""
+    heading = part.heading
+    if heading is None and part.section is None:
+        return []  # the issue's introduction
     items = [b for b in part.body if b.kind == "item"]
     prose = [b for b in part.body if b.kind == "paragraph"]
-    heading = part.heading
+    group = part.section if heading is None else part.section or clean_heading(heading.text)
+    runs = None if heading is not None and heading.links else _lead_runs(part.body, group)
     if heading is None:
         # Straight under a section: a pointer paragraph and each item are resources; other
-        # prose is the section's introduction. Before any section: the issue's introduction.
-        if part.section is None:
-            return []
+        # prose is the section's introduction.
         pointer = _pointer(part.body, part.section)
-        return ([pointer] if pointer else []) + _item_resources(items, part.section)
-    group = part.section or clean_heading(heading.text)
+        return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
+    if runs is not None:
+        return runs
     linked_items = bool(items) and all(i.links for i in items) and not heading.links
-    if (not prose and linked_items) or _linked_list(part.body):
-        return _item_resources(items, group)
-    if prose or len(items) < 2:
+    if (prose or len(items) < 2) and not (linked_items and not prose):
         title = heading.lead or clean_heading(heading.text)
         body = [heading, *part.body]
         return [Resource(shorten(title), _text(part.body), _links(body), part.section)]

@@ -19,8 +19,9 @@ from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
 _PARSER = MarkdownIt("commonmark")
 # Addresses are kept as written: percent-encoding them is slow and changes what readers see.
 _PARSER.normalizeLink = str  # type: ignore[method-assign,assignment]
-#: What may stand before an item's link and still leave the link its title: ``[video]`` tags.
-_TAGS = re.compile(r"^\s*((?:\[[^\[\]]{1,30}\]\s*)*)$")
+#: What may stand before a link and still leave the link its title: a number ("3、", "3.")
+#: and ``[video]`` tags.
+_TAGS = re.compile(r"^\s*(?:\d{1,3}\s*[、.)．:]\s*)?((?:\[[^\[\]]{1,30}\]\s*)*)$")
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.content.blocks import Block, clean_heading
+from bot.content.blocks import STOPWORDS, Block, clean_heading, words
 from bot.content.models import Resource
 from bot.content.segment import segment, split_after
 
@@ -18,7 +18,9 @@ _LINK_MARKER = re.compile(r"^(?:link|source|read (?:it|more)|via|url)\s*:", re.I
 #: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
 _POINTER_WORDS = 40
 #: Link texts that point at a document rather than name a thing.
-_GENERIC_NAMES = frozenset("here link this paper post article video blog read more source".split())
+_GENERIC_NAMES = frozenset(
+    "here link this paper post article video blog more source page site thread docs".split()
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ def _item_title(item: Block) -> str:
 
 def _text(blocks: list[Block]) -> str:
     return "\n".join(f"• {b.text}" if b.kind == "item" else b.text for b in blocks)
+
+
+def _run_text(run: list[Block]) -> str:
+    """The text of blocks that make one resource; an item alone needs no bullet."""
+    return run[0].text if len(run) == 1 else _text(run)
 
 
 def _links(blocks: list[Block]) -> tuple[str, ...]:
@@ -157,16 +164,26 @@ def _parts(blocks: list[Block], start: int, sections: set[int]) -> list[_Part]:
     return parts
 
 
+def _names_a_thing(text: str) -> bool:
+    """Does a link's text name something ("heck", "Herm's", "DuckDB"), rather than point at
+    a document ("the paper", "here") or run as a phrase ("merged in the last week")?"""
+    found = words(text)
+    if not found or found[-1] in _GENERIC_NAMES or len(found) > 6:
+        return False
+    return not (text.islower() and any(w in STOPWORDS for w in found))
+
+
 def _pointer(body: list[Block], section: str | None) -> Resource | None:
-    """A section opened by a short paragraph naming one linked thing ("This week's crate is
-    [foo](…), a …") is that thing: titled by the link's text, the heading as its section."""
+    """A heading or section opened by a short paragraph naming one linked thing ("This
+    week's crate is [foo](…), a …") is that thing: titled by the link's text, the heading as
+    its section."""
     first = body[0] if body else None
     if (
         first is None
         or first.kind != "paragraph"
         or len(first.names) != 1
         or len(first.text.split()) > _POINTER_WORDS
-        or first.names[0].casefold() in _GENERIC_NAMES
+        or not _names_a_thing(first.names[0])
     ):
         return None
     prose = [b for b in body if b.kind == "paragraph"]
@@ -187,8 +204,7 @@ def _lead_runs(body: list[Block], group: str | None) -> list[Resource] | None:
     resources = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
         run = body[start:end]
-        text = run[0].text if len(run) == 1 else _text(run)
-        resources.append(Resource(shorten(run[0].lead or ""), text, _links(run), group))
+        resources.append(Resource(shorten(run[0].lead or ""), _run_text(run), _links(run), group))
     return resources
 
 
@@ -208,6 +224,9 @@ def _part_resources(part: _Part) -> list[Resource]:
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
     if runs is not None:
         return runs
+    pointer = None if heading.links else _pointer(part.body, clean_heading(heading.text))
+    if pointer is not None:
+        return [pointer, *_item_resources(items, group)]
     linked_items = bool(items) and all(i.links for i in items) and not heading.links
     if (prose or len(items) < 2) and not (linked_items and not prose):
         title = heading.lead or clean_heading(heading.text)
@@ -262,5 +281,5 @@ def _segment_resources(blocks: list[Block]) -> list[Resource]:
         part = [paragraphs[i] for i in indexes]
         first = part[0]
         title = first.lead or first.lead_in or _first_sentence(first.text)
-        resources.append(Resource(shorten(title), _text(part), _links(part)))
+        resources.append(Resource(shorten(title), _run_text(part), _links(part)))
     return resources

@@ -195,16 +195,16 @@ def _item_resources(items: list[Block], section: str | None) -> list[Resource]:
 
 
 def _lead_runs(body: list[Block], group: str | None) -> list[Resource] | None:
-    """Two or more blocks that open with a link ("- [Title](…)", "3. [Title](…)") each start
-    a resource that runs to the next one; what comes before the first is an introduction.
-    ``None`` when fewer than two blocks open with a link."""
-    starts = [i for i, b in enumerate(body) if b.lead and b.kind in ("item", "paragraph")]
-    if len(starts) < 2:
+    """Where two or more blocks open with a link ("- [Title](…)", "3、[Title](…)"), each of
+    them and each list item starts a resource that runs to the next; what comes before the
+    first is an introduction. ``None`` when fewer than two blocks open with a link."""
+    if sum(1 for b in body if b.lead and b.kind in ("item", "paragraph")) < 2:
         return None
+    starts = [i for i, b in enumerate(body) if b.kind == "item" or b.lead]
     resources = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
         run = body[start:end]
-        resources.append(Resource(shorten(run[0].lead or ""), _run_text(run), _links(run), group))
+        resources.append(Resource(_item_title(run[0]), _run_text(run), _links(run), group))
     return resources
 
 

@@ -1,5 +1,9 @@
 """Saved web pages → Markdown: the page's main content, without navigation, header, footer,
-scripts, forms or cookie banners, with its links kept (trafilatura)."""
+scripts, forms or cookie banners, with its links kept (trafilatura).
+
+The page's title and the date its own markup states come first as YAML front matter; no
+date is guessed from elsewhere (a copyright line, the address).
+"""
 
 from __future__ import annotations
 
@@ -17,5 +21,7 @@ def html_to_markdown(html: str) -> str:
         include_comments=False,
         favor_recall=True,
         deduplicate=False,
+        with_metadata=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     return extracted or ""

@@ -72,6 +72,7 @@ def _render(children: list[Token]) -> _Inline:
 
 def _bold_opening(children: list[Token]) -> str | None:
     """The text of a bold run that opens the inline content, if it is short enough to title."""
+    children = [t for t in children if t.type != "text" or t.content.strip()]
     if not children or children[0].type != "strong_open":
         return None
     end = next((i for i, t in enumerate(children) if t.type == "strong_close"), 0)

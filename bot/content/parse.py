@@ -74,6 +74,11 @@ def _title_block(blocks: list[Block], opening: list[Block], newsletter_name: str
     return next((b for b in opening if b.kind == "heading" and name.search(b.text)), None)
 
 
+def _same_title(a: str, b: str) -> bool:
+    a, b = strip_decoration(a).casefold(), strip_decoration(b).casefold()
+    return a in b or b in a
+
+
 def _claims(
     front: FrontMatter, opening: list[Block], title: str | None, source: str, name: str
 ) -> tuple[list[_Claim], int | None]:
@@ -123,7 +128,9 @@ def parse_text(
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
     opening = _opening(blocks, markdown)
-    title_block = None if front.title else _title_block(blocks, opening, newsletter_name)
+    title_block = _title_block(blocks, opening, newsletter_name)
+    if front.title and title_block and not _same_title(front.title, title_block.text):
+        title_block = None  # a heading that is not the title the metadata gives
     heading_title = strip_decoration(title_block.text) if title_block else None
     claims, stated_at = _claims(
         front, opening, front.title or heading_title, source, newsletter_name

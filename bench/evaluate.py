@@ -63,18 +63,27 @@ class ParserScore:
 
 
 def _expected_date(expected: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(year, month) the truth gives; (None, None) for ``date: null`` (the file states none)."""
     if "date" in expected:
+        if expected["date"] is None:
+            return None, None
         year, month = str(expected["date"]).split("-")[:2]
         return int(year), int(month)
     return expected["year"], expected.get("month")
+
+
+def _date_right(issue: Issue, expected: dict[str, Any]) -> bool:
+    year, month = _expected_date(expected)
+    if year is None:
+        return issue.year is None or issue.date_inferred  # no date stated, none claimed
+    return issue.year == year and (month is None or issue.month == month)
 
 
 def _score_issue(score: ParserScore, issue: Issue, expected: dict[str, Any]) -> None:
     phrases = expected.get("resources") or []
     score.extracted += len(issue.resources)
     score.numbers_right += issue.number == expected["number"]
-    year, month = _expected_date(expected)
-    score.dates_right += issue.year == year and (month is None or issue.month == month)
+    score.dates_right += _date_right(issue, expected)
     headingless = not any(r.section for r in issue.resources)
     for phrase in phrases:
         titles = [r.title for r in issue.resources if _contains(phrase, r.title)]

@@ -6,7 +6,10 @@ Haskell Weekly, ruanyf/weekly) and real-looking page dumps; the default config r
 
 from __future__ import annotations
 
+import pickle
 import time
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,8 @@ import pytest
 from bot.config import Settings
 from bot.content.assemble import Rules
 from bot.content.loader import ContentSource, read_folder
-from bot.content.models import Issue, Resource
-from bot.content.parse import ParseError, parse_text
+from bot.content.models import Issue, Problem, Resource
+from bot.content.parse import ParseError, parse_file, parse_text
 from tests.conftest import ROOT
 
 NEWSLETTERS = ROOT / "tests" / "data" / "newsletters"
@@ -336,3 +339,16 @@ def test_the_number_from_metadata_wins_a_duplicate(tmp_path: Path, settings: Set
         "a-issue-4.md: error: issue number 4 is also in b.md, which is kept "
         "(fix one with front matter: '---' / 'number: N' / '---')"
     ]
+
+
+def test_parse_file_runs_in_worker_processes(settings: Settings) -> None:
+    """The loader may parse files across processes: arguments, results and errors pickle."""
+    source = ContentSource.from_settings(settings, NEWSLETTERS / "this-week-in-rust")
+    paths = sorted(source.folder.iterdir())
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        parsed = list(
+            pool.map(parse_file, paths, repeat(source.rules), repeat(source.newsletter_name))
+        )
+    assert [issue.number for issue, _ in parsed] == [59, 539]
+    error = ParseError(Problem("x.md", 3, "bad"))
+    assert pickle.loads(pickle.dumps(error)).problem == error.problem

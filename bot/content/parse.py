@@ -53,15 +53,29 @@ class _Claim:
     explicit: bool = True
 
 
-def _opening(blocks: list[Block], markdown: bool) -> list[Block]:
-    """The header lines, where the issue states its own number and date: in Markdown the
-    blocks above the first list item or linked title; in a page dump, which has no such
-    marks, the first blocks that are not list items."""
+def _opening(blocks: list[Block], markdown: bool, rules: Rules) -> list[Block]:
+    """The header lines, where the issue states its own number and date: the blocks above
+    the first section the rules name and, in Markdown, above the first list item or linked
+    title; in a page dump, whose lists have no such weight, its blocks that are not items."""
     head = blocks[:_OPENING_BLOCKS]
-    if not markdown:
-        return [b for b in head if b.kind != "item"]
-    end = next((i for i, b in enumerate(head) if b.kind == "item" or b.lead), len(head))
-    return head[:end]
+    end = next(
+        (
+            i
+            for i, b in enumerate(head)
+            if (markdown and (b.kind == "item" or b.lead))
+            or (b.kind == "heading" and any(p.search(b.text) for p in rules.section_headings))
+        ),
+        len(head),
+    )
+    return [b for b in head[:end] if b.kind != "item"]
+
+
+def _own_words(block: Block) -> str:
+    """A block's text without its links' texts: a number in a link names what it links to."""
+    text = block.text
+    for name in block.names:
+        text = text.replace(name, " ")
+    return text
 
 
 def _title_block(blocks: list[Block], opening: list[Block], newsletter_name: str) -> Block | None:
@@ -86,7 +100,7 @@ def _claims(
     claims: list[_Claim] = []
     if front.number is not None:
         claims.append(_Claim(front.number, "metadata", "the metadata", front.number_line))
-    stated = locate_number([b.text for b in opening], name)
+    stated = locate_number([_own_words(b) for b in opening], name)
     if stated is not None:
         line = opening[stated[1]].line
         claims.append(_Claim(stated[0], "text", f"the text (line {line})", line))
@@ -127,7 +141,7 @@ def parse_text(
         if markdown
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
-    opening = _opening(blocks, markdown)
+    opening = _opening(blocks, markdown, rules)
     title_block = _title_block(blocks, opening, newsletter_name)
     if front.title and title_block and not _same_title(front.title, title_block.text):
         title_block = None  # a heading that is not the title the metadata gives

@@ -352,3 +352,9 @@ def test_parse_file_runs_in_worker_processes(settings: Settings) -> None:
     assert [issue.number for issue, _ in parsed] == [59, 539]
     error = ParseError(Problem("x.md", 3, "bad"))
     assert pickle.loads(pickle.dumps(error)).problem == error.problem
+
+
+def test_a_number_in_a_link_of_the_introduction_is_not_the_issues() -> None:
+    text = "# Weekly\n\nDon't miss [The Embedded Rustacean Issue #15](https://e.org) this week.\n"
+    with pytest.raises(ParseError, match="no issue number found"):
+        _md(text, "weekly.md")

@@ -16,7 +16,13 @@ import yaml
 MAX_NUMBER = 1_000_000
 _YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)-(\d{1,2})(?:-\d{1,2})?(?:[ T].*)?$")
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,30}):(?:\s+(.*))?$")
-_KEYS = {"number": "number", "issue": "number", "date": "date", "title": "title", "url": "url"}
+#: Keys the bot reads, by the names static-site generators and newsletter tools give them.
+_KEYS = {
+    **dict.fromkeys(("number", "issue", "issue_number", "edition"), "number"),
+    **dict.fromkeys(("date", "published", "publish_date", "pubdate", "published_at"), "date"),
+    **dict.fromkeys(("title", "subject"), "title"),
+    **dict.fromkeys(("url", "absolute_url", "canonical_url"), "url"),
+}
 
 
 class FrontMatterError(ValueError):

@@ -358,3 +358,20 @@ def test_a_number_in_a_link_of_the_introduction_is_not_the_issues() -> None:
     text = "# Weekly\n\nDon't miss [The Embedded Rustacean Issue #15](https://e.org) this week.\n"
     with pytest.raises(ParseError, match="no issue number found"):
         _md(text, "weekly.md")
+
+
+def test_a_site_generators_front_matter(settings: Settings) -> None:
+    """Weekly Thing: `subject` and `publish_date` keys, linked ### headings under ## sections."""
+    issue = _load(settings, "weekly-thing")["150.md"]
+    assert (issue.number, issue.date, issue.number_source) == (150, "2020-05", "metadata")
+    assert issue.title == "Weekly Thing #150 / Speed, Insane Videoconferencing, OmniFocus, LaTeX"
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Must Read", "Facebook reportedly ignored its own research showing algorithms divided "
+         "users - The Verge"),
+        ("Must Read", "To lead, you have to follow."),
+        ("Recommended Links", "Speed"),
+        ("Recommended Links", "Supabase"),
+        ("Recommended Links", "How the biggest consumer apps got their first 1,000 users - "
+         "Issue 25 - Lenny's Newsletter"),
+    ]  # fmt: skip
+    assert "• listen to changes to your PostgreSQL database" in issue.resources[3].text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -116,17 +117,13 @@ def _drop_boilerplate(blocks: list[Block], rules: Rules) -> list[Block]:
 
 
 def _section_level(blocks: list[Block], headings: list[int]) -> int | None:
-    """The shallowest Markdown heading level whose headings hold deeper headings."""
-    levels: list[int] = []
-    for position, index in enumerate(headings):
-        level = blocks[index].level
-        following = next(
-            (blocks[i].level for i in headings[position + 1 :] if blocks[i].level),
-            0,
-        )
-        if level and following > level:
-            levels.append(level)
-    return min(levels, default=None)
+    """The shallowest Markdown heading level whose headings hold deeper headings (the next
+    heading is deeper)."""
+    levels = [blocks[i].level for i in headings if blocks[i].level]
+    return min(
+        (level for level, following in itertools.pairwise(levels) if following > level),
+        default=None,
+    )
 
 
 def _section_indexes(
@@ -227,12 +224,12 @@ def _part_resources(part: _Part) -> list[Resource]:
     pointer = None if heading.links else _pointer(part.body, clean_heading(heading.text))
     if pointer is not None:
         return [pointer, *_item_resources(items, group)]
-    linked_items = bool(items) and all(i.links for i in items) and not heading.links
-    if (prose or len(items) < 2) and not (linked_items and not prose):
-        title = heading.lead or clean_heading(heading.text)
-        body = [heading, *part.body]
-        return [Resource(shorten(title), _text(part.body), _links(body), part.section)]
-    return _item_resources(items, group)
+    over_links = bool(items) and not prose and all(i.links for i in items) and not heading.links
+    if over_links or (len(items) >= 2 and not prose):
+        return _item_resources(items, group)  # a heading over a list names its section
+    title = heading.lead or clean_heading(heading.text)
+    body = [heading, *part.body]
+    return [Resource(shorten(title), _text(part.body), _links(body), part.section)]
 
 
 def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:

@@ -69,8 +69,8 @@ def _first_sentence(text: str, limit: int = 120) -> str:
 def _item_title(item: Block) -> str:
     """A list item's title: its leading link's whole text, else the part before a dash,
     else its first sentence."""
-    if item.lead:
-        return shorten(item.lead)
+    if item.lead or item.lead_in:
+        return shorten(item.lead or item.lead_in or "")
     first = item.text.split("\n", 1)[0]
     match = _ITEM_TITLE.match(first)
     return match.group("title").strip() if match else _first_sentence(first)
@@ -191,13 +191,20 @@ def _item_resources(items: list[Block], section: str | None) -> list[Resource]:
     return [Resource(_item_title(i), i.text, i.links, section) for i in items]
 
 
-def _lead_runs(body: list[Block], group: str | None) -> list[Resource] | None:
-    """Where two or more blocks open with a link ("- [Title](…)", "3、[Title](…)"), each of
-    them and each list item starts a resource that runs to the next; what comes before the
-    first is an introduction. ``None`` when fewer than two blocks open with a link."""
-    if sum(1 for b in body if b.lead and b.kind in ("item", "paragraph")) < 2:
+def _lead_runs(
+    body: list[Block], group: str | None, lead_ins: bool = False
+) -> list[Resource] | None:
+    """Where two or more blocks open with a link ("- [Title](…)", "3、[Title](…)") or, with
+    ``lead_ins``, a bold or ``[Tag]`` lead-in, each of them and each list item starts a
+    resource that runs to the next; what comes before the first is an introduction. ``None``
+    when fewer than two blocks are so marked."""
+
+    def marked(block: Block) -> bool:
+        return bool(block.lead or (lead_ins and block.lead_in))
+
+    if sum(1 for b in body if marked(b) and b.kind in ("item", "paragraph")) < 2:
         return None
-    starts = [i for i, b in enumerate(body) if b.kind == "item" or b.lead]
+    starts = [i for i, b in enumerate(body) if b.kind == "item" or marked(b)]
     resources = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
         run = body[start:end]
@@ -213,7 +220,13 @@ def _part_resources(part: _Part) -> list[Resource]:
     items = [b for b in part.body if b.kind == "item"]
     prose = [b for b in part.body if b.kind == "paragraph"]
     group = part.section if heading is None else part.section or clean_heading(heading.text)
-    runs = None if heading is not None and heading.links else _lead_runs(part.body, group)
+    # Straight under a section, a bold or [Tag] lead-in marks an item; under a heading, it
+    # marks a part of that heading's resource.
+    runs = (
+        None
+        if heading is not None and heading.links
+        else _lead_runs(part.body, group, lead_ins=heading is None)
+    )
     if heading is None:
         # Straight under a section: a pointer paragraph and each item are resources; other
         # prose is the section's introduction.

@@ -99,13 +99,15 @@ def page_dump_blocks(
         links = find_links(raw)
         item = _ITEM.match(raw)
         if item:
-            blocks.append(Block("item", item.group("text").strip(), line, links))
+            text = item.group("text").strip()
+            blocks.append(Block("item", text, line, links, lead_in=tag_lead_in(text)))
         elif raw.startswith(("\t", "    ")) or _looks_like_code(raw.strip()):
             blocks.append(Block("code", raw.rstrip(), line, links))
         elif _heading_like(raw):
             blocks.append(Block("heading", " ".join(raw.split()), line, links))
         else:
-            blocks.append(Block("paragraph", " ".join(raw.split()), line, links))
+            text = " ".join(raw.split())
+            blocks.append(Block("paragraph", text, line, links, lead_in=tag_lead_in(text)))
     return _drop_image_text(blocks, caption_markers)
 
 

@@ -375,3 +375,23 @@ def test_a_site_generators_front_matter(settings: Settings) -> None:
          "Issue 25 - Lenny's Newsletter"),
     ]  # fmt: skip
     assert "• listen to changes to your PostgreSQL database" in issue.resources[3].text
+
+
+def test_tagged_and_bold_lines_under_a_section_are_items() -> None:
+    dump = (
+        "Data Digest\n\nWelcome to the 9th issue of Data Digest.\n\nFrom the internet\n\n"
+        "[Blog Post] Why you should not train on the test set — data leakage, with three "
+        "examples from Kaggle: https://example.com/leakage\n\nA must read.\n\n"
+        "[Paper] Bootstrap Your Own Latent, a new approach to self-supervision. "
+        "https://arxiv.org/abs/2006.07733\n"
+    )
+    rules = Rules.compile(section_headings=(r"^from the internet",))
+    issue, _ = parse_text(dump, "d.txt", rules, "Data Digest", markdown=False)
+    assert _titles(issue) == [
+        "[Blog Post] Why you should not train on the test set",
+        "[Paper] Bootstrap Your Own Latent, a new approach to self-supervision",
+    ]
+    assert issue.resources[0].text.endswith("A must read.")
+    text = "# Issue 9\n\n## Links\n\n**Polars**: fast.\n\n**DuckDB**: embedded.\n"
+    markdown, _ = _md(text, rules=Rules.compile(section_headings=("^links$",)))
+    assert _titles(markdown) == ["Polars", "DuckDB"]

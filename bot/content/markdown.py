@@ -1,154 +1,156 @@
-"""Markdown issues → blocks, through a CommonMark parser (markdown-it-py).
+"""Markdown issues → blocks, through the CommonMark reference parser (cmark, via cmarkgfm).
 
 ATX and setext headings, reference links, nested and lazy list items and URLs with
-parentheses come out as CommonMark defines them; HTML comments and raw HTML blocks are
-skipped; inline code keeps its text verbatim. A list item is one block, its nested lines
+parentheses come out as CommonMark defines them; HTML comments and raw HTML are dropped by
+cmark's safe mode; inline code keeps its text verbatim. cmark renders HTML with each block's
+source lines, which lxml reads back into blocks: a list item is one block, nested lines
 included.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+import cmarkgfm
+import lxml.html
+from cmarkgfm.cmark import Options
+from lxml.html import HtmlElement
 
 from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
 
-_PARSER = MarkdownIt("commonmark")
-# Addresses are kept as written: percent-encoding them is slow and changes what readers see.
-_PARSER.normalizeLink = str  # type: ignore[method-assign,assignment]
 #: What may stand before a link and still leave the link its title: a number ("3、", "3.")
 #: and ``[video]`` tags.
 _TAGS = re.compile(r"^\s*(?:\d{1,3}\s*[、.)．:]\s*)?((?:\[[^\[\]]{1,30}\]\s*)*)$")
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_LISTS = ("ul", "ol")
+#: Elements that hold blocks of their own rather than inline text.
+_BLOCK_TAGS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "hr", *_HEADINGS))
 
 
 @dataclass
 class _Inline:
     """One run of inline content rendered as plain text."""
 
-    text: str
-    links: tuple[str, ...]
+    text: str = ""
+    links: list[str] = field(default_factory=list)
+    #: Texts of the links that have a text of their own (not the bare address).
+    names: list[str] = field(default_factory=list)
     #: The title when the run opens with a link: its whole text, ``[tag]`` prefix kept.
     lead: str | None = None
-    #: Texts of the links that have a text of their own (not the bare address).
-    names: tuple[str, ...] = ()
     #: The bold text the run opens with ("**Foo**: …"), or its ``[tag]`` opening line.
     lead_in: str | None = None
 
 
-def _render(children: list[Token]) -> _Inline:
-    parts: list[str] = []
-    links: list[str] = []
-    names: list[str] = []
-    lead: str | None = None
-    link_start: int | None = None
-    href = ""
-    for token in children:
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "link_open":
-            href = str(token.attrs.get("href", ""))
-            links.append(href)
-            link_start = len(parts)
-        elif token.type == "link_close" and link_start is not None:
-            name = " ".join("".join(parts[link_start:]).split())
-            if name and name != href:
-                names.append(name)
-                prefix = _TAGS.match("".join(parts[:link_start]))
-                if lead is None and len(links) == 1 and prefix:
-                    lead = " ".join(f"{prefix.group(1)}{name}".split())
-            link_start = None
-    text = " ".join("".join(parts).split())
-    for url in find_links(text):
-        if url not in links:
-            links.append(url)
-    lead_in = _bold_opening(children) or tag_lead_in(text)
-    return _Inline(text, tuple(dict.fromkeys(links)), lead, tuple(names), lead_in)
+def _is_element(node: object) -> bool:
+    """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
+    return isinstance(node, HtmlElement) and isinstance(node.tag, str)
 
 
-def _bold_opening(children: list[Token]) -> str | None:
-    """The text of a bold run that opens the inline content, if it is short enough to title."""
-    children = [t for t in children if t.type != "text" or t.content.strip()]
-    if not children or children[0].type != "strong_open":
+def _render(element: HtmlElement) -> _Inline:
+    """The inline content of ``element`` (its block children left out) as plain text."""
+    parts: list[str] = [element.text or ""]
+    inline = _Inline()
+    for child in element:
+        if _is_element(child) and child.tag not in _BLOCK_TAGS:
+            content = " ".join(child.text_content().split()) if child.tag != "img" else ""
+            if child.tag == "a":
+                _link(inline, child, content, "".join(parts))
+            elif child.tag == "strong" and not "".join(parts).strip() and inline.lead_in is None:
+                inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
+            parts.append(child.text_content() if child.tag == "code" else content)
+        parts.append(child.tail or "")
+    inline.text = " ".join("".join(parts).split())
+    inline.links += [url for url in find_links(inline.text) if url not in inline.links]
+    inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
+    return inline
+
+
+def _link(inline: _Inline, anchor: HtmlElement, name: str, before: str) -> None:
+    href = str(anchor.get("href", ""))
+    inline.links.append(href)
+    if not name or name == href:
+        return
+    inline.names.append(name)
+    prefix = _TAGS.match(before)
+    if inline.lead is None and len(inline.links) == 1 and prefix:
+        inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
+
+
+def _line(element: HtmlElement, first_line: int) -> int:
+    position = str(element.get("data-sourcepos", "1:1"))
+    return first_line + int(position.split(":", 1)[0]) - 1
+
+
+def _item_lines(item: HtmlElement, nested: bool) -> Iterator[_Inline]:
+    """A list item's own text, then its further paragraphs, quotes and nested items."""
+    own = _render(item)
+    if own.text:
+        if nested:
+            own.text = f"• {own.text}"
+        yield own
+    for child in item:
+        if not _is_element(child):
+            continue
+        if child.tag in _LISTS:
+            for sub in child:
+                if _is_element(sub):
+                    yield from _item_lines(sub, nested=True)
+        elif child.tag == "blockquote":
+            yield from _item_lines(child, nested)
+        elif child.tag in ("p", *_HEADINGS):
+            yield _render(child)
+
+
+def _item_block(item: HtmlElement, line: int) -> Block | None:
+    lines = list(_item_lines(item, nested=False))
+    if not lines:
         return None
-    end = next((i for i, t in enumerate(children) if t.type == "strong_close"), 0)
-    words = "".join(t.content for t in children[1:end]).split()
-    return " ".join(words).rstrip(":") if 0 < len(words) <= 15 else None
+    first = lines[0]
+    return Block(
+        "item",
+        "\n".join(inline.text for inline in lines),
+        line,
+        tuple(dict.fromkeys(link for inline in lines for link in inline.links)),
+        lead=first.lead,
+        lead_in=first.lead_in,
+        names=tuple(name for inline in lines for name in inline.names),
+    )
 
 
-@dataclass
-class _Item:
-    """A top-level list item being collected, nested lines and all."""
-
-    line: int
-    parts: list[_Inline] = field(default_factory=list)
-    depth: int = 0
-
-    def block(self) -> Block | None:
-        lines = [p.text for p in self.parts if p.text]
-        if not lines:
-            return None
-        first = self.parts[0]
-        links = tuple(dict.fromkeys(link for p in self.parts for link in p.links))
-        names = tuple(name for p in self.parts for name in p.names)
-        return Block(
-            "item",
-            "\n".join(lines),
-            self.line,
-            links,
-            lead=first.lead,
-            names=names,
-            lead_in=first.lead_in,
-        )
+def _blocks(parent: HtmlElement, first_line: int) -> Iterator[Block]:
+    for element in parent:
+        if not _is_element(element):
+            continue
+        line = _line(element, first_line)
+        if element.tag in _LISTS:
+            for item in element:
+                if _is_element(item) and (block := _item_block(item, _line(item, first_line))):
+                    yield block
+        elif element.tag == "blockquote":
+            yield from _blocks(element, first_line)
+        elif element.tag == "pre":
+            yield Block("code", element.text_content().rstrip("\n"), line)
+        elif element.tag in _HEADINGS or element.tag == "p":
+            inline = _render(element)
+            if inline.text:
+                kind: BlockKind = "paragraph" if element.tag == "p" else "heading"
+                yield Block(
+                    kind,
+                    inline.text,
+                    line,
+                    tuple(dict.fromkeys(inline.links)),
+                    level=_HEADINGS.get(element.tag, 0),
+                    lead=inline.lead,
+                    lead_in=inline.lead_in,
+                    names=tuple(inline.names),
+                )
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
     """The blocks of a Markdown body whose first line is ``first_line`` in its file."""
-    blocks: list[Block] = []
-    item: _Item | None = None
-    heading_level = 0
-    for token in _PARSER.parse(text):
-        line = first_line + (token.map[0] if token.map else 0)
-        if token.type == "list_item_open":
-            if item is None:
-                item = _Item(line)
-            item.depth += 1
-        elif token.type == "list_item_close" and item is not None:
-            item.depth -= 1
-            if item.depth == 0:
-                block = item.block()
-                if block is not None:
-                    blocks.append(block)
-                item = None
-        elif token.type == "heading_open":
-            heading_level = int(token.tag[1])
-        elif token.type == "heading_close":
-            heading_level = 0
-        elif token.type in ("fence", "code_block") and item is None:
-            blocks.append(Block("code", token.content.rstrip("\n"), line))
-        elif token.type == "inline":
-            inline = _render(token.children or [])
-            if item is not None:
-                nested = item.depth > 1 or bool(item.parts)
-                if nested and inline.text:
-                    inline.text = ("• " if item.depth > 1 else "") + inline.text
-                item.parts.append(inline)
-            elif inline.text:
-                kind: BlockKind = "heading" if heading_level else "paragraph"
-                blocks.append(
-                    Block(
-                        kind,
-                        inline.text,
-                        line,
-                        inline.links,
-                        level=heading_level,
-                        lead=inline.lead,
-                        names=inline.names,
-                        lead_in=inline.lead_in,
-                    )
-                )
-    return blocks
+    html = cmarkgfm.markdown_to_html(text, options=Options.CMARK_OPT_SOURCEPOS)
+    if not html.strip():
+        return []
+    return list(_blocks(lxml.html.fragment_fromstring(html, create_parent="div"), first_line))

@@ -395,3 +395,21 @@ def test_tagged_and_bold_lines_under_a_section_are_items() -> None:
     text = "# Issue 9\n\n## Links\n\n**Polars**: fast.\n\n**DuckDB**: embedded.\n"
     markdown, _ = _md(text, rules=Rules.compile(section_headings=("^links$",)))
     assert _titles(markdown) == ["Polars", "DuckDB"]
+
+
+def test_a_saved_page_with_a_colon_in_its_title_or_no_content(tmp_path: Path) -> None:
+    page = tmp_path / "page.htm"
+    page.write_text(
+        "<html><head><title>Digest: issue #5</title></head><body><article><h1>Digest: issue #5"
+        "</h1><h2>Links</h2><ul><li><a href='https://e.org/a'>Alpha: the first</a></li>"
+        "<li><a href='https://e.org/b'>Beta</a></li></ul></article></body></html>"
+    )
+    issue, _ = parse_file(page, RULES, "Digest")
+    assert (issue.number, issue.title, _titles(issue)) == (
+        5,
+        "Digest: issue #5",
+        ["Alpha: the first", "Beta"],
+    )
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    with pytest.raises(ParseError, match="no issue number found"):
+        parse_file(page, RULES, "Digest")

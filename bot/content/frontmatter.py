@@ -54,7 +54,7 @@ def parse_number(value: Any, line: int) -> int:
     return value
 
 
-def _parse_date(value: Any, line: int) -> tuple[int, int]:
+def parse_date(value: Any, line: int) -> tuple[int, int]:
     if isinstance(value, dt.date):
         return value.year, value.month
     match = _YEAR_MONTH.match(str(value).strip())
@@ -134,7 +134,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
         number = parse_number(*values["number"])
     year = month = None
     if "date" in values:
-        year, month = _parse_date(*values["date"])
+        year, month = parse_date(*values["date"])
     title, url = (str(values[k][0]).strip() if k in values else None for k in ("title", "url"))
     front = FrontMatter(number, year, month, title, url, number_line)
     return front, "\n".join(lines[body_start:]), body_start + 1

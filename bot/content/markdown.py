@@ -3,149 +3,17 @@
 ATX and setext headings, reference links, nested and lazy list items and URLs with
 parentheses come out as CommonMark defines them; HTML comments and raw HTML are dropped by
 cmark's safe mode; inline code keeps its text verbatim. cmark renders HTML with each block's
-source lines, which lxml reads back into blocks: a list item is one block, nested lines
-included.
+source lines, which ``htmlblocks`` reads back into blocks.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 import cmarkgfm
 import lxml.html
 from cmarkgfm.cmark import Options
-from lxml.html import HtmlElement
 
-from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
-
-#: What may stand before a link and still leave the link its title: a number ("3、", "3.")
-#: and ``[video]`` tags.
-_TAGS = re.compile(r"^\s*(?:\d{1,3}\s*[、.)．:]\s*)?((?:\[[^\[\]]{1,30}\]\s*)*)$")
-_HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_LISTS = ("ul", "ol")
-#: Elements that hold blocks of their own rather than inline text.
-_BLOCK_TAGS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "hr", *_HEADINGS))
-
-
-@dataclass
-class _Inline:
-    """One run of inline content rendered as plain text."""
-
-    text: str = ""
-    links: list[str] = field(default_factory=list)
-    #: Texts of the links that have a text of their own (not the bare address).
-    names: list[str] = field(default_factory=list)
-    #: The title when the run opens with a link: its whole text, ``[tag]`` prefix kept.
-    lead: str | None = None
-    #: The bold text the run opens with ("**Foo**: …"), or its ``[tag]`` opening line.
-    lead_in: str | None = None
-
-
-def _is_element(node: object) -> bool:
-    """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
-    return isinstance(node, HtmlElement) and isinstance(node.tag, str)
-
-
-def _render(element: HtmlElement) -> _Inline:
-    """The inline content of ``element`` (its block children left out) as plain text."""
-    parts: list[str] = [element.text or ""]
-    inline = _Inline()
-    for child in element:
-        if _is_element(child) and child.tag not in _BLOCK_TAGS:
-            content = " ".join(child.text_content().split()) if child.tag != "img" else ""
-            if child.tag == "a":
-                _link(inline, child, content, "".join(parts))
-            elif child.tag == "strong" and not "".join(parts).strip() and inline.lead_in is None:
-                inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
-            parts.append(child.text_content() if child.tag == "code" else content)
-        parts.append(child.tail or "")
-    inline.text = " ".join("".join(parts).split())
-    inline.links += [url for url in find_links(inline.text) if url not in inline.links]
-    inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
-    return inline
-
-
-def _link(inline: _Inline, anchor: HtmlElement, name: str, before: str) -> None:
-    href = str(anchor.get("href", ""))
-    inline.links.append(href)
-    if not name or name == href:
-        return
-    inline.names.append(name)
-    prefix = _TAGS.match(before)
-    if inline.lead is None and len(inline.links) == 1 and prefix:
-        inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
-
-
-def _line(element: HtmlElement, first_line: int) -> int:
-    position = str(element.get("data-sourcepos", "1:1"))
-    return first_line + int(position.split(":", 1)[0]) - 1
-
-
-def _item_lines(item: HtmlElement, nested: bool) -> Iterator[_Inline]:
-    """A list item's own text, then its further paragraphs, quotes and nested items."""
-    own = _render(item)
-    if own.text:
-        if nested:
-            own.text = f"• {own.text}"
-        yield own
-    for child in item:
-        if not _is_element(child):
-            continue
-        if child.tag in _LISTS:
-            for sub in child:
-                if _is_element(sub):
-                    yield from _item_lines(sub, nested=True)
-        elif child.tag == "blockquote":
-            yield from _item_lines(child, nested)
-        elif child.tag in ("p", *_HEADINGS):
-            yield _render(child)
-
-
-def _item_block(item: HtmlElement, line: int) -> Block | None:
-    lines = list(_item_lines(item, nested=False))
-    if not lines:
-        return None
-    first = lines[0]
-    return Block(
-        "item",
-        "\n".join(inline.text for inline in lines),
-        line,
-        tuple(dict.fromkeys(link for inline in lines for link in inline.links)),
-        lead=first.lead,
-        lead_in=first.lead_in,
-        names=tuple(name for inline in lines for name in inline.names),
-    )
-
-
-def _blocks(parent: HtmlElement, first_line: int) -> Iterator[Block]:
-    for element in parent:
-        if not _is_element(element):
-            continue
-        line = _line(element, first_line)
-        if element.tag in _LISTS:
-            for item in element:
-                if _is_element(item) and (block := _item_block(item, _line(item, first_line))):
-                    yield block
-        elif element.tag == "blockquote":
-            yield from _blocks(element, first_line)
-        elif element.tag == "pre":
-            yield Block("code", element.text_content().rstrip("\n"), line)
-        elif element.tag in _HEADINGS or element.tag == "p":
-            inline = _render(element)
-            if inline.text:
-                kind: BlockKind = "paragraph" if element.tag == "p" else "heading"
-                yield Block(
-                    kind,
-                    inline.text,
-                    line,
-                    tuple(dict.fromkeys(inline.links)),
-                    level=_HEADINGS.get(element.tag, 0),
-                    lead=inline.lead,
-                    lead_in=inline.lead_in,
-                    names=tuple(inline.names),
-                )
+from bot.content.blocks import Block
+from bot.content.htmlblocks import element_blocks
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
@@ -153,4 +21,5 @@ def markdown_blocks(text: str, first_line: int) -> list[Block]:
     html = cmarkgfm.markdown_to_html(text, options=Options.CMARK_OPT_SOURCEPOS)
     if not html.strip():
         return []
-    return list(_blocks(lxml.html.fragment_fromstring(html, create_parent="div"), first_line))
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return list(element_blocks(root, first_line))

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.content.assemble import Rules, assemble, shorten
 from bot.content.blocks import Block, strip_decoration
 from bot.content.frontmatter import FrontMatter, FrontMatterError, split_front_matter
-from bot.content.html import html_to_markdown
+from bot.content.html import read_page
 from bot.content.issue_meta import file_date, file_number, find_date, locate_number, title_number
 from bot.content.markdown import markdown_blocks
 from bot.content.models import Issue, NumberSource, Problem
@@ -127,6 +127,18 @@ def _disagreements(claims: list[_Claim], source: str) -> list[Problem]:
     ]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A file read into blocks, before the issue is made of them."""
+
+    source: str
+    front: FrontMatter
+    blocks: list[Block]
+    first_line: int
+    #: Whether the blocks carry their structure (Markdown, HTML) or were guessed from a dump.
+    marked_up: bool
+
+
 def parse_text(
     text: str, source: str, rules: Rules, newsletter_name: str, markdown: bool
 ) -> tuple[Issue, list[Problem]]:
@@ -141,7 +153,13 @@ def parse_text(
         if markdown
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
-    opening = _opening(blocks, markdown, rules)
+    return _issue(_Read(source, front, blocks, first_line, markdown), rules, newsletter_name)
+
+
+def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list[Problem]]:
+    """The issue a file's blocks make: identity from the strongest source, then resources."""
+    front, blocks, source = read.front, read.blocks, read.source
+    opening = _opening(blocks, read.marked_up, rules)
     title_block = _title_block(blocks, opening, newsletter_name)
     if front.title and title_block and not _same_title(front.title, title_block.text):
         title_block = None  # a heading that is not the title the metadata gives
@@ -150,7 +168,7 @@ def parse_text(
         front, opening, front.title or heading_title, source, newsletter_name
     )
     if not claims:
-        raise ParseError(Problem(source, first_line, _NO_NUMBER))
+        raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
     number = claims[0].number
     year, month = (
         (front.year, front.month)
@@ -159,9 +177,9 @@ def parse_text(
     )
     title = front.title or heading_title or f"{newsletter_name} #{number}"
     # In a page dump, nothing above the line that states the number (title, author,
-    # banners) is a resource; Markdown says where its sections are.
-    body_blocks = blocks[stated_at + 1 :] if stated_at is not None and not markdown else blocks
-    body_blocks = [b for b in body_blocks if b is not title_block]
+    # banners) is a resource; Markdown and HTML say where their sections are.
+    if stated_at is not None and not read.marked_up:
+        blocks = blocks[stated_at + 1 :]
     issue = Issue(
         number=number,
         title=shorten(title),
@@ -169,7 +187,7 @@ def parse_text(
         year=year,
         month=month,
         url=front.url,
-        resources=assemble(body_blocks, rules),
+        resources=assemble([b for b in blocks if b is not title_block], rules),
         number_source=claims[0].source,
     )
     warnings = _disagreements(claims, source)
@@ -185,8 +203,8 @@ def parse_file(path: Path, rules: Rules, newsletter_name: str) -> tuple[Issue, l
     except OSError as error:
         raise ParseError(Problem(path.name, None, f"cannot read file: {error.strerror}")) from None
     text = decode_bytes(data)
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        text = html_to_markdown(text)
-    markdown = suffix in MARKDOWN_SUFFIXES or suffix in HTML_SUFFIXES
+    if path.suffix.lower() in HTML_SUFFIXES:
+        front, blocks = read_page(repair_text(text))
+        return _issue(_Read(path.name, front, blocks, 1, True), rules, newsletter_name)
+    markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
     return parse_text(text, path.name, rules, newsletter_name, markdown)

@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from pathlib import Path
 
+import cmarkgfm
 import pytest
 
 from bot.config import Settings
@@ -413,3 +414,40 @@ def test_a_saved_page_with_a_colon_in_its_title_or_no_content(tmp_path: Path) ->
     page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
     with pytest.raises(ParseError, match="no issue number found"):
         parse_file(page, RULES, "Digest")
+
+
+PAGE = """<!doctype html><html><head><title>{title} | Example</title></head><body>
+<div class="cookie-banner">We use cookies. <a href="/privacy">Learn more</a></div>
+<header><a href="/">Home</a> <nav><ul><li><a href="/archive">Archive</a></li>
+<li><a href="/about">About</a></li></ul></nav></header>
+<div class="layout"><aside class="sidebar"><h2>Popular</h2><ul><li><a href="/1">Issue 1</a></li>
+<li><a href="/2">Issue 2</a></li></ul></aside>
+<main><article><h1>{title}</h1>{body}
+<div class="share">Share: <a href="https://x.com/share">X</a></div></article></main></div>
+<footer><p>© 2024 <a href="/unsubscribe">Unsubscribe</a></p>
+<form><input name="email"><button>Subscribe</button></form></footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [
+        ("haskell-weekly", "issue-100.markdown"),
+        ("this-week-in-rust", "2024-03-20-this-week-in-rust.md"),
+        ("ruanyf-weekly", "issue-150.md"),
+    ],
+)
+def test_a_saved_page_reads_like_the_markdown_it_was_rendered_from(
+    tmp_path: Path, folder: str, name: str
+) -> None:
+    source = NEWSLETTERS / folder / name
+    expected, _ = parse_file(source, RULES, "Data Digest")
+    body = source.read_text(encoding="utf-8").split("\n\n", 1)[1]  # no metadata header
+    page = tmp_path / f"issue-{expected.number}.html"
+    page.write_text(
+        PAGE.format(title=f"Issue {expected.number}", body=cmarkgfm.markdown_to_html(body))
+    )
+    issue, _ = parse_file(page, RULES, "Data Digest")
+    assert (issue.number, issue.title) == (expected.number, f"Issue {expected.number}")
+    assert [(r.title, r.links) for r in issue.resources] == [
+        (r.title, r.links) for r in expected.resources
+    ]

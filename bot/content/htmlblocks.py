@@ -46,15 +46,18 @@ def _render(element: HtmlElement) -> _Inline:
     """The inline content of ``element`` (its block children left out) as plain text."""
     parts: list[str] = [element.text or ""]
     inline = _Inline()
+    opening = not parts[0].strip()  # nothing but white space so far
     for child in element:
         if _is_element(child) and child.tag not in _BLOCK_TAGS:
             content = " ".join(child.text_content().split()) if child.tag != "img" else ""
             if child.tag == "a":
-                _link(inline, child, content, "".join(parts))
-            elif child.tag == "strong" and not "".join(parts).strip() and inline.lead_in is None:
+                _link(inline, child, content, "".join(parts) if not inline.links else "")
+            elif child.tag == "strong" and opening:
                 inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
             parts.append(child.text_content() if child.tag == "code" else content)
+            opening = opening and not content
         parts.append(child.tail or "")
+        opening = opening and not (child.tail or "").strip()
     inline.text = " ".join("".join(parts).split())
     inline.links += [url for url in find_links(inline.text) if url not in inline.links]
     inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
@@ -134,20 +137,9 @@ def element_blocks(parent: HtmlElement, first_line: int = 1) -> Iterator[Block]:
             yield Block("code", element.text_content().rstrip("\n"), line)
         elif element.tag not in _HEADINGS and element.tag != "p":
             yield from _container_blocks(element, line, first_line)
-        else:
-            inline = _render(element)
-            if inline.text:
-                kind: BlockKind = "paragraph" if element.tag == "p" else "heading"
-                yield Block(
-                    kind,
-                    inline.text,
-                    line,
-                    tuple(dict.fromkeys(inline.links)),
-                    level=_HEADINGS.get(element.tag, 0),
-                    lead=inline.lead,
-                    lead_in=inline.lead_in,
-                    names=tuple(inline.names),
-                )
+        elif (inline := _render(element)).text:
+            kind: BlockKind = "paragraph" if element.tag == "p" else "heading"
+            yield _block(kind, inline, line, _HEADINGS.get(element.tag, 0))
 
 
 def _container_blocks(element: HtmlElement, line: int, first_line: int) -> Iterator[Block]:
@@ -155,18 +147,19 @@ def _container_blocks(element: HtmlElement, line: int, first_line: int) -> Itera
     if any(_is_element(child) and child.tag in _BLOCK_TAGS for child in element.iter()):
         inline = _render(element)
         if inline.text:
-            yield _paragraph(inline, line)
+            yield _block("paragraph", inline, line)
         yield from element_blocks(element, first_line)
     elif (inline := _render(element)).text:
-        yield _paragraph(inline, line)
+        yield _block("paragraph", inline, line)
 
 
-def _paragraph(inline: _Inline, line: int) -> Block:
+def _block(kind: BlockKind, inline: _Inline, line: int, level: int = 0) -> Block:
     return Block(
-        "paragraph",
+        kind,
         inline.text,
         line,
         tuple(dict.fromkeys(inline.links)),
+        level=level,
         lead=inline.lead,
         lead_in=inline.lead_in,
         names=tuple(inline.names),

@@ -264,16 +264,19 @@ def _item_cuts(paragraphs: list[Block]) -> list[int] | None:
     """Where marked items split a headingless run: before a paragraph that opens with a link
     or a lead-in (bold, ``[Tag]``), after one that ends with a link or is a ``Link:`` /
     ``Source:`` line; failing those, before each paragraph that holds a link. ``None`` when
-    fewer than two items are marked."""
+    fewer than two paragraphs are so marked."""
     opens = {i for i, b in enumerate(paragraphs) if b.lead or b.lead_in}
-    closes = {
-        i + 1
+    ends = {
+        i
         for i, b in enumerate(paragraphs)
         if b.links and (_ends_with_link(b) or _LINK_MARKER.match(b.text))
     }
-    cuts = (opens | closes) or {i for i, b in enumerate(paragraphs) if b.links}
-    cuts = {c for c in cuts if 0 < c < len(paragraphs)}
-    return sorted(c - 1 for c in cuts) if len(cuts) >= 2 else None
+    if len(opens | ends) < 2:
+        opens, ends = {i for i, b in enumerate(paragraphs) if b.links}, set()
+        if len(opens) < 2:
+            return None
+    cuts = opens | {i + 1 for i in ends}
+    return sorted(c - 1 for c in cuts if 0 < c < len(paragraphs))
 
 
 def _segment_resources(blocks: list[Block]) -> list[Resource]:

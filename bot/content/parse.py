@@ -104,12 +104,18 @@ def _claims(
     if stated is not None:
         line = opening[stated[1]].line
         claims.append(_Claim(stated[0], "text", f"the text (line {line})", line))
-    elif title and title_number(title) is not None:
-        claims.append(_Claim(title_number(title) or 0, "text", f"the title {title!r}", None))
+    elif title and (number := _title_claim(title, name)) is not None:
+        claims.append(_Claim(number, "text", f"the title {title!r}", None))
     named = file_number(source)
     if named is not None:
         claims.append(_Claim(named[0], "file name", "the file name", None, named[1]))
     return claims, stated[1] if stated else None
+
+
+def _title_claim(title: str, name: str) -> int | None:
+    """The number an issue's own title states ("Weekly No. 8 – Example", "This Week in Rust 59")."""
+    stated = locate_number([title], name)
+    return stated[0] if stated else title_number(title)
 
 
 def _disagreements(claims: list[_Claim], source: str) -> list[Problem]:

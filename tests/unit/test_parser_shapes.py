@@ -451,3 +451,20 @@ def test_a_saved_page_reads_like_the_markdown_it_was_rendered_from(
     assert [(r.title, r.links) for r in issue.resources] == [
         (r.title, r.links) for r in expected.resources
     ]
+
+
+def test_a_saved_pages_metadata(tmp_path: Path) -> None:
+    page = tmp_path / "weekly.html"
+    page.write_text(
+        "<html><head><title>Weekly No. 8 – Example</title>"
+        "<meta property='article:published_time' content='2023-11-04T09:00:00Z'>"
+        "<link rel='canonical' href='https://example.org/weekly/8'></head><body>"
+        "<header><h1>Example site</h1><h1>Archive</h1></header>"
+        "<div id='content'><ul><li><a href='https://e.org/a'>Alpha</a> — first</li>"
+        "<li><a href='https://e.org/b'>Beta</a></li></ul></div></body></html>"
+    )
+    issue, _ = parse_file(page, RULES, "Weekly")
+    assert (issue.number, issue.date, issue.title, issue.url) == (
+        8, "2023-11", "Weekly No. 8 – Example", "https://example.org/weekly/8",
+    )  # fmt: skip
+    assert _titles(issue) == ["Alpha", "Beta"]

@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
-#: The highest issue number taken as real; anything above is a typo or a date.
-MAX_NUMBER = 1_000_000
-_YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)-(\d{1,2})(?:-\d{1,2})?(?:[ T].*)?$")
+from bot.content.issue_meta import find_date
+from bot.content.models import MAX_NUMBER
+
+_YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)[-/.](\d{1,2})(?:[-/.]\d{1,2})?(?:[ T].*)?$")
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,30}):(?:\s+(.*))?$")
 #: Keys the bot reads, by the names static-site generators and newsletter tools give them.
 _KEYS = {
@@ -55,12 +56,17 @@ def parse_number(value: Any, line: int) -> int:
 
 
 def parse_date(value: Any, line: int) -> tuple[int, int]:
+    """(year, month) of a metadata date: a date, ``YYYY-MM[-DD]`` (``/`` or ``.`` too, a time
+    after it), or a written date ("March 20, 2024", "Wed, 20 Mar 2024 10:00:00 +0000")."""
     if isinstance(value, dt.date):
         return value.year, value.month
     match = _YEAR_MONTH.match(str(value).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), int(match.group(2))
+    year, month = find_date([str(value)])
+    if year is None or month is None:
         raise FrontMatterError(line, f"date {value!r} is not YYYY-MM or YYYY-MM-DD")
-    return int(match.group(1)), int(match.group(2))
+    return year, month
 
 
 def _fenced(lines: list[str], fence: str) -> tuple[dict[str, Any], int] | None:
@@ -125,7 +131,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
 
     values: dict[str, tuple[Any, int]] = {}
     for key, value in data.items():
-        name = _KEYS.get(str(key).strip().lower())
+        name = _KEYS.get(re.sub(r"[\s-]+", "_", str(key).strip().lower()))
         if name is not None and value not in (None, "") and name not in values:
             values[name] = (value, line_of(str(key)))
     number = number_line = None

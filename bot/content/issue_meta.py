@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.frontmatter import MAX_NUMBER
-from bot.content.models import Issue
+from bot.content.models import MAX_NUMBER, Issue
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june",

@@ -16,6 +16,9 @@ class Resource:
     section: str | None = None
 
 
+#: The highest issue number taken as real; anything above is a typo or a date.
+MAX_NUMBER = 1_000_000
+
 #: Where an issue's number came from, strongest first.
 NumberSource = Literal["metadata", "text", "file name"]
 

@@ -468,3 +468,17 @@ def test_a_saved_pages_metadata(tmp_path: Path) -> None:
         8, "2023-11", "Weekly No. 8 – Example", "https://example.org/weekly/8",
     )  # fmt: skip
     assert _titles(issue) == ["Alpha", "Beta"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "---\nnumber: 3\ndate: March 20, 2024\n---\n",
+        "---\nnumber: 3\ndate: 2024/03/20\n---\n",
+        "---\nnumber: 3\ndate: 2024-03-20 10:00:00 +0000\n---\n",
+        "Title: Weekly 3\nPublish Date: Wed, 20 Mar 2024 10:00:00 +0000\n\n",
+    ],
+)
+def test_metadata_dates_as_tools_write_them(header: str) -> None:
+    issue, _ = _md(header + "# Hi\n\n## A\n\nText.\n")
+    assert (issue.number, issue.date, issue.date_inferred) == (3, "2024-03", False)

@@ -201,7 +201,7 @@ def infer_dates(issues: list[Issue], cadence: Cadence, anchor: DateAnchor | None
     or the one the config names) predicts the date of every other issue; the nearest anchor
     by number is used. A stated month keeps its value and takes the year that brings it
     closest to the prediction; an issue with no date at all takes the prediction. Nothing is
-    inferred where there is no anchor. Each run starts again from what the files stated, so
+    inferred where there is no anchor, or where the prediction lies in the future. Each run starts again from what the files stated, so
     it can be re-run over any list of issues.
     """
     for issue in issues:
@@ -213,6 +213,8 @@ def infer_dates(issues: list[Issue], cadence: Cadence, anchor: DateAnchor | None
     if not anchors:
         return
     anchors.sort(key=lambda a: a.number)
+    today = dt.date.today()
+    latest = (today.year, today.month)
     numbers = [a.number for a in anchors]
     for issue in issues:
         if issue.year is not None and issue.month is not None:
@@ -222,8 +224,8 @@ def infer_dates(issues: list[Issue], cadence: Cadence, anchor: DateAnchor | None
             anchors[max(0, index - 1) : index + 1], key=lambda a: abs(a.number - issue.number)
         )
         predicted = cadence.predict(nearest, issue.number)
-        if predicted is None:
-            continue
+        if predicted is None or predicted > latest:
+            continue  # off the calendar, or in the future: the cadence or anchor is wrong
         target = _months(*predicted)
         if issue.month is not None:
             month = issue.month

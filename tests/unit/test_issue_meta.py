@@ -131,3 +131,10 @@ def test_file_date_and_title_number() -> None:
     assert file_date("2020-12-9-this-week.md") == (2020, 12)
     assert title_number("This Week in Rust 59") == 59
     assert title_number("Machine Learning Monthly May 2022") is None
+
+
+def test_a_prediction_in_the_future_is_not_a_date() -> None:
+    """A cadence or anchor meant for another newsletter must not date issues years ahead."""
+    issues = [Issue(600, "a", "a.md")]
+    infer_dates(issues, Cadence(), anchor=DateAnchor(1, 2020, 1))
+    assert (issues[0].year, issues[0].month, issues[0].date_inferred) == (None, None, False)

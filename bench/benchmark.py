@@ -41,7 +41,7 @@ from rapidfuzz import fuzz, process
 
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import content_files
+from bot.content.loader import ContentSource, content_files, read_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -311,11 +311,8 @@ def _one(folder: Path, label: str) -> dict[str, Any]:
 
 def _numbers(folder: Path) -> dict[str, int]:
     """Each file's issue number, as the project reads it."""
-    from bot.archive.ingest import load_folder_issues
-    from bot.content.loader import ContentSource
-
-    issues, _ = load_folder_issues(ContentSource.from_settings(load_settings(), folder))
-    return {issue.source: issue.number for issue in issues}
+    result = read_folder(ContentSource.from_settings(load_settings(), folder))
+    return {issue.source: issue.number for issue in result.issues}
 
 
 def main(argv: list[str] | None = None) -> int:

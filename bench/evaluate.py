@@ -1,8 +1,13 @@
 """Score the parser and the search against ground truth, and print the figures.
 
-    python -m bench.evaluate [--eval DIR] [--content DIR]
+    python -m bench.evaluate [--eval DIR] [--content DIR] [--truth FILE ...]
 
-DIR defaults to ../shared/eval beside the project (seeds-truth.yaml, queries.yaml).
+DIR defaults to ../shared/eval beside the project. Every truth file given (default: the
+``*-truth.yaml`` files in DIR) is scored per newsletter: files loaded and skipped, numbers and
+dates right, resource recall, extracted vs listed items. A truth file either lists
+``issues:`` of the configured content folder (seeds-truth.yaml), or ``newsletters:`` each
+with its own ``folder`` relative to the file (twir-truth.yaml). Search is scored on the
+configured content with DIR/queries.yaml, when it is there.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,7 @@ from rapidfuzz import fuzz
 
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import ContentSource, load_issues
+from bot.content.loader import ContentSource, LoadResult, read_folder
 from bot.content.models import Issue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,14 +40,17 @@ def _contains(phrase: str, text: str) -> bool:
 
 @dataclass
 class ParserScore:
-    issues: int
-    numbers_right: int
-    dates_right: int
-    phrases: int
-    phrases_found: int
-    extracted: int
-    false_resources: list[str]
-    missed: list[str]
+    issues: int = 0
+    numbers_right: int = 0
+    dates_right: int = 0
+    phrases: int = 0
+    phrases_found: int = 0
+    extracted: int = 0
+    listed: int = 0
+    false_resources: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    #: Phrases found only by fuzzy match: a title that cuts or changes the item's words.
+    cut: list[str] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -49,40 +58,90 @@ class ParserScore:
 
     @property
     def ratio(self) -> float:
-        return self.extracted / self.phrases if self.phrases else 0.0
+        return self.extracted / self.listed if self.listed else 0.0
 
 
-def score_parser(issues: list[Issue], truth: dict[str, Any]) -> ParserScore:
+def _expected_date(expected: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(year, month) the truth gives; (None, None) for ``date: null`` (the file states none)."""
+    if "date" in expected:
+        if expected["date"] is None:
+            return None, None
+        year, month = str(expected["date"]).split("-")[:2]
+        return int(year), int(month)
+    return expected["year"], expected.get("month")
+
+
+def _date_right(issue: Issue, expected: dict[str, Any]) -> bool:
+    year, month = _expected_date(expected)
+    if year is None:
+        return issue.year is None or issue.date_inferred  # no date stated, none claimed
+    return issue.year == year and (month is None or issue.month == month)
+
+
+def _score_issue(score: ParserScore, issue: Issue, expected: dict[str, Any]) -> None:
+    phrases = expected.get("resources") or []
+    score.extracted += len(issue.resources)
+    score.numbers_right += issue.number == expected["number"]
+    score.dates_right += _date_right(issue, expected)
+    headingless = not any(r.section for r in issue.resources)
+    for phrase in phrases:
+        titles = [r.title for r in issue.resources if _contains(phrase, r.title)]
+        if not titles and headingless:
+            titles = [r.title for r in issue.resources if _contains(phrase, r.text)]
+        if len(titles) == 1:
+            score.phrases_found += 1
+            if phrase.casefold() not in titles[0].casefold() and not headingless:
+                score.cut.append(f"{issue.source}: {phrase!r} titled {titles[0]!r}")
+        else:
+            score.missed.append(f"{issue.source}: {phrase!r} in {len(titles)} titles")
+    for phrase in expected.get("not_resources") or []:
+        score.false_resources += [
+            f"{issue.source}: {r.title!r}"
+            for r in issue.resources
+            if fuzz.ratio(phrase.casefold(), r.title.casefold()) >= 90
+        ]
+
+
+def score_parser(issues: list[Issue], expected_issues: list[dict[str, Any]]) -> ParserScore:
+    """Score the loaded ``issues`` against the truth's issues (matched by file name)."""
     by_source = {issue.source: issue for issue in issues}
-    score = ParserScore(0, 0, 0, 0, 0, 0, [], [])
-    for expected in truth["issues"]:
-        issue = by_source.get(expected["file"])
-        score.issues += 1
+    score = ParserScore()
+    for expected in expected_issues:
         phrases = expected.get("resources") or []
+        score.issues += 1
         score.phrases += len(phrases)
+        score.listed += expected.get("listed") or len(phrases)
+        issue = by_source.get(expected["file"])
         if issue is None:
-            score.missed += [f"{expected['file']}: (not loaded)"]
-            continue
-        score.extracted += len(issue.resources)
-        score.numbers_right += issue.number == expected["number"]
-        month_ok = expected.get("month") is None or issue.month == expected["month"]
-        score.dates_right += issue.year == expected["year"] and month_ok
-        headingless = not any(r.section for r in issue.resources)
-        for phrase in phrases:
-            titles = [r.title for r in issue.resources if _contains(phrase, r.title)]
-            if not titles and headingless:
-                titles = [r.title for r in issue.resources if _contains(phrase, r.text)]
-            if len(titles) == 1:
-                score.phrases_found += 1
-            else:
-                score.missed.append(f"{issue.source}: {phrase!r} in {len(titles)} titles")
-        for phrase in expected.get("not_resources") or []:
-            score.false_resources += [
-                f"{issue.source}: {r.title!r}"
-                for r in issue.resources
-                if fuzz.ratio(phrase.casefold(), r.title.casefold()) >= 90
-            ]
+            score.missed.append(f"{expected['file']}: (not loaded)")
+        else:
+            _score_issue(score, issue, expected)
     return score
+
+
+def _print_parser(name: str, result: LoadResult, score: ParserScore, seconds: float) -> None:
+    skipped = {p.source for p in result.errors}
+    print(f"Parser: {name}")
+    print(f"  files loaded / skipped  {len(result.issues)} / {len(skipped)}  ({seconds:.1f} s)")
+    print(f"  issue numbers right     {score.numbers_right}/{score.issues}")
+    print(f"  issue dates right       {score.dates_right}/{score.issues}")
+    print(f"  resource recall         {score.recall:.3f} ({score.phrases_found}/{score.phrases})")
+    print(f"  extracted / listed      {score.ratio:.2f} ({score.extracted}/{score.listed})")
+    print(f"  not_resources found     {len(score.false_resources)}")
+    print(f"  titles cut or changed   {len(score.cut)}")
+    for line in score.missed + score.false_resources + score.cut:
+        print(f"    - {line}")
+
+
+def _newsletters(path: Path, content: Path | None) -> list[tuple[str, Path | None, list[Any]]]:
+    """(name, folder or None for the configured one, expected issues) per newsletter."""
+    truth = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "newsletters" in truth:
+        return [
+            (n.get("name", n["folder"]), (path.parent / n["folder"]).resolve(), n["issues"])
+            for n in truth["newsletters"]
+        ]
+    return [(path.name, content, truth["issues"])]
 
 
 @dataclass
@@ -114,38 +173,37 @@ async def score_search(service: ArchiveService, cases: list[dict[str, Any]]) -> 
     return score
 
 
-async def _run(eval_dir: Path, content: Path | None) -> int:
+def evaluate_parser(truth_files: list[Path], content: Path | None) -> None:
+    """Print the parser's figures for each newsletter."""
     settings = load_settings()
-    issues = load_issues(ContentSource.from_settings(settings, content)).issues
-    truth = yaml.safe_load((eval_dir / "seeds-truth.yaml").read_text(encoding="utf-8"))
-    parser = score_parser(issues, truth)
-    print("Parser (seeds-truth.yaml)")
-    print(f"  issue numbers right   {parser.numbers_right}/{parser.issues}")
-    print(f"  issue dates right     {parser.dates_right}/{parser.issues}")
-    print(f"  resource recall       {parser.recall:.3f} ({parser.phrases_found}/{parser.phrases})")
-    print(f"  extracted / listed    {parser.ratio:.2f} ({parser.extracted}/{parser.phrases})")
-    print(f"  not_resources found   {len(parser.false_resources)}")
-    for line in parser.missed + parser.false_resources:
-        print(f"    - {line}")
-    cases = yaml.safe_load((eval_dir / "queries.yaml").read_text(encoding="utf-8"))["cases"]
+    for path in truth_files:
+        for name, folder, expected in _newsletters(path, content):
+            started = time.perf_counter()
+            result = read_folder(ContentSource.from_settings(settings, folder))
+            seconds = time.perf_counter() - started
+            _print_parser(name, result, score_parser(result.issues, expected), seconds)
+
+
+async def evaluate_search(content: Path | None, queries: Path) -> None:
+    """Print hit@1 and hit@5 of ``queries`` over the content, loaded as the bot loads it."""
+    cases = yaml.safe_load(queries.read_text(encoding="utf-8"))["cases"]
     with tempfile.TemporaryDirectory() as tmp:
         service, _ = await ArchiveService.from_settings(
-            settings, folder=content, database=Path(tmp) / "eval.sqlite3"
+            load_settings(), folder=content, database=Path(tmp) / "eval.sqlite3"
         )
         try:
             search = await score_search(service, cases)
         finally:
             await service.close()
-    print("Search (queries.yaml)")
+    print(f"Search ({queries.name})")
     print(
-        f"  hit@1                 {search.hit1 / search.cases:.3f} ({search.hit1}/{search.cases})"
+        f"  hit@1                   {search.hit1 / search.cases:.3f} ({search.hit1}/{search.cases})"
     )
     print(
-        f"  hit@5                 {search.hit5 / search.cases:.3f} ({search.hit5}/{search.cases})"
+        f"  hit@5                   {search.hit5 / search.cases:.3f} ({search.hit5}/{search.cases})"
     )
     for line in search.misses:
         print(f"    - {line}")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,11 +214,19 @@ def main(argv: list[str] | None = None) -> int:
         "--eval", type=Path, default=DEFAULT_EVAL, help="folder with the truth files"
     )
     parser.add_argument("--content", type=Path, help="content folder (default: the configured one)")
+    parser.add_argument(
+        "--truth", type=Path, nargs="+", help="truth files (default: DIR/*-truth.yaml)"
+    )
     args = parser.parse_args(argv)
-    if not (args.eval / "seeds-truth.yaml").exists():
-        print(f"no ground truth in {args.eval} (pass --eval DIR)", file=sys.stderr)
+    truth_files = args.truth or sorted(args.eval.glob("*-truth.yaml"))
+    if not truth_files:
+        print(f"no ground truth in {args.eval} (pass --eval DIR or --truth FILE)", file=sys.stderr)
         return 2
-    return asyncio.run(_run(args.eval, args.content))
+    evaluate_parser(truth_files, args.content)
+    queries = args.eval / "queries.yaml"
+    if queries.exists():
+        asyncio.run(evaluate_search(args.content, queries))
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,10 +15,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.archive.ingest import load_folder_issues
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
-from bot.content.loader import ContentSource
+from bot.content.loader import ContentSource, read_folder
 from bot.errors import ArchiveBotError
 from bot.render.cards import issue_card, resource_card, search_card
 from bot.render.messages import (
@@ -85,7 +84,8 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _check(settings: Settings, folder: Path | None) -> int:
-    issues, problems = load_folder_issues(ContentSource.from_settings(settings, folder))
+    result = read_folder(ContentSource.from_settings(settings, folder))
+    issues, problems = result.issues, result.problems
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
         date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")

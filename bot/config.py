@@ -60,7 +60,14 @@ class Newsletter(_Section):
     url: str | None = None
     colour: str = Field(default="#5865F2", pattern=r"^#[0-9a-fA-F]{6}$")
     icon_url: str | None = None
-    #: Months between two issues; used to infer a missing year from the numbering.
+    #: Time between two issues ("1 week", "2 weeks", "1 month"); used to date issues that
+    #: state no year. Takes precedence over ``cadence_months``.
+    cadence: str | None = Field(
+        default=None,
+        pattern=r"^\s*[1-9]\d{0,2}\s*(?:week|month)s?\s*$",
+        description="N weeks/months",
+    )
+    #: Months between two issues (the older way to say ``cadence``).
     cadence_months: int = Field(default=1, ge=1, le=12)
     #: An issue whose month is known (e.g. the first), to date issues that state no year.
     date_anchor: DateAnchorSetting | None = None

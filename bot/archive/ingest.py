@@ -9,19 +9,19 @@ new or changed issue can move them.
 
 from __future__ import annotations
 
+__all__ = ["ParsedFile", "Plan", "Scan", "parse_files", "parse_one", "plan_changes", "scan_folder"]
+
 import concurrent.futures
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.archive.store import ContentChanges, FileState, StoredIssue
 from bot.content.issue_meta import infer_dates
-from bot.content.loader import ContentSource, content_files
+from bot.content.loader import ContentSource, content_files, parse_one, resolve_duplicates
 from bot.content.models import Issue, Problem
-from bot.content.parse import ParseError, parse_file
 from bot.errors import ContentError
 
 #: From this many changed files on, parsing runs in worker processes (one per core).
@@ -80,17 +80,12 @@ class ParsedFile:
     problems: tuple[Problem, ...]
 
 
-def parse_one(path: Path, state: FileState, source: ContentSource) -> ParsedFile:
-    """Parse one file, never raising for what is wrong with it."""
-    try:
-        issue, warnings = parse_file(path, source.rules, source.newsletter_name)
-    except ParseError as error:
-        return ParsedFile(state, None, (error.problem,))
-    return ParsedFile(state, issue, tuple(warnings))
-
-
 def _parse_chunk(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
-    return [parse_one(path, state, source) for path, state in items]
+    parsed = []
+    for path, state in items:
+        issue, problems = parse_one(path, source)
+        parsed.append(ParsedFile(state, issue, tuple(problems)))
+    return parsed
 
 
 def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
@@ -104,13 +99,11 @@ def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> l
     try:
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             results = pool.map(_parse_chunk, chunks, [source] * len(chunks))
-            parsed = [item for chunk in results for item in chunk]
+            return [item for chunk in results for item in chunk]
     except concurrent.futures.process.BrokenProcessPool:
         # Workers can't start where the main module can't be imported again (a script read
         # from stdin, an embedding without a ``__main__`` guard): parse here instead.
         return _parse_chunk(items, source)
-    parsed.sort(key=lambda item: item.state.name)
-    return parsed
 
 
 @dataclass
@@ -118,11 +111,22 @@ class Plan:
     """What ``plan_changes`` decided: the store's changes and what to tell the user."""
 
     changes: ContentChanges
-    #: Per issue read again: the year and month its file stated, before inference.
-    stated: dict[int, tuple[int | None, int | None]]
     problems: list[Problem]
     #: Files that failed now and whose previous version stays served.
     kept: list[str]
+
+
+def _stand_in(stored: StoredIssue) -> Issue:
+    """A stored issue as the content layer sees it, for duplicate and date rules."""
+    return Issue(
+        stored.number,
+        "",
+        stored.source,
+        stored.year,
+        stored.month,
+        number_source=stored.number_source,
+        stated=(stored.stated_year, stored.stated_month),
+    )
 
 
 def plan_changes(
@@ -130,75 +134,47 @@ def plan_changes(
 ) -> Plan:
     """Decide what a reload writes: new issues, issues kept, duplicates refused, dates."""
     by_source = {issue.source: issue for issue in stored}
-    going = set(scan.removed) | {item.state.name for item in parsed if item.issue is not None}
-    taken = {issue.number: issue.source for issue in stored if issue.source not in going}
-    problems: list[Problem] = []
-    kept: list[str] = []
-    fresh: list[ParsedFile] = []
-    for item in parsed:
-        problems.extend(item.problems)
-        issue = item.issue
-        if issue is None:
-            if item.state.name in by_source:
-                kept.append(item.state.name)
-            continue
-        other = taken.get(issue.number)
-        if other is not None:
-            problems.append(
-                Problem(
-                    item.state.name,
-                    None,
-                    f"issue number {issue.number} is also in {other}, which is kept "
-                    "(give one of them its own number with front matter: "
-                    "'---' / 'number: N' / '---')",
-                )
-            )
-            if item.state.name in by_source:
-                kept.append(item.state.name)
-            continue
-        taken[issue.number] = item.state.name
-        fresh.append(item)
-    stated = {
-        item.issue.number: (item.issue.year, item.issue.month)
-        for item in fresh
-        if item.issue is not None
+    problems = [problem for item in parsed for problem in item.problems]
+    kept = [
+        item.state.name for item in parsed if item.issue is None and item.state.name in by_source
+    ]
+    fresh = {item.issue.source: item for item in parsed if item.issue is not None}
+    staying = {
+        issue.source: _stand_in(issue)
+        for issue in stored
+        if issue.source not in fresh and issue.source not in scan.removed
     }
-    changes = ContentChanges(
-        upserts=[(item.state, item.issue) for item in fresh if item.issue is not None],
-        touched=scan.touched,
-        removed=scan.removed,
+    winners, duplicates = resolve_duplicates(
+        [*(i.issue for i in fresh.values() if i.issue), *staying.values()]
     )
-    staying = [issue for issue in stored if issue.source not in going or issue.source in kept]
-    changes.redated = _date_issues([issue for _, issue in changes.upserts], staying, source)
-    return Plan(changes, stated, problems, kept)
+    problems += duplicates
+    won = {issue.source for issue in winners}
+    # A served issue that lost its number to one stated in metadata leaves the archive (and
+    # its file is read again next time); a fresh loser keeps its previous version, if any.
+    displaced = [name for name in staying if name not in won]
+    kept += [name for name in fresh if name not in won and name in by_source]
+    upserts = [
+        (item.state, item.issue) for name, item in fresh.items() if name in won and item.issue
+    ]
+    moved = _date_issues(
+        winners, {name: by_source[name] for name in staying if name in won}, source
+    )
+    changes = ContentChanges(
+        upserts=upserts, touched=scan.touched, removed=scan.removed + displaced, redated=moved
+    )
+    return Plan(changes, problems, kept)
 
 
 def _date_issues(
-    fresh: Iterable[Issue], staying: list[StoredIssue], source: ContentSource
+    winners: list[Issue], staying: dict[str, StoredIssue], source: ContentSource
 ) -> list[tuple[int, int | None, int | None, bool]]:
-    """Infer dates over every issue: fill in the fresh issues; return the stored issues whose
-    inferred date moved, as (number, year, month, inferred)."""
-    fresh = list(fresh)
-    stand_ins = {
-        issue.number: Issue(issue.number, "", issue.source, issue.stated_year, issue.stated_month)
-        for issue in staying
-    }
-    infer_dates([*fresh, *stand_ins.values()], source.cadence_months, source.date_anchor)
+    """Infer dates over every issue that will be served (fresh ones are filled in place);
+    return the stored issues whose date moved, as (number, year, month, inferred)."""
+    infer_dates(winners, source.cadence, source.date_anchor)
     moved = []
-    for issue in staying:
-        now = stand_ins[issue.number]
-        if (now.year, now.month, now.date_inferred) != (
-            issue.year,
-            issue.month,
-            issue.date_inferred,
-        ):
-            moved.append((issue.number, now.year, now.month, now.date_inferred))
+    for issue in winners:
+        before = staying.get(issue.source)
+        now = (issue.year, issue.month, issue.date_inferred)
+        if before is not None and now != (before.year, before.month, before.date_inferred):
+            moved.append((issue.number, *now))
     return moved
-
-
-def load_folder_issues(source: ContentSource) -> tuple[list[Issue], list[Problem]]:
-    """Every issue of a folder read from scratch, as a reload would store it (for ``check``)."""
-    scan = scan_folder(source.folder, {})
-    plan = plan_changes(scan, parse_files(scan.changed, source), [], source)
-    issues = sorted((issue for _, issue in plan.changes.upserts), key=lambda i: i.number)
-    return issues, plan.problems

@@ -97,6 +97,7 @@ CREATE TABLE issues (
     date_inferred INTEGER NOT NULL DEFAULT 0,
     stated_year   INTEGER,
     stated_month  INTEGER,
+    number_source TEXT NOT NULL DEFAULT 'text',
     url           TEXT,
     source        TEXT NOT NULL,
     fingerprint   TEXT NOT NULL

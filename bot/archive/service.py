@@ -110,7 +110,7 @@ class ArchiveService:
             parsed = await asyncio.to_thread(parse_files, scan.changed, self.source)
             stored = await self._store.stored_issues()
             plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, self.source)
-            summary = await self._store.apply(plan.changes, plan.stated)
+            summary = await self._store.apply(plan.changes)
             if not summary.unchanged:
                 await self._searcher.refresh()
             self.problems = plan.problems

@@ -30,7 +30,7 @@ from bot.archive.records import (
     year_month,
 )
 from bot.archive.schema import migrate
-from bot.content.models import Issue
+from bot.content.models import Issue, NumberSource
 from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]
@@ -66,6 +66,7 @@ class StoredIssue:
     year: int | None
     month: int | None
     date_inferred: bool
+    number_source: NumberSource
 
 
 @dataclass
@@ -111,9 +112,7 @@ class _IssueRows:
     fingerprint: str
 
 
-def _issue_rows(
-    state: FileState, issue: Issue, stated: tuple[int | None, int | None]
-) -> _IssueRows:
+def _issue_rows(state: FileState, issue: Issue) -> _IssueRows:
     resources = []
     keys: set[str] = set()
     for position, resource in enumerate(issue.resources):
@@ -126,19 +125,16 @@ def _issue_rows(
             (key, issue.number, position, resource.title, resource.text, links, resource.section)
         )
     print_ = fingerprint(issue)
+    stated_year, stated_month = issue.stated or (None, None)
     row = (issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
-           stated[0], stated[1], issue.url, state.name, print_)  # fmt: skip
+           stated_year, stated_month, issue.number_source, issue.url, state.name,
+           print_)  # fmt: skip
     return _IssueRows(state, issue.number, row, resources, print_)
 
 
-def prepare(
-    changes: ContentChanges, stated: dict[int, tuple[int | None, int | None]]
-) -> list[_IssueRows]:
+def prepare(changes: ContentChanges) -> list[_IssueRows]:
     """The rows ``apply`` writes: built in a worker thread, not on the event loop."""
-    return [
-        _issue_rows(state, issue, stated.get(issue.number, (None, None)))
-        for state, issue in changes.upserts
-    ]
+    return [_issue_rows(state, issue) for state, issue in changes.upserts]
 
 
 _RESOURCE_COLUMNS = (
@@ -271,23 +267,17 @@ class ArchiveStore:
 
     async def stored_issues(self) -> list[StoredIssue]:
         rows = await self._rows(
-            "SELECT number, source, stated_year, stated_month, year, month, date_inferred"
-            " FROM issues"
+            "SELECT number, source, stated_year, stated_month, year, month, date_inferred,"
+            " number_source FROM issues"
         )
         return [
-            StoredIssue(number, source, stated_year, stated_month, year, month, bool(inferred))
-            for number, source, stated_year, stated_month, year, month, inferred in rows
+            StoredIssue(number, source, s_year, s_month, year, month, bool(inferred), origin)
+            for number, source, s_year, s_month, year, month, inferred, origin in rows
         ]
 
-    async def apply(
-        self, changes: ContentChanges, stated: dict[int, tuple[int | None, int | None]]
-    ) -> LoadSummary:
-        """Write one reload's changes in one transaction; say which issues changed.
-
-        ``stated`` gives, per issue number read again, the year and month its file stated
-        (before inference).
-        """
-        prepared = await asyncio.to_thread(prepare, changes, stated)
+    async def apply(self, changes: ContentChanges) -> LoadSummary:
+        """Write one reload's changes in one transaction; say which issues changed."""
+        prepared = await asyncio.to_thread(prepare, changes)
         replaced = json.dumps(changes.removed + [rows.state.name for rows in prepared])
         async with self.transaction() as db:
             before: dict[int, str] = {
@@ -370,7 +360,8 @@ class ArchiveStore:
         last = next(iter(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM resources")))
         await db.executemany(
             "INSERT INTO issues(number, title, year, month, date_inferred, stated_year,"
-            " stated_month, url, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " stated_month, number_source, url, source, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [rows.issue for rows in prepared],
         )
         await db.executemany(

@@ -25,6 +25,12 @@ class Block:
     links: tuple[str, ...] = field(default=())
     #: Markdown heading level (1-6); 0 where the level is unknown (page dumps).
     level: int = 0
+    #: The block's own title when it opens with a link (``[tag] link text``).
+    lead: str | None = None
+    #: A bold or ``[Tag]`` lead-in that titles what follows ("**Foo**: …", "[Video] Foo").
+    lead_in: str | None = None
+    #: The texts of its links that name something (not a bare address).
+    names: tuple[str, ...] = ()
 
 
 def find_links(text: str) -> tuple[str, ...]:
@@ -53,6 +59,18 @@ def strip_decoration(text: str) -> str:
     while end > start and _is_decoration(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+_TAG_LEAD_IN = re.compile(r"^\[[^\[\]]{1,30}\]\s+(?=[A-Z0-9\"“‘'])")
+_TITLE_END = re.compile(r"\s+[—–-]\s+|\.(?:\s|$)|:\s")
+
+
+def tag_lead_in(text: str) -> str | None:
+    """The title a ``[Tag] Title — …`` line opens with, tag kept; ``None`` without a tag."""
+    if not _TAG_LEAD_IN.match(text):
+        return None
+    end = _TITLE_END.search(text, text.index("]") + 2)
+    return (text[: end.start()] if end else text).strip()[:200]
 
 
 _LEADING_NUMBER = re.compile(r"^\d{1,3}[.)]\s+")

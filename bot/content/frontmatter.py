@@ -1,17 +1,29 @@
-"""Optional YAML front matter that overrides what the parser detects in a file."""
+"""Metadata at the top of a file: YAML (``---``), TOML (``+++``) or a Pelican/MultiMarkdown
+header of ``Key: value`` lines. Keys are case-insensitive; those the bot does not use are
+ignored, so a static-site generator's front matter (layout, tags, author) reads as is."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-_FENCE = re.compile(r"^---\s*$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$")
-ALLOWED_KEYS = ("number", "date", "title", "url")
+from bot.content.issue_meta import find_date
+from bot.content.models import MAX_NUMBER
+
+_YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)[-/.](\d{1,2})(?:[-/.]\d{1,2})?(?:[ T].*)?$")
+_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,30}):(?:\s+(.*))?$")
+#: Keys the bot reads, by the names static-site generators and newsletter tools give them.
+_KEYS = {
+    **dict.fromkeys(("number", "issue", "issue_number", "edition"), "number"),
+    **dict.fromkeys(("date", "published", "publish_date", "pubdate", "published_at"), "date"),
+    **dict.fromkeys(("title", "subject"), "title"),
+    **dict.fromkeys(("url", "absolute_url", "canonical_url"), "url"),
+}
 
 
 class FrontMatterError(ValueError):
@@ -27,61 +39,108 @@ class FrontMatter:
     month: int | None = None
     title: str | None = None
     url: str | None = None
+    #: The line each key was read from.
+    number_line: int | None = None
 
 
-def _parse_date(value: Any, line: int) -> tuple[int, int]:
+def parse_number(value: Any, line: int) -> int:
+    """A whole issue number in range, or ``FrontMatterError`` naming the line."""
+    if isinstance(value, str) and value.strip().lstrip("#").isdigit():
+        value = int(value.strip().lstrip("#")[:12])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FrontMatterError(line, f"number {value!r} is not a whole number")
+    if not 0 <= value <= MAX_NUMBER:
+        shown = str(value) if len(str(value)) < 20 else str(value)[:12] + "…"
+        raise FrontMatterError(line, f"number {shown} is out of range (0 to {MAX_NUMBER:,})")
+    return value
+
+
+def parse_date(value: Any, line: int) -> tuple[int, int]:
+    """(year, month) of a metadata date: a date, ``YYYY-MM[-DD]`` (``/`` or ``.`` too, a time
+    after it), or a written date ("March 20, 2024", "Wed, 20 Mar 2024 10:00:00 +0000")."""
     if isinstance(value, dt.date):
         return value.year, value.month
     match = _YEAR_MONTH.match(str(value).strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), int(match.group(2))
+    year, month = find_date([str(value)])
+    if year is None or month is None:
         raise FrontMatterError(line, f"date {value!r} is not YYYY-MM or YYYY-MM-DD")
-    return int(match.group(1)), int(match.group(2))
+    return year, month
 
 
-def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
-    """Split ``text`` into its front matter, the body, and the body's first line number."""
-    lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
-        return FrontMatter(), text, 1
-    for end in range(1, len(lines)):
-        if _FENCE.match(lines[end]):
-            break
-    else:
-        raise FrontMatterError(1, "front matter opened with '---' is never closed")
+def _fenced(lines: list[str], fence: str) -> tuple[dict[str, Any], int] | None:
+    """The mapping between two ``fence`` lines and the index of the closing one."""
+    if not lines or lines[0].strip() != fence:
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == fence), None)
+    if end is None:
+        raise FrontMatterError(1, f"front matter opened with {fence!r} is never closed")
+    raw = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+        data = yaml.safe_load(raw) if fence == "---" else tomllib.loads(raw)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 1
         raise FrontMatterError(line, f"front matter is not valid YAML: {error}") from None
-    if not isinstance(data, dict):
+    except tomllib.TOMLDecodeError as error:
+        raise FrontMatterError(2, f"front matter is not valid TOML: {error}") from None
+    if not isinstance(data or {}, dict):
         raise FrontMatterError(2, "front matter must be a mapping such as 'number: 12'")
+    return data or {}, end
+
+
+def _header(lines: list[str]) -> tuple[dict[str, Any], int] | None:
+    """A Pelican/MultiMarkdown header: ``Key: value`` lines up to the first blank line, with
+    at least one key the bot knows."""
+    data: dict[str, Any] = {}
+    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    for line in lines[:end]:
+        match = _HEADER_LINE.match(line)
+        if match is None:
+            return None
+        data[match.group(1).strip()] = (match.group(2) or "").strip()
+    if not data or not any(key.lower() in _KEYS for key in data):
+        return None
+    return data, end - 1
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
+    """Split ``text`` into its metadata, the body, and the body's first line number."""
+    lines = text.split("\n")
+    found = _fenced(lines, "---") or _fenced(lines, "+++")
+    if found is not None:
+        data, end = found
+        body_start = end + 1
+        key_lines = range(1, end)
+    else:
+        found = _header(lines)
+        if found is None:
+            return FrontMatter(), text, 1
+        data, end = found
+        body_start = end + 1
+        key_lines = range(0, end + 1)
 
     def line_of(key: str) -> int:
-        for offset, raw in enumerate(lines[1:end], start=2):
-            if raw.lstrip().startswith(f"{key}:"):
-                return offset
-        return 2
+        for index in key_lines:
+            if lines[index].lstrip().lower().startswith(f"{key.lower()}:") or lines[
+                index
+            ].lstrip().lower().startswith(f"{key.lower()} ="):
+                return index + 1
+        return key_lines.start + 1
 
-    unknown = sorted(set(map(str, data)) - set(ALLOWED_KEYS))
-    if unknown:
-        raise FrontMatterError(
-            line_of(unknown[0]),
-            f"unknown front matter key {unknown[0]!r} (allowed: {', '.join(ALLOWED_KEYS)})",
-        )
-    number = data.get("number")
-    if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
-        raise FrontMatterError(line_of("number"), f"number {number!r} is not a whole number")
+    values: dict[str, tuple[Any, int]] = {}
+    for key, value in data.items():
+        name = _KEYS.get(re.sub(r"[\s-]+", "_", str(key).strip().lower()))
+        if name is not None and value not in (None, "") and name not in values:
+            values[name] = (value, line_of(str(key)))
+    number = number_line = None
+    if "number" in values:
+        number_line = values["number"][1]
+        number = parse_number(*values["number"])
     year = month = None
-    if data.get("date") is not None:
-        year, month = _parse_date(data["date"], line_of("date"))
-    title = data.get("title")
-    url = data.get("url")
-    front = FrontMatter(
-        number=number,
-        year=year,
-        month=month,
-        title=str(title).strip() if title is not None else None,
-        url=str(url).strip() if url is not None else None,
-    )
-    return front, "\n".join(lines[end + 1 :]), end + 2
+    if "date" in values:
+        year, month = parse_date(*values["date"])
+    title, url = (str(values[k][0]).strip() if k in values else None for k in ("title", "url"))
+    front = FrontMatter(number, year, month, title, url, number_line)
+    return front, "\n".join(lines[body_start:]), body_start + 1

@@ -1,4 +1,9 @@
-"""A content folder → every issue in it, or the list of problems that stop it loading."""
+"""A content folder → every issue that loads, and a problem for each file that does not.
+
+Each file loads or fails on its own: ``parse_file`` is pure and takes picklable arguments
+(so files can be parsed in worker processes), and ``infer_dates`` runs afterwards over the
+whole list of issues.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.content.assemble import Rules
-from bot.content.issue_meta import DateAnchor, infer_dates
+from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
 from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
 from bot.errors import ContentError
@@ -30,7 +35,7 @@ class ContentSource:
     folder: Path
     rules: Rules
     newsletter_name: str
-    cadence_months: int = 1
+    cadence: Cadence = field(default_factory=Cadence)
     date_anchor: DateAnchor | None = None
 
     @classmethod
@@ -45,9 +50,16 @@ class ContentSource:
                 parser.caption_markers,
             ),
             newsletter_name=settings.newsletter.name,
-            cadence_months=settings.newsletter.cadence_months,
+            cadence=_cadence(settings),
             date_anchor=_anchor(settings),
         )
+
+
+def _cadence(settings: Settings) -> Cadence:
+    newsletter = settings.newsletter
+    if newsletter.cadence is not None:
+        return Cadence.parse(newsletter.cadence)
+    return Cadence(newsletter.cadence_months, "month")
 
 
 def _anchor(settings: Settings) -> DateAnchor | None:
@@ -59,7 +71,8 @@ def _anchor(settings: Settings) -> DateAnchor | None:
 
 
 def content_files(folder: Path) -> list[Path]:
-    """Issue files in ``folder``: ``.txt`` and ``.md``, not READMEs or hidden/underscore files."""
+    """Issue files in ``folder`` (.txt, .md, .markdown, .html, .htm), not READMEs or
+    hidden/underscore files."""
     return sorted(
         path
         for path in folder.iterdir()
@@ -69,8 +82,44 @@ def content_files(folder: Path) -> list[Path]:
     )
 
 
+def parse_one(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
+    """One file's issue and warnings, or its fatal problem: never raises."""
+    try:
+        return parse_file(path, source.rules, source.newsletter_name)
+    except ParseError as error:
+        return None, [error.problem]
+    except Exception as error:  # a parser bug must cost one file, not the whole archive
+        return None, [
+            Problem(path.name, None, f"cannot be parsed ({type(error).__name__}: {error})")
+        ]
+
+
+def resolve_duplicates(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
+    """One issue per number: the one numbered by explicit metadata wins, else the first file
+    by name; every other is skipped with a problem naming both files."""
+    by_number: dict[int, list[Issue]] = {}
+    for issue in sorted(issues, key=lambda i: i.source):
+        by_number.setdefault(issue.number, []).append(issue)
+    kept: list[Issue] = []
+    problems: list[Problem] = []
+    for number, group in sorted(by_number.items()):
+        winner = next((i for i in group if i.number_source == "metadata"), group[0])
+        kept.append(winner)
+        problems += [
+            Problem(
+                other.source,
+                None,
+                f"issue number {number} is also in {winner.source}, which is kept "
+                "(fix one with front matter: '---' / 'number: N' / '---')",
+            )
+            for other in group
+            if other is not winner
+        ]
+    return kept, problems
+
+
 def read_folder(source: ContentSource) -> LoadResult:
-    """Parse every issue in the folder, collecting problems instead of stopping at the first."""
+    """Parse every issue in the folder on its own, collecting problems instead of stopping."""
     if not source.folder.is_dir():
         problem = Problem(
             str(source.folder),
@@ -78,34 +127,22 @@ def read_folder(source: ContentSource) -> LoadResult:
             "content folder not found (check content.folder in the config)",
         )
         return LoadResult([], [problem])
-    issues: list[Issue] = []
+    parsed: list[Issue] = []
     problems: list[Problem] = []
-    seen: dict[int, str] = {}
     for path in content_files(source.folder):
-        try:
-            issue, warnings = parse_file(path, source.rules, source.newsletter_name)
-        except ParseError as error:
-            problems.append(error.problem)
-            continue
-        problems.extend(warnings)
-        if issue.number in seen:
-            problems.append(
-                Problem(
-                    path.name,
-                    None,
-                    f"issue number {issue.number} is also in {seen[issue.number]} "
-                    "(fix one with front matter: '---' / 'number: N' / '---')",
-                )
-            )
-            continue
-        seen[issue.number] = path.name
-        issues.append(issue)
+        issue, found = parse_one(path, source)
+        problems.extend(found)
+        if issue is not None:
+            parsed.append(issue)
+    issues, duplicates = resolve_duplicates(parsed)
+    problems.extend(duplicates)
     if not issues and not problems:
         problems.append(
-            Problem(str(source.folder), None, "no issue files (.txt or .md) in the content folder")
+            Problem(
+                str(source.folder), None, "no issue files (.txt, .md, .html) in the content folder"
+            )
         )
-    issues.sort(key=lambda issue: issue.number)
-    infer_dates(issues, source.cadence_months, source.date_anchor)
+    infer_dates(issues, source.cadence, source.date_anchor)
     return LoadResult(issues, problems)
 
 

@@ -1,77 +1,25 @@
-"""Markdown issues → blocks: ``#`` headings, paragraphs, list items, ``[text](url)`` links."""
+"""Markdown issues → blocks, through the CommonMark reference parser (cmark, via cmarkgfm).
+
+ATX and setext headings, reference links, nested and lazy list items and URLs with
+parentheses come out as CommonMark defines them; HTML comments and raw HTML are dropped by
+cmark's safe mode; inline code keeps its text verbatim. cmark renders HTML with each block's
+source lines, which ``htmlblocks`` reads back into blocks.
+"""
 
 from __future__ import annotations
 
-import re
+import cmarkgfm
+import lxml.html
+from cmarkgfm.cmark import Options
 
-from bot.content.blocks import Block, find_links
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
-_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-
-
-def _inline(text: str) -> tuple[str, tuple[str, ...]]:
-    """Markdown inline markup → plain text and the addresses it links to."""
-    text = _IMAGE.sub("", text)
-    links = [match.group(2) for match in _LINK.finditer(text)]
-    text = _LINK.sub(r"\1", text)
-    links += _AUTOLINK.findall(text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
-    for url in find_links(text):
-        if url not in links:
-            links.append(url)
-    return " ".join(text.split()), tuple(dict.fromkeys(links))
+from bot.content.blocks import Block
+from bot.content.htmlblocks import element_blocks
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
-    blocks: list[Block] = []
-    paragraph: list[str] = []
-    paragraph_line = first_line
-    in_code = False
-
-    def flush() -> None:
-        if paragraph:
-            plain, links = _inline(" ".join(paragraph))
-            if plain:
-                blocks.append(Block("paragraph", plain, paragraph_line, links))
-            paragraph.clear()
-
-    for offset, raw in enumerate(text.split("\n")):
-        line = first_line + offset
-        if _FENCE.match(raw):
-            flush()
-            in_code = not in_code
-            continue
-        if in_code:
-            blocks.append(Block("code", raw, line))
-            continue
-        heading = _HEADING.match(raw)
-        item = _ITEM.match(raw)
-        if not raw.strip():
-            flush()
-        elif heading:
-            flush()
-            plain, links = _inline(heading.group(2))
-            if plain:
-                blocks.append(Block("heading", plain, line, links, level=len(heading.group(1))))
-        elif item:
-            flush()
-            plain, links = _inline(item.group(1))
-            if plain:
-                blocks.append(Block("item", plain, line, links))
-        elif raw.startswith(">"):
-            if not paragraph:
-                paragraph_line = line
-            paragraph.append(raw.lstrip("> "))
-        else:
-            if not paragraph:
-                paragraph_line = line
-            paragraph.append(raw.strip())
-    flush()
-    return blocks
+    """The blocks of a Markdown body whose first line is ``first_line`` in its file."""
+    html = cmarkgfm.markdown_to_html(text, options=Options.CMARK_OPT_SOURCEPOS)
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return list(element_blocks(root, first_line))

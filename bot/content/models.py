@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,18 @@ class Resource:
     section: str | None = None
 
 
+#: The highest issue number taken as real; anything above is a typo or a date.
+MAX_NUMBER = 1_000_000
+
+#: Where an issue's number came from, strongest first.
+NumberSource = Literal["metadata", "text", "file name"]
+
+
 @dataclass
 class Issue:
+    """One issue of the newsletter; ``stated`` keeps what the file said so that date inference
+    can be re-run over any list of issues."""
+
     number: int
     title: str
     source: str
@@ -26,6 +37,13 @@ class Issue:
     resources: list[Resource] = field(default_factory=list)
     #: True when year/month were inferred from the numbering rather than read from the text.
     date_inferred: bool = False
+    number_source: NumberSource = "text"
+    #: (year, month) as the file stated them; ``None`` takes year/month unless inferred.
+    stated: tuple[int | None, int | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.stated is None:
+            self.stated = (None, None) if self.date_inferred else (self.year, self.month)
 
     @property
     def date(self) -> str | None:

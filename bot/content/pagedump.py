@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-from bot.content.blocks import STOPWORDS, Block, find_links, strip_decoration, words
+from bot.content.blocks import STOPWORDS, Block, find_links, strip_decoration, tag_lead_in, words
 
-_ITEM = re.compile(r"^(?:\s+(?:[•●▪◦·*-]|\d{1,2}[.)])|[•●▪◦·])\s+(?P<text>\S.*)$")
+# A bullet (at any indent) or an indented number; a number at the margin titles an item.
+_ITEM = re.compile(r"^(?:\s+\d{1,2}[.)]|\s*[•●▪◦·*–-])\s+(?P<text>\S.*)$")
 _CODE = re.compile(
     r"^(?:from [\w.]+ import|import [\w.]+|def |class |return\b|procedure\b|end\b|#\s)"
     r"|[=\[\]{}<>]|\w\(|^\S+\(\)$"
@@ -31,17 +32,21 @@ _CONTINUATION = re.compile(r"^(this|these|that|those|it|and|but|so|or|also)\b", 
 
 
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+")
+_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s+")
 _QUOTES = tuple("\"'“‘«„")
 
 
 def _looks_like_code(text: str) -> bool:
-    """A short line with code's punctuation (prose uses ``=`` and brackets too, at length)."""
+    """A short line with code's punctuation (prose uses ``=`` and brackets too, at length);
+    a ``[Tag] Title`` line is not code."""
+    if tag_lead_in(text):
+        return False
     return bool(_CODE.search(text)) and len(text.split()) <= 12 and not _SENTENCE_BREAK.search(text)
 
 
 def _heading_like(text: str) -> bool:
     decorated = strip_decoration(text)
-    core = _NUMBERED.sub("", decorated)
+    core = _TAG.sub("", _NUMBERED.sub("", decorated))
     if not core or core.startswith(_QUOTES) or _CONTINUATION.match(core):
         return False
     if "http" in core or _CODE.search(core):
@@ -94,13 +99,15 @@ def page_dump_blocks(
         links = find_links(raw)
         item = _ITEM.match(raw)
         if item:
-            blocks.append(Block("item", item.group("text").strip(), line, links))
+            text = item.group("text").strip()
+            blocks.append(Block("item", text, line, links, lead_in=tag_lead_in(text)))
         elif raw.startswith(("\t", "    ")) or _looks_like_code(raw.strip()):
             blocks.append(Block("code", raw.rstrip(), line, links))
         elif _heading_like(raw):
             blocks.append(Block("heading", " ".join(raw.split()), line, links))
         else:
-            blocks.append(Block("paragraph", " ".join(raw.split()), line, links))
+            text = " ".join(raw.split())
+            blocks.append(Block("paragraph", text, line, links, lead_in=tag_lead_in(text)))
     return _drop_image_text(blocks, caption_markers)
 
 

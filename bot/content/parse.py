@@ -1,23 +1,31 @@
-"""One content file → one Issue: decode, repair, front matter, blocks, resources, metadata."""
+"""One content file → one Issue: decode, repair, metadata, blocks, identity, resources."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.assemble import Rules, assemble, shorten
 from bot.content.blocks import Block, strip_decoration
-from bot.content.frontmatter import FrontMatterError, split_front_matter
-from bot.content.issue_meta import find_date, locate_number
+from bot.content.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from bot.content.html import read_page
+from bot.content.issue_meta import file_date, file_number, find_date, locate_number, title_number
 from bot.content.markdown import markdown_blocks
-from bot.content.models import Issue, Problem
+from bot.content.models import Issue, NumberSource, Problem
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
 from bot.errors import ContentError
 
-CONTENT_SUFFIXES = (".txt", ".md", ".markdown")
-#: How far into an issue its number and date are looked for.
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+CONTENT_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES)
+#: How far into an issue its number and date are looked for, at most.
 _OPENING_BLOCKS = 15
+_NO_NUMBER = (
+    "no issue number found (write it as '12th issue' or 'Issue #12', name the file "
+    "'issue-12.md', or add front matter: '---' / 'number: 12' / '---')"
+)
 
 
 class ParseError(ContentError):
@@ -27,18 +35,114 @@ class ParseError(ContentError):
         self.problem = problem
         super().__init__([problem])
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[Problem]]:
+        """Pickle as its problem, so that it crosses from a worker process intact."""
+        return ParseError, (self.problem,)
 
-def _title(blocks: list[Block], newsletter_name: str) -> str | None:
-    """The issue's own title: a Markdown ``#`` heading, else the first short line that
-    names the newsletter."""
-    for block in blocks[:_OPENING_BLOCKS]:
-        if block.kind == "heading" and block.level == 1:
-            return strip_decoration(block.text)
+
+@dataclass(frozen=True)
+class _Claim:
+    """One source's word on the issue number."""
+
+    number: int
+    source: NumberSource
+    where: str
+    line: int | None
+    #: False for a bare leading number in a file name ("003_slug"), often an export's
+    #: sequence: it numbers a file that says nothing else, but is not worth a warning.
+    explicit: bool = True
+
+
+def _opening(blocks: list[Block], markdown: bool, rules: Rules) -> list[Block]:
+    """The header lines, where the issue states its own number and date: the blocks above
+    the first section the rules name and, in Markdown, above the first list item or linked
+    title; in a page dump, whose lists have no such weight, its blocks that are not items."""
+    head = blocks[:_OPENING_BLOCKS]
+    end = next(
+        (
+            i
+            for i, b in enumerate(head)
+            if (markdown and (b.kind == "item" or b.lead))
+            or (b.kind == "heading" and any(p.search(b.text) for p in rules.section_headings))
+        ),
+        len(head),
+    )
+    return [b for b in head[:end] if b.kind != "item"]
+
+
+def _own_words(block: Block) -> str:
+    """A block's text without its links' texts: a number in a link names what it links to."""
+    text = block.text
+    for name in block.names:
+        text = text.replace(name, " ")
+    return text
+
+
+def _title_block(blocks: list[Block], opening: list[Block], newsletter_name: str) -> Block | None:
+    """The issue's own title: its one top-level heading, else a heading in the opening that
+    names the newsletter. A file with several top-level headings uses them as sections."""
+    top = [b for b in blocks if b.kind == "heading" and b.level == 1]
+    if len(top) == 1 and top[0] in opening:
+        return top[0]
     name = re.compile(re.escape(newsletter_name), re.IGNORECASE)
-    for block in blocks[:_OPENING_BLOCKS]:
-        if block.kind == "heading" and name.search(block.text):
-            return strip_decoration(block.text)
-    return None
+    return next((b for b in opening if b.kind == "heading" and name.search(b.text)), None)
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = strip_decoration(a).casefold(), strip_decoration(b).casefold()
+    return a in b or b in a
+
+
+def _claims(
+    front: FrontMatter, opening: list[Block], title: str | None, source: str, name: str
+) -> tuple[list[_Claim], int | None]:
+    """Every source's number, strongest first, and the index of the opening block stating it."""
+    claims: list[_Claim] = []
+    if front.number is not None:
+        claims.append(_Claim(front.number, "metadata", "the metadata", front.number_line))
+    stated = locate_number([_own_words(b) for b in opening], name)
+    if stated is not None:
+        line = opening[stated[1]].line
+        claims.append(_Claim(stated[0], "text", f"the text (line {line})", line))
+    elif title and (number := _title_claim(title, name)) is not None:
+        claims.append(_Claim(number, "text", f"the title {title!r}", None))
+    named = file_number(source)
+    if named is not None:
+        claims.append(_Claim(named[0], "file name", "the file name", None, named[1]))
+    return claims, stated[1] if stated else None
+
+
+def _title_claim(title: str, name: str) -> int | None:
+    """The number an issue's own title states ("Weekly No. 8 – Example", "This Week in Rust 59")."""
+    stated = locate_number([title], name)
+    return stated[0] if stated else title_number(title)
+
+
+def _disagreements(claims: list[_Claim], source: str) -> list[Problem]:
+    chosen = claims[0]
+    return [
+        Problem(
+            source,
+            chosen.line,
+            f"issue number {chosen.number} from {chosen.where} differs from {other.number} "
+            f"in {other.where}; using {chosen.number}",
+            fatal=False,
+        )
+        for other in claims[1:]
+        if other.number != chosen.number and other.explicit
+    ]
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file read into blocks, before the issue is made of them."""
+
+    source: str
+    front: FrontMatter
+    blocks: list[Block]
+    first_line: int
+    #: Whether the blocks carry their structure (Markdown, HTML) or were guessed from a dump.
+    marked_up: bool
 
 
 def parse_text(
@@ -55,20 +159,33 @@ def parse_text(
         if markdown
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
-    opening = [b.text for b in blocks[:_OPENING_BLOCKS]]
-    stated = locate_number(opening)
-    number = front.number if front.number is not None else (stated[0] if stated else None)
-    if number is None:
-        raise ParseError(
-            Problem(
-                source,
-                first_line,
-                "no issue number found (write it as '12th issue' or 'Issue #12', "
-                "or add front matter: '---' / 'number: 12' / '---')",
-            )
-        )
-    year, month = (front.year, front.month) if front.month is not None else find_date(opening)
-    title = front.title or _title(blocks, newsletter_name) or f"{newsletter_name} #{number}"
+    return _issue(_Read(source, front, blocks, first_line, markdown), rules, newsletter_name)
+
+
+def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list[Problem]]:
+    """The issue a file's blocks make: identity from the strongest source, then resources."""
+    front, blocks, source = read.front, read.blocks, read.source
+    opening = _opening(blocks, read.marked_up, rules)
+    title_block = _title_block(blocks, opening, newsletter_name)
+    if front.title and title_block and not _same_title(front.title, title_block.text):
+        title_block = None  # a heading that is not the title the metadata gives
+    heading_title = strip_decoration(title_block.text) if title_block else None
+    claims, stated_at = _claims(
+        front, opening, front.title or heading_title, source, newsletter_name
+    )
+    if not claims:
+        raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
+    number = claims[0].number
+    year, month = (
+        (front.year, front.month)
+        if front.month is not None
+        else file_date(source) or find_date(b.text for b in opening)
+    )
+    title = front.title or heading_title or f"{newsletter_name} #{number}"
+    # In a page dump, nothing above the line that states the number (title, author,
+    # banners) is a resource; Markdown and HTML say where their sections are.
+    if stated_at is not None and not read.marked_up:
+        blocks = blocks[stated_at + 1 :]
     issue = Issue(
         number=number,
         title=shorten(title),
@@ -76,20 +193,24 @@ def parse_text(
         year=year,
         month=month,
         url=front.url,
-        # In a page dump, nothing above the line that states the number (title, author,
-        # banners) is a resource; Markdown says where its sections are.
-        resources=assemble(blocks[stated[1] + 1 :] if stated and not markdown else blocks, rules),
+        resources=assemble([b for b in blocks if b is not title_block], rules),
+        number_source=claims[0].source,
     )
-    warnings = []
+    warnings = _disagreements(claims, source)
     if not issue.resources:
         warnings.append(Problem(source, None, "no resources found in this issue", fatal=False))
     return issue, warnings
 
 
 def parse_file(path: Path, rules: Rules, newsletter_name: str) -> tuple[Issue, list[Problem]]:
+    """Parse one content file (pure: safe to run in a worker process); raise ``ParseError``."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ParseError(Problem(path.name, None, f"cannot read file: {error.strerror}")) from None
-    markdown = path.suffix.lower() in (".md", ".markdown")
-    return parse_text(decode_bytes(data), path.name, rules, newsletter_name, markdown)
+    text = decode_bytes(data)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        front, blocks = read_page(repair_text(text))
+        return _issue(_Read(path.name, front, blocks, 1, True), rules, newsletter_name)
+    markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
+    return parse_text(text, path.name, rules, newsletter_name, markdown)

@@ -3,7 +3,12 @@
 ftfy fixes the common cases (UTF-8 read as Windows-1252 or Latin-1). It does not know the
 Greek code pages (Windows-1253, ISO-8859-7), which turn ``—`` into ``β€”``, and it gives up
 on text in which some bytes were lost. The fallback maps each run of suspicious characters
-back to bytes with those code pages and keeps the result only where it decodes as UTF-8.
+back to bytes with those code pages and keeps the result only where it decodes as UTF-8;
+where bytes were lost it fills in the likeliest one, reads a lone lead character from its
+context (``Iβm`` → ``I’m``), and drops what cannot be recovered.
+
+Text with no sign of mojibake (no lead character of a UTF-8 sequence misread, next to a
+continuation character or a Latin letter) skips all of this: a cheap check first.
 """
 
 from __future__ import annotations
@@ -44,6 +49,39 @@ def _reverse_table() -> dict[str, tuple[int, ...]]:
 
 _TABLE = _reverse_table()
 _RUN = re.compile("[" + "".join(re.escape(ch) for ch in _TABLE) + "]{2,}")
+
+
+def _decodings(first: int, last: int) -> str:
+    """Every character the single-byte code pages give for bytes ``first``..``last``."""
+    chars = {
+        bytes([byte]).decode(codepage, errors="ignore")
+        for byte in range(first, last + 1)
+        for codepage in ("cp1252", "latin-1", *_FALLBACK_CODEPAGES)
+    }
+    return "".join(re.escape(ch) for ch in sorted(chars - {""}))
+
+
+_LEADS = _decodings(0xC2, 0xF4)
+_CONTINUATIONS = _decodings(0x80, 0xBF)
+#: Greek letters a UTF-8 lead byte turns into under Windows-1253 / ISO-8859-7.
+_GREEK_LEADS = "".join(
+    re.escape(ch)
+    for ch in {bytes([b]).decode("cp1253", errors="ignore") for b in range(0xC2, 0xF5)} - {""}
+)
+#: The cheap check: a misread lead character before a continuation or beside a Latin letter.
+_SUSPECT = re.compile(
+    f"[{_LEADS}][{_CONTINUATIONS}]|[A-Za-z][{_GREEK_LEADS}]|[{_GREEK_LEADS}][A-Za-z]"
+)
+#: A lone Greek lead character whose continuation bytes were lost: between Latin letters it
+#: was an apostrophe ("Iβm"), between spaces a dash; anywhere else beside Latin text, nothing
+#: recoverable.
+_LONE_APOSTROPHE = re.compile(f"(?<=[A-Za-z])[{_GREEK_LEADS}](?=[A-Za-z])")
+_LONE_DASH = re.compile(f"(?<=[A-Za-z0-9,.;:!?)] )[{_GREEK_LEADS}](?= )")
+_LONE_LOST = re.compile(
+    f"(?<=[A-Za-z0-9.,;:!?)])[{_GREEK_LEADS}](?![A-Za-z{_GREEK_LEADS}])"
+    f"|(?<= )[{_GREEK_LEADS}](?=[\\s.,;:!?)]|$)",
+    re.MULTILINE,
+)
 # A lead byte (0xC2-0xF4) followed by continuation bytes (0x80-0xBF): the shape of UTF-8.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
@@ -75,6 +113,13 @@ def _repair_run(run: str) -> str:
             continue
     if decoded:
         return min(decoded, key=_oddness)
+    # A three-byte sequence that lost its middle byte is almost always punctuation
+    # (U+2000-U+203F: dashes, quotes, the ellipsis), whose middle byte is 0x80.
+    if len(run) == 2 and variants[0][0] in (0xE2, 0xE3):
+        try:
+            return bytes([variants[0][0], 0x80, variants[0][1]]).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     # Some bytes were lost: keep the complete sequences, drop the broken ones, as long as
     # what decodes outweighs what does not.
     lossy = variants[0].decode("utf-8", errors="replace")
@@ -85,8 +130,13 @@ def _repair_run(run: str) -> str:
 
 def repair_text(text: str) -> str:
     """Return ``text`` with mojibake undone; text that is already right comes back unchanged."""
+    if not _SUSPECT.search(text):
+        return text
     text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
-    return _RUN.sub(lambda match: _repair_run(match.group()), text)
+    text = _RUN.sub(lambda match: _repair_run(match.group()), text)
+    text = _LONE_APOSTROPHE.sub("’", text)
+    text = _LONE_DASH.sub("—", text)
+    return _LONE_LOST.sub("", text)
 
 
 def decode_bytes(data: bytes) -> str:

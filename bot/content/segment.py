@@ -1,6 +1,7 @@
 """Split a run of paragraphs with no headings into resources (lexical cohesion, TextTiling-style).
 
-Some issues lost their headings in the page dump. Adjacent paragraphs about one resource
+Used where nothing marks the items (see ``assemble`` for links and lead-ins, which come
+first). Some issues lost their headings in the page dump. Adjacent paragraphs about one resource
 share words; a new resource brings new ones. The cut points are the deepest dips in word
 overlap between the paragraphs before and after each gap, skipping gaps where the next
 paragraph plainly continues the last ("And …", "This article …", a list after "…:").
@@ -39,12 +40,18 @@ def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> float:
     return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
 
 
-def _peak(similarity: list[float], gap: int, step: int) -> float:
-    """The top of the slope that rises from ``gap`` in direction ``step``."""
-    index = gap
-    while 0 <= index + step < len(similarity) and similarity[index + step] >= similarity[index]:
-        index += step
-    return similarity[index]
+def _peaks(similarity: list[float]) -> tuple[list[float], list[float]]:
+    """For each gap, the top of the slope that rises from it to the left and to the right
+    (one pass each way, so that long flat runs stay linear)."""
+    left = list(similarity)
+    for gap in range(1, len(similarity)):
+        if similarity[gap - 1] >= similarity[gap]:
+            left[gap] = left[gap - 1]
+    right = list(similarity)
+    for gap in range(len(similarity) - 2, -1, -1):
+        if similarity[gap + 1] >= similarity[gap]:
+            right[gap] = right[gap + 1]
+    return left, right
 
 
 def segment(paragraphs: list[str]) -> list[list[int]]:
@@ -69,21 +76,28 @@ def segment(paragraphs: list[str]) -> list[list[int]]:
         )
         for gap in range(count - 1)
     ]
+    left, right = _peaks(similarity)
     depth: dict[int, float] = {}
     for gap, value in enumerate(similarity):
         follows = paragraphs[gap].rstrip().endswith(":")
         if follows or _CONTINUES.match(paragraphs[gap + 1]):
             continue
-        depth[gap] = (_peak(similarity, gap, -1) - value) + (_peak(similarity, gap, 1) - value)
-    cuts: list[int] = []
+        depth[gap] = (left[gap] - value) + (right[gap] - value)
+    cuts: set[int] = set()
     for gap in sorted(depth, key=lambda g: -depth[g]):
-        if all(abs(gap - other) >= _MIN_PARAGRAPHS for other in cuts) and 0 < gap < count - 2:
-            cuts.append(gap)
+        near = range(gap - _MIN_PARAGRAPHS + 1, gap + _MIN_PARAGRAPHS)
+        if 0 < gap < count - 2 and not any(other in cuts for other in near):
+            cuts.add(gap)
         if len(cuts) == wanted_cuts:
             break
+    return split_after(count, sorted(cuts))
+
+
+def split_after(count: int, gaps: list[int]) -> list[list[int]]:
+    """Indexes ``0..count-1`` cut after each of the sorted ``gaps``."""
     segments: list[list[int]] = []
     start = 0
-    for gap in sorted(cuts):
+    for gap in gaps:
         segments.append(list(range(start, gap + 1)))
         start = gap + 1
     segments.append(list(range(start, count)))

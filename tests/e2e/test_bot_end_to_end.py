@@ -214,7 +214,7 @@ async def test_autocomplete(fake_discord: FakeDiscord, bot_process: BotProcess) 
     assert search.callback["type"] == 8
     choices = search.callback["data"]["choices"]
     assert choices and len(choices) <= 25
-    assert choices[0]["name"] == "Nutrify: A machine learning project"
+    assert choices[0]["name"] == "Nutrify web app: take a photo of food and learn about"
     everything = await fake_discord.autocomplete("search", option("query", "", focused=True))
     assert len(everything.callback["data"]["choices"]) == 25
     issue = await fake_discord.autocomplete("issue", option("number", "2", 4, focused=True))

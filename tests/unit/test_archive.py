@@ -15,6 +15,8 @@ from bot.archive import ingest
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.archive.store import ArchiveStore
+from bot.content.loader import ContentSource
+from bot.content.models import Issue, Problem
 from bot.errors import ContentError, DatabaseError, SchemaError
 from tests.conftest import ROOT
 
@@ -49,9 +51,9 @@ async def test_a_reload_reads_only_the_files_that_changed(
     parsed: list[str] = []
     original = ingest.parse_one
 
-    def counting(path: Path, *args: Any) -> ingest.ParsedFile:
+    def counting(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
         parsed.append(path.name)
-        return original(path, *args)
+        return original(path, source)
 
     monkeypatch.setattr(ingest, "parse_one", counting)
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
@@ -94,14 +96,19 @@ async def test_a_missing_folder_changes_nothing(service: ArchiveService, content
     assert await service.counts() == (5, 49)
 
 
-async def test_two_files_with_one_number_keep_the_one_served(
+async def test_of_two_files_with_one_number_the_one_with_metadata_wins(
     service: ArchiveService, content_dir: Path
 ) -> None:
     (content_dir / "copy.md").write_text(NEW_ISSUE.replace("number: 29", "number: 28"))
     summary = await service.reload()
-    assert summary.unchanged
+    assert summary.changed == (28,)
     (problem,) = summary.problems
-    assert problem.source == "copy.md" and "003_93599bb911c5852b.txt" in problem.message
+    assert problem.source == "003_93599bb911c5852b.txt" and "copy.md" in problem.message
+    latest = await service.latest_issue()
+    assert latest is not None and latest.source == "copy.md"
+    (content_dir / "copy.md").unlink()  # the other file comes back
+    back = await service.reload()
+    assert back.changed == (28,) and not back.problems
 
 
 async def test_an_error_midway_through_the_swap_rolls_back(

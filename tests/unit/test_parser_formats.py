@@ -135,7 +135,9 @@ def test_front_matter_overrides_detection() -> None:
     [
         ("---\nnumber: twelve\n---\n", 2, "not a whole number"),
         ("---\nnumber: 3\ndate: March\n---\n", 3, "not YYYY-MM"),
-        ("---\nnumber: 3\nauthor: x\n---\n", 3, "unknown front matter key 'author'"),
+        ("---\nlayout: post\nnumber: 100000000000000000000\n---\n", 3, "out of range"),
+        ("+++\nnumber = -1\n+++\n", 2, "out of range"),
+        ("Title: Weekly 4\nNumber: 4x\n\n", 2, "not a whole number"),
         ("---\nnumber: [1\n---\n", 2, "not valid YAML"),
         ("---\nnumber: 3\n", 1, "never closed"),
     ],
@@ -165,7 +167,7 @@ def test_folder_problems_name_every_file(tmp_path: Path, seeds_source: ContentSo
     result = read_folder(source)
     assert [i.source for i in result.issues] == ["a.md"]
     assert sorted(str(p) for p in result.errors) == [
-        "b.md: error: issue number 1 is also in a.md (fix one with front matter: '---' / 'number: N' / '---')",
+        "b.md: error: issue number 1 is also in a.md, which is kept (fix one with front matter: '---' / 'number: N' / '---')",
         "c.md:2: error: number 'x' is not a whole number",
     ]
     with pytest.raises(ContentError):

@@ -26,3 +26,18 @@ def test_decode_bytes_falls_back_to_windows_1252() -> None:
     assert decode_bytes("\ufeffhé".encode()) == "hé"
     assert decode_bytes("h\xe9".encode("cp1252")) == "hé"
     assert decode_bytes("hé 💻".encode("utf-16")) == "hé 💻"
+
+
+def test_lone_lead_characters_are_read_from_their_context() -> None:
+    """Continuation bytes lost: "Iβm" was "I’m", "β¦" was "…", a lone "π" was an emoji."""
+    text = (
+        "Iβm here.\nWhat you missed as a Machine Learning Engineerβ¦\nMy work π\nfast β and cheap"
+    )
+    assert repair_text(text) == (
+        "I’m here.\nWhat you missed as a Machine Learning Engineer…\nMy work \nfast — and cheap"
+    )
+
+
+def test_text_with_no_sign_of_mojibake_skips_the_repair() -> None:
+    text = "plain text — with “quotes”, café and 💻 " * 10_000
+    assert repair_text(text) is text

@@ -1,0 +1,115 @@
+"""Saved web pages → blocks: the page's main content, its links kept.
+
+The main content is the page's ``<main>`` (or ``role="main"``), else its longest
+``<article>``, else its body; navigation, site header and footer, sidebars, scripts, forms,
+cookie banners and share or subscribe boxes are dropped by tag, role, class and id. What
+remains is read like rendered Markdown (``htmlblocks``). General-purpose extractors drop lists
+of links by their link density, and a newsletter is mostly lists of links.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from bot.content.blocks import Block
+from bot.content.frontmatter import FrontMatter, FrontMatterError, parse_date
+from bot.content.htmlblocks import element_blocks
+
+_NEVER_CONTENT = (
+    "script style noscript template iframe svg canvas form button select input textarea "
+    "nav aside dialog footer"
+).split()
+_BOILERPLATE = re.compile(
+    r"cookie|consent|gdpr|banner|sidebar|navbar|menu|breadcrumb|share|social|subscribe|"
+    r"signup|sign-up|related|comments|advert|promo|popup|modal",
+    re.IGNORECASE,
+)
+_BOILERPLATE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+_DATE_META = (
+    "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
+    "pubdate", "publish_date", "datepublished",
+)  # fmt: skip
+
+
+def _main(document: HtmlElement) -> HtmlElement:
+    found = document.xpath("//main|//*[@role='main']")
+    if found:
+        return found[0]
+    articles = document.xpath("//article")
+    if articles:
+        return max(articles, key=lambda a: len(a.text_content()))
+    return document.find("body") if document.find("body") is not None else document
+
+
+def _is_boilerplate(element: HtmlElement) -> bool:
+    if element.tag in _NEVER_CONTENT:
+        return True
+    if str(element.get("role", "")).lower() in _BOILERPLATE_ROLES:
+        return True
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(_BOILERPLATE.search(names))
+
+
+def _strip(root: HtmlElement, in_body: bool) -> None:
+    """Drop what is never content from under ``root`` (the site header too, when ``root``
+    is the whole body; an article's own header holds its title)."""
+    doomed = [
+        element
+        for element in root.iter()
+        if element is not root
+        and (
+            not isinstance(element.tag, str)
+            or _is_boilerplate(element)
+            or (in_body and element.tag == "header")
+        )
+    ]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+def _date(document: HtmlElement, main: HtmlElement) -> tuple[int | None, int | None]:
+    """The publication month the page's own markup states: a date meta tag, else the first
+    ``<time datetime>`` in its content."""
+    values = [
+        str(meta.get("content", ""))
+        for meta in document.iter("meta")
+        if str(meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        in _DATE_META
+    ]
+    values += [str(time.get("datetime")) for time in main.iter("time") if time.get("datetime")]
+    for value in values:
+        try:
+            return parse_date(value.strip(), 1)
+        except FrontMatterError:
+            continue
+    return None, None
+
+
+def _front_matter(document: HtmlElement, main: HtmlElement) -> FrontMatter:
+    year, month = _date(document, main)
+    canonical = document.xpath("//link[@rel='canonical']/@href")
+    title = document.findtext(".//title")
+    return FrontMatter(
+        year=year if month else None,
+        month=month,
+        # The page's one top-level heading titles the issue better than the tab's title.
+        title=None if len(main.xpath(".//h1")) == 1 or not title else " ".join(title.split()),
+        url=str(canonical[0]) if canonical else None,
+    )
+
+
+def read_page(html: str) -> tuple[FrontMatter, list[Block]]:
+    """A saved page's metadata and the blocks of its main content."""
+    try:
+        document = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return FrontMatter(), []
+    main = _main(document)
+    front = _front_matter(document, main)
+    _strip(main, in_body=main.tag == "body")
+    return front, list(element_blocks(main))

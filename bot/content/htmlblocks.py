@@ -1,0 +1,166 @@
+"""An HTML tree → blocks: the common reader for Markdown (rendered by cmark) and saved pages.
+
+A list item is one block, its nested lines included; a link's text, a ``[tag]`` or bold
+lead-in at the start of a block are kept apart, since they title what the block is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
+
+#: What may stand before a link and still leave the link its title: a number ("3、", "3.")
+#: and ``[video]`` tags.
+_TAGS = re.compile(r"^\s*(?:\d{1,3}\s*[、.)．:]\s*)?((?:\[[^\[\]]{1,30}\]\s*)*)$")
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_LISTS = ("ul", "ol")
+#: Elements that hold blocks of their own rather than inline text.
+_BLOCK_TAGS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "hr", *_HEADINGS))
+
+
+@dataclass
+class _Inline:
+    """One run of inline content rendered as plain text."""
+
+    text: str = ""
+    links: list[str] = field(default_factory=list)
+    #: Texts of the links that have a text of their own (not the bare address).
+    names: list[str] = field(default_factory=list)
+    #: The title when the run opens with a link: its whole text, ``[tag]`` prefix kept.
+    lead: str | None = None
+    #: The bold text the run opens with ("**Foo**: …"), or its ``[tag]`` opening line.
+    lead_in: str | None = None
+
+
+def _is_element(node: object) -> bool:
+    """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
+    return isinstance(node, HtmlElement) and isinstance(node.tag, str)
+
+
+def _render(element: HtmlElement) -> _Inline:
+    """The inline content of ``element`` (its block children left out) as plain text."""
+    parts: list[str] = [element.text or ""]
+    inline = _Inline()
+    opening = not parts[0].strip()  # nothing but white space so far
+    for child in element:
+        if _is_element(child) and child.tag not in _BLOCK_TAGS:
+            content = " ".join(child.text_content().split()) if child.tag != "img" else ""
+            if child.tag == "a":
+                _link(inline, child, content, "".join(parts) if not inline.links else "")
+            elif child.tag == "strong" and opening:
+                inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
+            parts.append(child.text_content() if child.tag == "code" else content)
+            opening = opening and not content
+        parts.append(child.tail or "")
+        opening = opening and not (child.tail or "").strip()
+    inline.text = " ".join("".join(parts).split())
+    inline.links += [url for url in find_links(inline.text) if url not in inline.links]
+    inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
+    return inline
+
+
+def _link(inline: _Inline, anchor: HtmlElement, name: str, before: str) -> None:
+    href = str(anchor.get("href", ""))
+    inline.links.append(href)
+    if not name or name == href:
+        return
+    inline.names.append(name)
+    prefix = _TAGS.match(before)
+    if inline.lead is None and len(inline.links) == 1 and prefix:
+        inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
+
+
+def _line(element: HtmlElement, first_line: int) -> int:
+    """The element's line: cmark's ``data-sourcepos``, else where the HTML parser found it."""
+    position = element.get("data-sourcepos")
+    if position is not None:
+        return first_line + int(str(position).split(":", 1)[0]) - 1
+    return first_line + (element.sourceline or 1) - 1
+
+
+def _item_lines(item: HtmlElement, nested: bool) -> Iterator[_Inline]:
+    """A list item's own text, then its further paragraphs, quotes and nested items."""
+    own = _render(item)
+    if own.text:
+        if nested:
+            own.text = f"• {own.text}"
+        yield own
+    for child in item:
+        if not _is_element(child):
+            continue
+        if child.tag in _LISTS:
+            for sub in child:
+                if _is_element(sub):
+                    yield from _item_lines(sub, nested=True)
+        elif child.tag == "blockquote":
+            yield from _item_lines(child, nested)
+        elif child.tag in ("p", *_HEADINGS):
+            yield _render(child)
+
+
+def _item_block(item: HtmlElement, line: int) -> Block | None:
+    lines = list(_item_lines(item, nested=False))
+    if not lines:
+        return None
+    first = lines[0]
+    return Block(
+        "item",
+        "\n".join(inline.text for inline in lines),
+        line,
+        tuple(dict.fromkeys(link for inline in lines for link in inline.links)),
+        lead=first.lead,
+        lead_in=first.lead_in,
+        names=tuple(name for inline in lines for name in inline.names),
+    )
+
+
+def element_blocks(parent: HtmlElement, first_line: int = 1) -> Iterator[Block]:
+    """The blocks under ``parent``: headings, paragraphs, list items (one block each, nested
+    lines included), code; quotes and any other container (div, section, table) are read
+    through, their loose text as a paragraph."""
+    for element in parent:
+        if not _is_element(element):
+            continue
+        line = _line(element, first_line)
+        if element.tag in _LISTS:
+            for item in element:
+                if _is_element(item) and (block := _item_block(item, _line(item, first_line))):
+                    yield block
+        elif element.tag == "blockquote":
+            yield from element_blocks(element, first_line)
+        elif element.tag == "pre":
+            yield Block("code", element.text_content().rstrip("\n"), line)
+        elif element.tag not in _HEADINGS and element.tag != "p":
+            yield from _container_blocks(element, line, first_line)
+        elif (inline := _render(element)).text:
+            kind: BlockKind = "paragraph" if element.tag == "p" else "heading"
+            yield _block(kind, inline, line, _HEADINGS.get(element.tag, 0))
+
+
+def _container_blocks(element: HtmlElement, line: int, first_line: int) -> Iterator[Block]:
+    """A container's own loose text as a paragraph, then the blocks inside it."""
+    if any(_is_element(child) and child.tag in _BLOCK_TAGS for child in element.iter()):
+        inline = _render(element)
+        if inline.text:
+            yield _block("paragraph", inline, line)
+        yield from element_blocks(element, first_line)
+    elif (inline := _render(element)).text:
+        yield _block("paragraph", inline, line)
+
+
+def _block(kind: BlockKind, inline: _Inline, line: int, level: int = 0) -> Block:
+    return Block(
+        kind,
+        inline.text,
+        line,
+        tuple(dict.fromkeys(inline.links)),
+        level=level,
+        lead=inline.lead,
+        lead_in=inline.lead_in,
+        names=tuple(inline.names),
+    )

@@ -9,7 +9,6 @@ import signal
 import sys
 
 import discord
-from dotenv import find_dotenv, load_dotenv
 
 from bot.client import ArchiveBot
 from bot.config import Settings
@@ -18,7 +17,7 @@ from bot.errors import StartupError
 log = logging.getLogger("bot")
 
 NO_TOKEN = """\
-No Discord token: set DISCORD_TOKEN in the environment or in a .env file beside README.md
+No Discord token: set DISCORD_TOKEN in the environment or in a .env file in the folder you start the bot from
 (DISCORD_TOKEN=...); README.md explains how to create the bot and get its token.
 To try the archive without Discord, use the console: python -m bot latest | search QUERY | random"""
 
@@ -52,7 +51,6 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
-    load_dotenv(find_dotenv(usecwd=True))  # a .env in the folder the bot is started from
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if not token:
         print(NO_TOKEN, file=sys.stderr)

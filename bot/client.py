@@ -10,6 +10,7 @@ import json
 import logging
 import secrets
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,7 +21,8 @@ from bot.cogs import EXTENSIONS
 from bot.cogs.common import NotModerator, reply
 from bot.config import Settings
 from bot.content.loader import ContentSource
-from bot.errors import ContentError, StartupError
+from bot.errors import ContentError, DiscordUnavailable, StartupError
+from bot.render.startup import sync_failed, sync_kept
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +89,32 @@ class ArchiveBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the slash commands when their definitions changed since the last sync (or when
-        forced): to the development guilds from the config, else globally. True if synced."""
+        forced): to the development guilds from the config, else globally. True if synced.
+
+        When Discord fails the sync, a bot whose commands were synced before keeps running
+        with them (a warning); a first sync or a forced one raises ``DiscordUnavailable``."""
         digest = hashlib.sha256(self._command_payload().encode()).hexdigest()
         guilds = self.settings.discord.dev_guild_ids
         scope = "guilds:" + ",".join(map(str, guilds)) if guilds else "global"
         key = f"command_sync:{scope}"
-        if not force and await self.service.archive.meta(key) == digest:
+        synced_before = await self.service.archive.meta(key)
+        if not force and synced_before == digest:
             log.info("slash commands unchanged since the last sync (%s): not syncing", scope)
             return False
-        if guilds:
-            for guild_id in guilds:
-                guild = discord.Object(guild_id)
-                self.tree.copy_global_to(guild=guild)
-                await self.tree.sync(guild=guild)
-        else:
-            await self.tree.sync()
+        try:
+            if guilds:
+                for guild_id in guilds:
+                    guild = discord.Object(guild_id)
+                    self.tree.copy_global_to(guild=guild)
+                    await self.tree.sync(guild=guild)
+            else:
+                await self.tree.sync()
+        except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as error:
+            # Commands synced before still work: run with them rather than not at all.
+            if force or synced_before is None:
+                raise DiscordUnavailable(sync_failed(error)) from None
+            log.warning(sync_kept(error))
+            return False
         await self.service.archive.set_meta(key, digest)
         log.info("slash commands synced (%s)", scope)
         return True
@@ -121,14 +134,11 @@ class ArchiveBot(commands.Bot):
         interaction: discord.Interaction,
         command: app_commands.Command | app_commands.ContextMenu,  # type: ignore[type-arg]
     ) -> None:
+        """One line per command: name, guild and latency; who used it only at DEBUG."""
         latency = (dt.datetime.now(dt.UTC) - interaction.created_at).total_seconds() * 1000
-        log.info(
-            "/%s by %s in guild %s: %.0f ms",
-            command.qualified_name,
-            interaction.user.id,
-            interaction.guild_id,
-            latency,
-        )
+        name = command.qualified_name
+        log.info("/%s in guild %s: %.0f ms", name, interaction.guild_id, latency)
+        log.debug("/%s was used by user %s", name, interaction.user.id)
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -146,7 +156,8 @@ class ArchiveBot(commands.Bot):
             message = "This command works in servers only."
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
-            log.warning("/%s refused to %s: %s", name, interaction.user.id, error)
+            log.warning("/%s refused in guild %s: %s", name, interaction.guild_id, error)
+            log.debug("/%s was refused to user %s", name, interaction.user.id)
         elif isinstance(error, app_commands.TransformerError):
             message = f"“{error.value}” is not a valid value for that option."
         else:
@@ -154,7 +165,7 @@ class ArchiveBot(commands.Bot):
         try:
             await reply(interaction, message, ephemeral=True)
         except discord.HTTPException:
-            log.warning("could not tell %s about the error in /%s", interaction.user.id, name)
+            log.warning("could not tell the user about the error in /%s", name)
 
     @staticmethod
     def log_error_with_id(where: str, error: BaseException) -> str:

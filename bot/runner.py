@@ -1,25 +1,38 @@
-"""Run the Discord bot: token from the environment or ``.env``, logging, start and stop."""
+"""Run the Discord bot: token from the environment or ``.env``, logging, start and stop, and
+every way Discord can refuse or fail the bot turned into one line and an exit code."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
 import sys
+from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot.client import ArchiveBot
 from bot.config import Settings
-from bot.errors import StartupError
+from bot.errors import ArchiveBotError, ConfigError, DiscordUnavailable
+from bot.heartbeat import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
+from bot.render.startup import (
+    NO_TOKEN,
+    PRIVILEGED_INTENTS,
+    TOKEN_REJECTED,
+    connect_retry,
+    discord_unreachable,
+    gateway_closed,
+    intents_refused,
+)
 
 log = logging.getLogger("bot")
 
-NO_TOKEN = """\
-No Discord token: set DISCORD_TOKEN in the environment or in a .env file in the folder you start the bot from
-(DISCORD_TOKEN=...); README.md explains how to create the bot and get its token.
-To try the archive without Discord, use the console: python -m bot latest | search QUERY | random"""
+#: What a failed try to reach Discord raises: worth another try after a pause.
+NETWORK_ERRORS = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
+TOKEN_REJECTED_CODE = 4004
 
 
 def _configure_logging() -> None:
@@ -36,18 +49,80 @@ def _configure_logging() -> None:
     )
 
 
-async def _run(settings: Settings, token: str, sync_only: bool) -> None:
-    async with ArchiveBot(settings, sync_only=sync_only) as bot:
-        # Hosts stop a worker with SIGTERM: close the gateway session and the database cleanly.
-        if sys.platform != "win32":  # asyncio has no signal handlers there
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGTERM, lambda: asyncio.ensure_future(bot.close())
-            )
-        await bot.login(token)  # runs setup_hook: content, cogs, command sync
-        if not sync_only:
+async def _heartbeat(bot: ArchiveBot, path: Path) -> None:
+    """Rewrite the heartbeat while the gateway is connected (``python -m bot status`` reads it)."""
+    await bot.wait_until_ready()
+    failed = False
+    while not bot.is_closed():
+        if math.isfinite(bot.latency):  # a gateway heartbeat was acknowledged
+            try:
+                write_heartbeat(path, len(bot.guilds), bot.latency * 1000)
+            except OSError as error:
+                if not failed:  # once, not every beat
+                    log.warning("cannot write the heartbeat %s: %s", path, error)
+                failed = True
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def _serve(bot: ArchiveBot, token: str, sync_only: bool) -> None:
+    """Log in (content, cogs, command sync), then stay connected until closed."""
+    try:
+        await bot.login(token)
+        if sync_only:
+            return
+        beat = heartbeat_path(bot.settings.database_path)
+        heartbeat = asyncio.create_task(_heartbeat(bot, beat))
+        try:
             await bot.connect()
-        await bot.close()  # joins a shutdown a signal started, so the database closes too
-    log.info("stopped")
+        finally:
+            heartbeat.cancel()
+            beat.unlink(missing_ok=True)
+    except discord.LoginFailure:
+        raise ConfigError(TOKEN_REJECTED) from None
+    except discord.PrivilegedIntentsRequired:
+        requested = [name for name in PRIVILEGED_INTENTS if getattr(bot.intents, name)]
+        raise ConfigError(intents_refused(requested)) from None
+    except discord.ConnectionClosed as error:
+        if error.code == TOKEN_REJECTED_CODE:
+            raise ConfigError(TOKEN_REJECTED) from None
+        raise DiscordUnavailable(gateway_closed(error.code)) from None
+
+
+async def _run(settings: Settings, token: str, sync_only: bool) -> None:
+    """Start the bot, trying again with a growing pause while Discord cannot be reached."""
+    stopping = asyncio.Event()
+    current: ArchiveBot | None = None
+    closing: list[asyncio.Future[None]] = []  # keeps the shutdown task referenced
+
+    def stop() -> None:
+        stopping.set()
+        if current is not None:
+            closing.append(asyncio.ensure_future(current.close()))
+
+    # Hosts stop a worker with SIGTERM: close the gateway session and the database cleanly.
+    if sys.platform != "win32":  # asyncio has no signal handlers there
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+    attempts = settings.discord.connect_attempts
+    delay = settings.discord.connect_backoff_seconds
+    for attempt in range(1, attempts + 1):
+        current = ArchiveBot(settings, sync_only=sync_only)
+        try:
+            async with current:
+                await _serve(current, token, sync_only)
+                await current.close()  # joins a shutdown a signal started
+            log.info("stopped")
+            return
+        except NETWORK_ERRORS as error:
+            if current.application is not None:  # Discord was reached: not a start-up failure
+                raise
+            if attempt == attempts:
+                raise DiscordUnavailable(discord_unreachable(attempts, error)) from None
+            log.warning(connect_retry(error, delay, attempt, attempts))
+        try:
+            await asyncio.wait_for(stopping.wait(), delay)
+            return  # stopped while waiting
+        except TimeoutError:
+            delay *= 2
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
@@ -58,14 +133,9 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     _configure_logging()
     try:
         asyncio.run(_run(settings, token, sync_only))
-    except discord.LoginFailure:
-        log.error(
-            "Discord refused the token: check DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token)"
-        )
-        return 1
-    except StartupError as error:
-        log.error("cannot start: %s", error)
-        return 1
+    except ArchiveBotError as error:
+        log.error("%s", error)
+        return error.exit_code
     except KeyboardInterrupt:
         pass
     return 0

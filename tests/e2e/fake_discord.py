@@ -144,6 +144,10 @@ class FakeDiscord:
         self.port = 0
         self.ready = asyncio.Event()
         self.message_posted = asyncio.Condition()
+        #: Faults a test can turn on: close the gateway with this code at IDENTIFY (4004 bad
+        #: token, 4014 disallowed intents); answer command syncs with this HTTP status.
+        self.close_code: int | None = None
+        self.sync_status: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -219,12 +223,21 @@ class FakeDiscord:
         return [{**c, "id": snowflake(), "application_id": str(APP_ID), "version": snowflake(),
                  **({"guild_id": guild} if guild else {})} for c in commands]  # fmt: skip
 
+    def _sync_fault(self) -> web.Response | None:
+        if self.sync_status is None:
+            return None
+        return self._json({"code": 0, "message": "Service Unavailable"}, self.sync_status)
+
     async def _sync_global(self, request: web.Request) -> web.Response:
+        if fault := self._sync_fault():
+            return fault
         self.command_syncs += 1
         self.global_commands = self._with_ids(request[BODY])
         return self._json(self.global_commands)
 
     async def _sync_guild(self, request: web.Request) -> web.Response:
+        if fault := self._sync_fault():
+            return fault
         self.command_syncs += 1
         return self._json(self._with_ids(request[BODY], request.match_info["guild"]))
 
@@ -329,6 +342,8 @@ class FakeDiscord:
             op = payload["op"]
             if op == 1:
                 await socket.send_str(json.dumps({"op": 11}))
+            elif op == 2 and self.close_code is not None:
+                await socket.close(code=self.close_code, message=b"test fault")
             elif op == 2:
                 self.identifies += 1
                 await self._dispatch(socket, "READY", {

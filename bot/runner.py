@@ -54,13 +54,15 @@ async def _heartbeat(bot: ArchiveBot, path: Path) -> None:
     await bot.wait_until_ready()
     failed = False
     while not bot.is_closed():
-        if math.isfinite(bot.latency):  # a gateway heartbeat was acknowledged
-            try:
-                write_heartbeat(path, len(bot.guilds), bot.latency * 1000)
-            except OSError as error:
-                if not failed:  # once, not every beat
-                    log.warning("cannot write the heartbeat %s: %s", path, error)
-                failed = True
+        if not math.isfinite(bot.latency):  # no gateway heartbeat acknowledged (yet)
+            await asyncio.sleep(1)
+            continue
+        try:
+            write_heartbeat(path, len(bot.guilds), bot.latency * 1000)
+        except OSError as error:
+            if not failed:  # once, not every beat
+                log.warning("cannot write the heartbeat %s: %s", path, error)
+            failed = True
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 

@@ -144,8 +144,10 @@ class FakeDiscord:
         self.port = 0
         self.ready = asyncio.Event()
         self.message_posted = asyncio.Condition()
-        #: Faults a test can turn on: close the gateway with this code at IDENTIFY (4004 bad
-        #: token, 4014 disallowed intents); answer command syncs with this HTTP status.
+        #: Faults a test can turn on: refuse the token at login (401); close the gateway with
+        #: this code at IDENTIFY (4004 bad token, 4014 disallowed intents); answer command
+        #: syncs with this HTTP status.
+        self.reject_token = False
         self.close_code: int | None = None
         self.sync_status: int | None = None
 
@@ -210,6 +212,8 @@ class FakeDiscord:
         return result
 
     async def _me(self, _: web.Request) -> web.Response:
+        if self.reject_token:
+            return self._json({"code": 0, "message": "401: Unauthorized"}, 401)
         return self._json(user(BOT_ID, "archive-bot", bot=True))
 
     async def _application(self, _: web.Request) -> web.Response:

@@ -38,6 +38,7 @@ class Finished:
 @pytest.fixture(autouse=True)
 def no_faults_left(fake_discord: FakeDiscord) -> Iterator[None]:
     yield
+    fake_discord.reject_token = False
     fake_discord.close_code = None
     fake_discord.sync_status = None
 
@@ -65,8 +66,14 @@ def one_clear_line(finished: Finished, text: str) -> None:
     assert len(errors) == 1 and errors[0].endswith(text), finished.stderr
 
 
-async def test_a_rejected_token_exits_2(fake_discord: FakeDiscord, config: Path) -> None:
-    fake_discord.close_code = 4004
+@pytest.mark.parametrize("where", ["login", "gateway"])
+async def test_a_rejected_token_exits_2(
+    fake_discord: FakeDiscord, config: Path, where: str
+) -> None:
+    if where == "login":
+        fake_discord.reject_token = True  # REST answers 401
+    else:
+        fake_discord.close_code = 4004  # the gateway closes: authentication failed
     finished = await run(fake_discord.base, "--config", str(config))
     assert finished.returncode == ConfigError.exit_code == 2
     one_clear_line(finished, TOKEN_REJECTED)

@@ -92,6 +92,14 @@ async def test_disallowed_intents_say_where_to_enable_them(
     )
 
 
+async def test_other_fatal_close_codes_exit_4(fake_discord: FakeDiscord, config: Path) -> None:
+    fake_discord.close_code = 4013  # invalid intents: a bug, not the operator's to fix
+    finished = await run(fake_discord.base, "--config", str(config))
+    assert finished.returncode == 4
+    one_clear_line(finished, "the bot will not retry it")
+    assert "Discord closed the gateway connection with code 4013" in finished.stderr
+
+
 async def test_an_unreachable_discord_is_tried_again_then_exits_4(config: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

@@ -23,6 +23,7 @@ from bot.render.startup import (
     PRIVILEGED_INTENTS,
     TOKEN_REJECTED,
     connect_retry,
+    describe_network_error,
     discord_unreachable,
     gateway_closed,
     intents_refused,
@@ -47,6 +48,19 @@ def _configure_logging() -> None:
     logging.getLogger("discord.client").addFilter(
         lambda record: "voice will NOT" not in record.getMessage()
     )
+    logging.getLogger("discord.client").addFilter(_reconnect_in_one_line)
+
+
+def _reconnect_in_one_line(record: logging.LogRecord) -> bool:
+    """discord.py logs each reconnect after a lost connection with a traceback: keep one line,
+    the error's type and message, and say it as a warning (it is retried)."""
+    if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+        error = record.exc_info[1]
+        record.msg = "lost the connection to Discord (%s): reconnecting in %.0f s"
+        record.args = (describe_network_error(error) if error else "?", *(record.args or ()))
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
 
 
 async def _heartbeat(bot: ArchiveBot, path: Path) -> None:
@@ -66,16 +80,46 @@ async def _heartbeat(bot: ArchiveBot, path: Path) -> None:
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
-async def _serve(bot: ArchiveBot, token: str, sync_only: bool) -> None:
-    """Log in (content, cogs, command sync), then stay connected until closed."""
+class _Unreachable(Exception):
+    """Discord could not be reached before the bot was first connected: worth another try."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _login(bot: ArchiveBot, token: str) -> None:
+    """Log in, which runs ``setup_hook`` (content, cogs, command sync)."""
     try:
         await bot.login(token)
+    except NETWORK_ERRORS as error:
+        if bot.application is not None:  # Discord answered: this came from setup_hook
+            raise
+        raise _Unreachable(error) from error
+
+
+async def _connect(bot: ArchiveBot) -> None:
+    """Stay connected to the gateway until closed; discord.py reconnects after a first READY."""
+    try:
+        await bot.connect()
+    except AttributeError as error:
+        # discord.py 2.7 fails this way when the very first gateway connection fails (it
+        # reads the sequence of a connection it never had): the network error is the context.
+        if bot.ws is None and isinstance(error.__context__, NETWORK_ERRORS):
+            raise _Unreachable(error.__context__) from error.__context__
+        raise
+
+
+async def _serve(bot: ArchiveBot, token: str, sync_only: bool) -> None:
+    """Log in, then stay connected until closed; Discord's refusals become ``ArchiveBotError``."""
+    try:
+        await _login(bot, token)
         if sync_only:
             return
         beat = heartbeat_path(bot.settings.database_path)
         heartbeat = asyncio.create_task(_heartbeat(bot, beat))
         try:
-            await bot.connect()
+            await _connect(bot)
         finally:
             heartbeat.cancel()
             beat.unlink(missing_ok=True)
@@ -114,12 +158,10 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
                 await current.close()  # joins a shutdown a signal started
             log.info("stopped")
             return
-        except NETWORK_ERRORS as error:
-            if current.application is not None:  # Discord was reached: not a start-up failure
-                raise
+        except _Unreachable as unreachable:
             if attempt == attempts:
-                raise DiscordUnavailable(discord_unreachable(attempts, error)) from None
-            log.warning(connect_retry(error, delay, attempt, attempts))
+                raise DiscordUnavailable(discord_unreachable(attempts, unreachable.error)) from None
+            log.warning(connect_retry(unreachable.error, delay, attempt, attempts))
         try:
             await asyncio.wait_for(stopping.wait(), delay)
             return  # stopped while waiting

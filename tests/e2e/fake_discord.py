@@ -144,10 +144,11 @@ class FakeDiscord:
         self.port = 0
         self.ready = asyncio.Event()
         self.message_posted = asyncio.Condition()
-        #: Faults a test can turn on: refuse the token at login (401); close the gateway with
-        #: this code at IDENTIFY (4004 bad token, 4014 disallowed intents); answer command
-        #: syncs with this HTTP status.
+        #: Faults a test can turn on: refuse the token at login (401); refuse gateway
+        #: connections (503); close the gateway with this code at IDENTIFY (4004 bad token,
+        #: 4014 disallowed intents); answer command syncs with this HTTP status.
         self.reject_token = False
+        self.refuse_gateway = False
         self.close_code: int | None = None
         self.sync_status: int | None = None
 
@@ -334,7 +335,9 @@ class FakeDiscord:
         self._sequence += 1
         await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway:
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)

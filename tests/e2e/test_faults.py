@@ -39,6 +39,7 @@ class Finished:
 def no_faults_left(fake_discord: FakeDiscord) -> Iterator[None]:
     yield
     fake_discord.reject_token = False
+    fake_discord.refuse_gateway = False
     fake_discord.close_code = None
     fake_discord.sync_status = None
 
@@ -114,6 +115,36 @@ async def test_an_unreachable_discord_is_tried_again_then_exits_4(config: Path) 
     assert "trying again in 0.1 s (2/3)" in finished.stderr
     one_clear_line(finished, "then start the bot again")
     assert "Cannot reach Discord after 3 tries (ClientConnectorError" in finished.stderr
+
+
+async def test_a_gateway_that_refuses_at_start_is_tried_again_then_exits_4(
+    fake_discord: FakeDiscord, config: Path
+) -> None:
+    fake_discord.refuse_gateway = True
+    finished = await run(
+        fake_discord.base, "--config", str(config),
+        ARCHIVE_BOT__DISCORD__CONNECT_ATTEMPTS="2", ARCHIVE_BOT__DISCORD__CONNECT_BACKOFF_SECONDS="0.05",
+    )  # fmt: skip
+    assert finished.returncode == 4
+    assert "cannot reach Discord (WSServerHandshakeError: 503" in finished.stderr
+    one_clear_line(finished, "then start the bot again")
+
+
+async def test_a_lost_connection_is_retried_in_one_line_per_try(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = BotProcess(fake_discord, tmp_path)
+    try:
+        await bot.start()
+        fake_discord.refuse_gateway = True
+        await fake_discord.drop_connection()
+        await bot.wait_for_log("lost the connection to Discord (WSServerHandshakeError: 503")
+        fake_discord.refuse_gateway = False
+        reply = await fake_discord.command("latest")  # waits until the bot is back
+        assert reply.callback["type"] == 4
+        assert "Traceback" not in bot.log
+    finally:
+        bot.stop()
 
 
 async def test_a_first_command_sync_that_fails_exits_4(

@@ -223,11 +223,17 @@ def _check_database_path(settings: Settings, path: Path) -> None:
     """A ``database.path`` that can never hold the database is a config error, named as such."""
     database = settings.database_path
     fix = "set database.path (or ARCHIVE_BOT__DATABASE__PATH) to a file in a writable folder"
-    if database.is_dir():
+    try:
+        is_folder = database.is_dir()
+        existing = database.parent
+        while not existing.exists():
+            existing = existing.parent
+    except PermissionError as error:
+        raise ConfigError(
+            f"{path}: database.path: cannot look into {error.filename} (permission denied): {fix}"
+        ) from None
+    if is_folder:
         raise ConfigError(f"{path}: database.path: {database} is a folder, not a file: {fix}")
-    existing = database.parent
-    while not existing.exists():
-        existing = existing.parent
     if not existing.is_dir():
         raise ConfigError(
             f"{path}: database.path: cannot create the folder {database.parent}, "

@@ -148,6 +148,19 @@ def test_a_database_folder_that_cannot_be_created(
     )
 
 
+def test_a_database_path_in_a_folder_that_cannot_be_looked_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, "newsletter: {name: X}\ndatabase: {path: locked/x.sqlite3}\n")
+
+    def denied(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "locked"))
+
+    monkeypatch.setattr(Path, "is_dir", denied)  # root may look into any folder
+    message = _config_error(path)
+    assert f"cannot look into {tmp_path / 'locked'} (permission denied)" in message
+
+
 def test_read_errors_exit_2_with_one_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

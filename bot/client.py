@@ -21,8 +21,8 @@ from bot.cogs import EXTENSIONS
 from bot.cogs.common import NotModerator, reply
 from bot.config import Settings
 from bot.content.loader import ContentSource
-from bot.errors import ContentError, DiscordUnavailable, StartupError
-from bot.render.startup import sync_failed, sync_kept
+from bot.errors import ConfigError, ContentError, DiscordUnavailable, StartupError
+from bot.render.startup import guild_sync_refused, sync_failed, sync_kept
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,10 @@ class ArchiveBot(commands.Bot):
                 for guild_id in guilds:
                     guild = discord.Object(guild_id)
                     self.tree.copy_global_to(guild=guild)
-                    await self.tree.sync(guild=guild)
+                    try:
+                        await self.tree.sync(guild=guild)
+                    except discord.Forbidden:
+                        raise ConfigError(guild_sync_refused(guild_id)) from None
             else:
                 await self.tree.sync()
         except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as error:

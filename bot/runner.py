@@ -22,6 +22,7 @@ from bot.render.startup import (
     NO_TOKEN,
     PRIVILEGED_INTENTS,
     TOKEN_REJECTED,
+    bad_log_level,
     connect_retry,
     describe_network_error,
     discord_unreachable,
@@ -37,8 +38,11 @@ TOKEN_REJECTED_CODE = 4004
 
 
 def _configure_logging() -> None:
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(bad_log_level(os.environ["LOG_LEVEL"]))
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=level,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -174,7 +178,11 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     if not token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    _configure_logging()
+    try:
+        _configure_logging()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
     try:
         asyncio.run(_run(settings, token, sync_only))
     except ArchiveBotError as error:

@@ -67,6 +67,18 @@ def sync_failed(error: BaseException) -> str:
     )
 
 
+def guild_sync_refused(guild_id: int) -> str:
+    return (
+        f"Discord refused the slash commands for the server {guild_id} in discord.dev_guild_ids "
+        "(403 Missing Access): invite the bot there with the applications.commands scope "
+        "(README: Running the bot on Discord, step 2), or remove the id from discord.dev_guild_ids"
+    )
+
+
+def bad_log_level(value: str) -> str:
+    return f"LOG_LEVEL={value} is not a log level: use DEBUG, INFO, WARNING or ERROR"
+
+
 def sync_kept(error: BaseException) -> str:
     return (
         f"command sync failed ({describe_network_error(error)}): keeping the commands synced "

@@ -14,7 +14,8 @@ from discord import app_commands
 
 from bot.client import ArchiveBot
 from bot.config import load_settings
-from bot.errors import DiscordUnavailable
+from bot.errors import ConfigError, DiscordUnavailable
+from bot.runner import run_bot
 from tests.commands.helpers import FakeInteraction, find_command, member
 from tests.conftest import write_config
 
@@ -69,3 +70,29 @@ async def test_a_first_sync_that_fails_stops_the_start(tmp_path: Path, content_d
     async with client:
         with pytest.raises(DiscordUnavailable, match="never synced before"):
             await client.setup_hook()
+
+
+async def test_a_dev_guild_that_refuses_the_commands_is_a_config_error(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    client = ArchiveBot(load_settings(write_config(tmp_path, content_dir, dev_guild_ids=[55])))
+    response = MagicMock(status=403, reason="Forbidden")
+    client.tree.sync = AsyncMock(  # type: ignore[method-assign]
+        side_effect=discord.Forbidden(response, {"code": 50001, "message": "Missing Access"})
+    )
+    async with client:
+        with pytest.raises(ConfigError, match="slash commands for the server 55") as caught:
+            await client.setup_hook()
+    assert caught.value.exit_code == 2
+    assert "applications.commands scope" in str(caught.value)
+
+
+def test_an_unknown_log_level_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "a token")
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    assert run_bot(load_settings()) == 2
+    assert capsys.readouterr().err == (
+        "LOG_LEVEL=verbose is not a log level: use DEBUG, INFO, WARNING or ERROR\n"
+    )

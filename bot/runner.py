@@ -60,7 +60,7 @@ def _reconnect_in_one_line(record: logging.LogRecord) -> bool:
     the error's type and message, and say it as a warning (it is retried)."""
     if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
         error = record.exc_info[1]
-        record.msg = "lost the connection to Discord (%s): reconnecting in %.0f s"
+        record.msg = "lost the connection to Discord (%s): reconnecting in %.1f s"
         record.args = (describe_network_error(error) if error else "?", *(record.args or ()))
         record.exc_info = record.exc_text = None
         record.levelno, record.levelname = logging.WARNING, "WARNING"

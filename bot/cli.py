@@ -1,6 +1,6 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
-python -m bot [run] | sync | check | latest | issue N | search QUERY | random
+python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
 """
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot import __version__
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
 from bot.content.loader import ContentSource, read_folder
 from bot.errors import ArchiveBotError
+from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, resource_card, search_card
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
     no_results_message,
 )
+from bot.render.startup import EMPTY_QUERY
 from bot.render.text import card_text
 
 CONSOLE_SCOPE = "console"
@@ -60,9 +63,15 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", type=Path, help="config file (default: config/config.yaml)")
+    parser.add_argument(
+        "--version", action="version", version=f"newsletter-archive-bot {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", parents=[common], help="run the Discord bot (the default)")
     commands.add_parser("sync", parents=[common], help="sync the slash commands with Discord now")
+    commands.add_parser(
+        "status", parents=[common], help="exit 0 if the bot is running and connected (healthcheck)"
+    )
     check = commands.add_parser(
         "check", parents=[common], help="load the content and report every problem"
     )
@@ -73,10 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
     issue.add_argument("number", type=_issue_number)
     search = commands.add_parser("search", parents=[common, content], help="search the resources")
-    search.add_argument("query")
+    search.add_argument("query", type=_query)
     search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
     commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
     return parser
+
+
+def _query(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(EMPTY_QUERY)
+    return text
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -154,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings(args.config)
+        if command == "status":
+            health = check_heartbeat(heartbeat_path(settings.database_path))
+            print(health.message, file=sys.stdout if health.healthy else sys.stderr)
+            return 0 if health.healthy else 1
         if command == "check":
             return _check(settings, args.content)
         if command in ("run", "sync"):

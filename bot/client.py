@@ -8,12 +8,15 @@ import hashlib
 import json
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.archive.service import ArchiveService
 from bot.config import Settings
+from bot.errors import ConfigError, DiscordUnavailable
+from bot.render.startup import guild_sync_refused, sync_failed, sync_kept
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +63,35 @@ class ArchiveBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the slash commands when their definitions changed since the last sync (or when
-        forced): to the development guilds from the config, else globally. True if synced."""
+        forced): to the development guilds from the config, else globally. True if synced.
+
+        When Discord fails the sync, a bot whose commands were synced before keeps running
+        with them (a warning); a first sync or a forced one raises ``DiscordUnavailable``."""
         digest = hashlib.sha256(self._command_payload().encode()).hexdigest()
         guilds = self.settings.discord.dev_guild_ids
         scope = "guilds:" + ",".join(map(str, guilds)) if guilds else "global"
         key = f"command_sync:{scope}"
-        if not force and await self.service.setting(key) == digest:
+        synced_before = await self.service.setting(key)
+        if not force and synced_before == digest:
             log.info("slash commands unchanged since the last sync (%s): not syncing", scope)
             return False
-        if guilds:
-            for guild_id in guilds:
-                guild = discord.Object(guild_id)
-                self.tree.copy_global_to(guild=guild)
-                await self.tree.sync(guild=guild)
-        else:
-            await self.tree.sync()
+        try:
+            if guilds:
+                for guild_id in guilds:
+                    guild = discord.Object(guild_id)
+                    self.tree.copy_global_to(guild=guild)
+                    try:
+                        await self.tree.sync(guild=guild)
+                    except discord.Forbidden:
+                        raise ConfigError(guild_sync_refused(guild_id)) from None
+            else:
+                await self.tree.sync()
+        except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as error:
+            # Commands synced before still work: run with them rather than not at all.
+            if force or synced_before is None:
+                raise DiscordUnavailable(sync_failed(error)) from None
+            log.warning(sync_kept(error))
+            return False
         await self.service.save_setting(key, digest)
         log.info("slash commands synced (%s)", scope)
         return True
@@ -94,22 +111,18 @@ class ArchiveBot(commands.Bot):
         interaction: discord.Interaction,
         command: app_commands.Command | app_commands.ContextMenu,  # type: ignore[type-arg]
     ) -> None:
+        """One line per command: name, guild and latency; who used it only at DEBUG."""
         latency = (dt.datetime.now(dt.UTC) - interaction.created_at).total_seconds() * 1000
-        log.info(
-            "/%s by %s in guild %s: %.0f ms",
-            command.qualified_name,
-            interaction.user.id,
-            interaction.guild_id,
-            latency,
-        )
+        name = command.qualified_name
+        log.info("/%s in guild %s: %.0f ms", name, interaction.guild_id, latency)
+        log.debug("/%s was used by user %s", name, interaction.user.id)
 
     async def close(self) -> None:
-        """Close Discord, then the database; every caller (a signal, the context manager)
-        waits for the same single shutdown."""
+        """Close the Discord session (the archive is the runner's to close); every caller (a
+        signal, the context manager) waits for the same single shutdown."""
         if self._shutdown is None:
             self._shutdown = asyncio.ensure_future(self._close_all())
         await self._shutdown
 
     async def _close_all(self) -> None:
         await super().close()
-        await self.service.close()

@@ -1,22 +1,34 @@
 """Settings from ``config/config.yaml``, validated at start with errors that name key and file.
 
+Any key can be overridden from the environment: ``ARCHIVE_BOT__`` then the key's path in upper
+case with ``__`` between the parts (``ARCHIVE_BOT__DATABASE__PATH=/data/archive.sqlite3``,
+``ARCHIVE_BOT__DISCORD__DEV_GUILD_IDS='[1,2]'``; lists and mappings as JSON). A ``.env`` file in
+the working directory is read into the environment first (variables already set win).
+
 The Discord token is never read from YAML: it comes from the ``DISCORD_TOKEN`` environment
-variable (or a git-ignored ``.env``) and is kept out of every log line.
+variable (or the ``.env``) and is kept out of every log line.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from dotenv import load_dotenv
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
+#: Environment variables that override config keys start with this.
+ENV_PREFIX = "ARCHIVE_BOT__"
+#: Where the ``.env`` file is read from: the working directory only, never a parent folder.
+ENV_FILE = Path(".env")
 
 
 class _Section(BaseModel):
@@ -103,6 +115,10 @@ class Discord(_Section):
     schedule_poll_seconds: float = Field(default=30.0, ge=0.5, le=300)
     #: The shortest gap allowed between two scheduled archive posts.
     schedule_min_interval_minutes: int = Field(default=60, ge=1, le=10080)
+    #: Tries to reach Discord at start before giving up, and the first wait between them
+    #: (doubled after each failed try).
+    connect_attempts: int = Field(default=5, ge=1, le=20)
+    connect_backoff_seconds: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("default_timezone")
     @classmethod
@@ -133,26 +149,131 @@ class Settings(_Section):
         return (self.source.parent / self.database.path).resolve()
 
 
-def _describe(error: ValidationError, path: Path) -> str:
+def _env_name(loc: tuple[int | str, ...], overridden: set[str]) -> str | None:
+    """The environment variable that set the key at ``loc`` (or one of its parents), if any."""
+    for end in range(len(loc), 0, -1):
+        name = ENV_PREFIX + "__".join(str(part) for part in loc[:end]).upper()
+        if name in overridden:
+            return name
+    return None
+
+
+def _describe(error: ValidationError, path: Path, overridden: set[str]) -> str:
     lines = [f"{path}: invalid config:"]
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling and indentation)"
-        lines.append(f"  {key}: {message}")
+        variable = _env_name(item["loc"], overridden)
+        lines.append(f"  {key}: {message}" + (f" (set by {variable})" if variable else ""))
     return "\n".join(lines)
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read and validate a config file; raise ``ConfigError`` naming the file and key at fault."""
-    path = (path or DEFAULT_CONFIG_PATH).resolve()
+def _read(path: Path) -> Any:
+    """The config file's YAML; every way reading it can fail is a ``ConfigError``."""
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (pass --config PATH)") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path}: is a folder, not a config file (pass --config PATH/config.yaml)"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"{path}: cannot read the config file: permission denied "
+            "(let the user running the bot read it, e.g. chmod a+r)"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: the config file is not UTF-8 text (byte {error.start}): save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
+
+
+def _env_overrides(path: Path) -> tuple[dict[str, Any], set[str]]:
+    """Config keys set in the environment, as nested mappings, and the variables that set them."""
+    variables = {name.upper() for name in os.environ if name.upper().startswith(ENV_PREFIX)}
+    # The source reads only the model's fields, which a plain model has as well.
+    source = EnvSettingsSource(
+        cast("type[BaseSettings]", Settings),
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+    )
+    try:
+        values = source()
+    except SettingsError as error:
+        raise ConfigError(
+            f"{path}: invalid config: {error.__cause__ or error} in "
+            f"{', '.join(sorted(variables))} (lists and mappings are JSON, e.g. '[1,2]')"
+        ) from None
+    values.pop("source", None)  # where the file is, not a setting
+    return values, variables
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_database_path(settings: Settings, path: Path) -> None:
+    """A ``database.path`` that can never hold the database is a config error, named as such."""
+    database = settings.database_path
+    fix = "set database.path (or ARCHIVE_BOT__DATABASE__PATH) to a file in a writable folder"
+    try:
+        is_folder = database.is_dir()
+        existing = database.parent
+        while not existing.exists():
+            existing = existing.parent
+    except PermissionError as error:
+        raise ConfigError(
+            f"{path}: database.path: cannot look into {error.filename} (permission denied): {fix}"
+        ) from None
+    if is_folder:
+        raise ConfigError(f"{path}: database.path: {database} is a folder, not a file: {fix}")
+    if not existing.is_dir():
+        raise ConfigError(
+            f"{path}: database.path: cannot create the folder {database.parent}, "
+            f"because {existing} is a file: {fix}"
+        )
+    if existing != database.parent and not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{path}: database.path: cannot create the folder {database.parent} "
+            f"in {existing} (permission denied): {fix}"
+        )
+
+
+def _load_env_file() -> None:
+    """Read ``.env`` from the working directory into the environment (a missing file is fine;
+    variables already set win)."""
+    where = ENV_FILE.resolve()
+    try:
+        load_dotenv(ENV_FILE)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: the .env file is not UTF-8 text: save it as UTF-8") from None
+    except OSError as error:
+        raise ConfigError(
+            f"{where}: cannot read the .env file: {error.strerror} "
+            "(make it a readable file, or remove it and set the variables in the environment)"
+        ) from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate a config file, with overrides from the environment and ``.env``;
+    raise ``ConfigError`` naming the file and key at fault."""
+    _load_env_file()
+    path = (path or DEFAULT_CONFIG_PATH).resolve()
+    raw = _read(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     if "token" in raw or "token" in (raw.get("discord") or {}):
@@ -160,7 +281,10 @@ def load_settings(path: Path | None = None) -> Settings:
             f"{path}: remove the token from the config file; set DISCORD_TOKEN in the "
             "environment or in a .env file instead"
         )
+    overrides, variables = _env_overrides(path)
     try:
-        return Settings.model_validate({**raw, "source": path})
+        settings = Settings.model_validate({**_merge(raw, overrides), "source": path})
     except ValidationError as error:
-        raise ConfigError(_describe(error, path)) from None
+        raise ConfigError(_describe(error, path, variables)) from None
+    _check_database_path(settings, path)
+    return settings

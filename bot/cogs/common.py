@@ -84,13 +84,8 @@ async def moderator_check(interaction: discord.Interaction) -> bool:
     if is_moderator(interaction.user, archive_bot(interaction).settings.discord.moderator_role_ids):
         return True
     command = interaction.command.qualified_name if interaction.command else "?"
-    log.warning(
-        "refused /%s to %s (%s) in guild %s: not a moderator",
-        command,
-        interaction.user,
-        interaction.user.id,
-        interaction.guild_id,
-    )
+    log.warning("refused /%s in guild %s: not a moderator", command, interaction.guild_id)
+    log.debug("/%s was refused to user %s", command, interaction.user.id)
     raise NotModerator(NOT_A_MODERATOR)
 
 

@@ -33,8 +33,9 @@ def log_with_error_id(where: str, error: BaseException) -> str:
     return apology(error_id)
 
 
-def user_message(name: str, error: app_commands.AppCommandError) -> str:
-    """What the user is told about ``error`` in ``/name``."""
+def user_message(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
+    """What the user is told about ``error``; refusals are logged (who, only at DEBUG)."""
+    name = interaction.command.qualified_name if interaction.command else "?"
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(error, app_commands.CommandOnCooldown):
         again = discord.utils.utcnow() + dt.timedelta(seconds=error.retry_after)
@@ -44,7 +45,8 @@ def user_message(name: str, error: app_commands.AppCommandError) -> str:
     if isinstance(error, app_commands.NoPrivateMessage):
         return SERVERS_ONLY
     if isinstance(error, app_commands.CheckFailure):
-        log.warning("/%s refused: %s", name, error)
+        log.warning("/%s refused in guild %s: %s", name, interaction.guild_id, error)
+        log.debug("/%s was refused to user %s", name, interaction.user.id)
         return NOT_HERE
     if isinstance(error, app_commands.TransformerError):
         return invalid_option_message(error.value)
@@ -68,12 +70,14 @@ class ErrorHandler(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        name = interaction.command.qualified_name if interaction.command else "?"
-        message = user_message(name, error)
+        message = user_message(interaction, error)
         try:
             await reply(interaction, message, ephemeral=True)
         except discord.HTTPException:
-            log.warning("could not answer the error in /%s", name)
+            log.warning(
+                "could not answer an error in /%s",
+                interaction.command and interaction.command.qualified_name,
+            )
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -22,3 +22,4 @@ async def bot(tmp_path: Path, content_dir: Path, clock: FakeClock) -> AsyncItera
     async with client:
         await client.setup_hook()
         yield client
+    await service.close()

@@ -115,6 +115,7 @@ async def test_development_guilds_get_the_commands_instantly(
             "latest",
             "archive",
         }
+    await service.close()
 
 
 def test_startup_without_the_content_folder_exits_with_one_line(

@@ -144,6 +144,13 @@ class FakeDiscord:
         self.port = 0
         self.ready = asyncio.Event()
         self.message_posted = asyncio.Condition()
+        #: Faults a test can turn on: refuse the token at login (401); refuse gateway
+        #: connections (503); close the gateway with this code at IDENTIFY (4004 bad token,
+        #: 4014 disallowed intents); answer command syncs with this HTTP status.
+        self.reject_token = False
+        self.refuse_gateway = False
+        self.close_code: int | None = None
+        self.sync_status: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -206,6 +213,8 @@ class FakeDiscord:
         return result
 
     async def _me(self, _: web.Request) -> web.Response:
+        if self.reject_token:
+            return self._json({"code": 0, "message": "401: Unauthorized"}, 401)
         return self._json(user(BOT_ID, "archive-bot", bot=True))
 
     async def _application(self, _: web.Request) -> web.Response:
@@ -219,12 +228,21 @@ class FakeDiscord:
         return [{**c, "id": snowflake(), "application_id": str(APP_ID), "version": snowflake(),
                  **({"guild_id": guild} if guild else {})} for c in commands]  # fmt: skip
 
+    def _sync_fault(self) -> web.Response | None:
+        if self.sync_status is None:
+            return None
+        return self._json({"code": 0, "message": "Service Unavailable"}, self.sync_status)
+
     async def _sync_global(self, request: web.Request) -> web.Response:
+        if fault := self._sync_fault():
+            return fault
         self.command_syncs += 1
         self.global_commands = self._with_ids(request[BODY])
         return self._json(self.global_commands)
 
     async def _sync_guild(self, request: web.Request) -> web.Response:
+        if fault := self._sync_fault():
+            return fault
         self.command_syncs += 1
         return self._json(self._with_ids(request[BODY], request.match_info["guild"]))
 
@@ -317,7 +335,9 @@ class FakeDiscord:
         self._sequence += 1
         await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway:
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
@@ -329,6 +349,8 @@ class FakeDiscord:
             op = payload["op"]
             if op == 1:
                 await socket.send_str(json.dumps({"op": 11}))
+            elif op == 2 and self.close_code is not None:
+                await socket.close(code=self.close_code, message=b"test fault")
             elif op == 2:
                 self.identifies += 1
                 await self._dispatch(socket, "READY", {

@@ -127,7 +127,8 @@ async def test_latest(fake_discord: FakeDiscord, bot_process: BotProcess) -> Non
     embed = first_embed(reply)
     assert embed["title"] == "Machine Learning Monthly Newsletter"
     assert embed["description"].startswith("Issue #28 · April 2022")
-    await bot_process.wait_for_log("/latest by")
+    await bot_process.wait_for_log(f"/latest in guild {GUILD_ID}: ")
+    assert str(MEMBER_ID) not in bot_process.log  # user ids only at DEBUG
 
 
 async def test_issue_found_and_not_found(

@@ -41,6 +41,19 @@ def embed(card: Card, bot: ArchiveBot) -> discord.Embed:
     return result
 
 
+def link_buttons(card: Card) -> discord.ui.View | None:
+    """The card's links as link buttons (an issue's web page, a resource's first link), or
+    None when it has none. Link buttons need no callback, so the view never times out."""
+    if not card.links:
+        return None
+    view = discord.ui.View(timeout=None)
+    for link in card.links[:5]:
+        view.add_item(
+            discord.ui.Button(style=discord.ButtonStyle.link, label=link.label[:80], url=link.url)
+        )
+    return view
+
+
 async def reply(
     interaction: discord.Interaction,
     content: str | None = None,

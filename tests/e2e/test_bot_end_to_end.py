@@ -126,7 +126,7 @@ async def test_latest(fake_discord: FakeDiscord, bot_process: BotProcess) -> Non
     assert reply.latency < 3
     embed = first_embed(reply)
     assert embed["title"] == "Machine Learning Monthly Newsletter"
-    assert embed["description"].startswith("Issue #28 · April 2022")
+    assert embed["description"].startswith("Issue #28 · about April 2022")
     await bot_process.wait_for_log("/latest by")
 
 

@@ -113,7 +113,7 @@ def _noun_phrase(sentence: str) -> str | None:
     if not words or words[0].casefold().strip(",") in _PRONOUNS:
         return None
     for index, word in enumerate(words[1:], start=1):
-        if word.casefold().strip(",.!?") in _VERBS:
+        if word.strip(",.!?") in _VERBS:  # lower case only: "Attention Is All You Need"
             phrase = " ".join(words[:index]).rstrip(" ,—–-:")
             if index < 2 or len(phrase) < MIN_NAME:
                 return None
@@ -130,20 +130,18 @@ def _first_clause(sentence: str) -> str:
     return sentence
 
 
-def display_title(resource: ResourceRecord) -> str:
-    """What to call the resource on a card: its title, or a name derived from the sentence
-    it was titled with; never more than ``MAX_TITLE`` characters."""
-    title = _SPACES.sub(" ", resource.title).strip()
-    if not title_is_sentence(title, resource.text):
-        if len(title) > MAX_TITLE:  # a long heading: without its byline first, if that fits
-            title = _BY.sub("", title) if len(_BY.sub("", title)) <= MAX_TITLE else title
-        return shorten(title)
-    # The whole opening sentence, from the text (the title may have been cut short).
-    sentence = _SPACES.sub(" ", resource.text).strip()
-    end = re.search(r"[.!?](?=\s|$)", sentence[len(_stem(title)) - 1 :])
+def _opening_sentence(title: str, text: str) -> str:
+    """The text's whole opening sentence (the title may have been cut short), spaces
+    normalised, without its closing punctuation."""
+    sentence = _SPACES.sub(" ", text).strip()
+    skip = max(0, len(_stem(title)) - 1)
+    end = re.search(r"[.!?](?=\s|$)", sentence[skip:])
     if end:
-        sentence = sentence[: len(_stem(title)) - 1 + end.start()]
-    sentence = sentence.rstrip(".!? ")
+        sentence = sentence[: skip + end.start()]
+    return sentence.rstrip(".!? ")
+
+
+def _name_for(sentence: str) -> str:
     if len(sentence) <= SHORT_SENTENCE:
         return sentence
     for derive in (_named, _noun_phrase):
@@ -155,26 +153,46 @@ def display_title(resource: ResourceRecord) -> str:
     return shorten(_first_clause(sentence))
 
 
+def display_title(resource: ResourceRecord) -> str:
+    """What to call the resource on a card: its title, or a name derived from the sentence
+    it was titled with; never more than ``MAX_TITLE`` characters."""
+    title = _SPACES.sub(" ", resource.title).strip()
+    if title_is_sentence(title, resource.text):
+        return _name_for(_opening_sentence(title, resource.text))
+    if len(title) > MAX_TITLE:  # a long heading: without its byline first, if that fits
+        title = _BY.sub("", title) if len(_BY.sub("", title)) <= MAX_TITLE else title
+    return shorten(title)
+
+
+def _after(text: str, prefix: str) -> str:
+    """``text`` after its opening ``prefix``, matched whitespace- and case-insensitively."""
+    wanted = len(_normal(prefix))
+    consumed = 0
+    while consumed < len(text) and len(_normal(text[:consumed])) < wanted:
+        consumed += 1
+    return text[consumed:]
+
+
 def shown_text(resource: ResourceRecord) -> str:
     """The resource's text as shown under its title: without the title repeated at its start.
 
-    A title that is the text's opening sentence is not removed (the display title is derived
-    from it and the sentence stays); a heading repeated as a lead-in ("Title — text") is.
+    A heading repeated as a lead-in ("Title — text") is dropped, and so is an opening sentence
+    that is shown whole as the title. When the title is a name derived from the opening
+    sentence, the sentence stays: it says what the name only points at.
     """
     text = resource.text.strip()
     title = resource.title.strip()
-    if not title or title_is_sentence(title, text) or not _starts_with_title(title, text):
+    if not title or not _starts_with_title(title, text):
         return text
-    # Find where the title ends in the text, whitespace-insensitively.
-    wanted = _normal(_stem(title))
-    consumed = 0
-    seen = ""
-    while consumed < len(text) and len(_normal(seen)) < len(wanted):
-        consumed += 1
-        seen = text[:consumed]
-    rest = text[consumed:]
-    if rest and rest[0].isalnum():  # the title was a prefix of a longer word: no repetition
-        return text
+    if title_is_sentence(title, text):
+        sentence = _opening_sentence(title, text)
+        if _name_for(sentence) != sentence:
+            return text
+        rest = _after(text, sentence).lstrip(".!?")
+    else:
+        rest = _after(text, _stem(title))
+        if rest and rest[0].isalnum():  # the title was a prefix of a longer word
+            return text
     rest = _LEAD_SEPARATOR.sub("", rest, count=1)
     if not rest:
         return text

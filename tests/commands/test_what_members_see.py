@@ -166,11 +166,9 @@ async def test_a_held_out_newsletter_links_to_its_issue(bot: ArchiveBot, content
 async def test_a_pick_with_a_link_has_a_button(
     bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pick = next(
-        r
-        for r in (await bot.service.issue(23)).resources
-        if r.links  # type: ignore[union-attr]
-    )
+    issue = await bot.service.issue(23)
+    assert issue is not None
+    pick = next(r for r in issue.resources if r.links)
 
     async def chosen(scope: str) -> Any:
         return pick

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from bot.render import limits
+from bot.render.titles import MAX_TITLE
+from tests.cards import discord_text
 from tests.conftest import ROOT
 from tests.e2e.conftest import LAUNCHER, BotProcess
 from tests.e2e.fake_discord import (
@@ -232,6 +234,43 @@ async def test_random_and_about(fake_discord: FakeDiscord, bot_process: BotProce
     fields = {f["name"]: f["value"] for f in first_embed(about)["fields"]}
     assert (fields["Issues"], fields["Resources"]) == ("5", "49")
     assert fields["Latency"].endswith(" ms")
+
+
+FILE_NAME = re.compile(r"\w+\.(txt|md)\b")
+
+
+async def test_what_members_see_in_latest_issue_search_and_random(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    """Issue 13 through the real process: short titles, text that doesn't repeat them, no
+    file names, month and section on results and picks, approximate dates marked."""
+    latest = discord_text(message(await fake_discord.command("latest")))
+    assert "│ Issue #28 · about April 2022\n" in latest and latest.endswith("│ 12 resources")
+    assert not FILE_NAME.search(latest) and "source:" not in latest
+
+    issue = first_embed(await fake_discord.command("issue", option("number", 2, 4)))
+    bullets = [line[2:] for line in issue["description"].splitlines() if line.startswith("• ")]
+    assert len(bullets) == 9 and all(len(b) <= MAX_TITLE for b in bullets)
+    assert "A Recipe for Training Neural Networks" in bullets
+    assert "Issue #2 · about February 2020" in issue["description"]
+    assert not FILE_NAME.search(discord_text({"embeds": [issue]}))
+
+    search = message(await fake_discord.command("search", option("query", "pytorch"), user_id=2001))
+    shown = discord_text(search)
+    assert "│ 1. New ZTM PyTorch course (coming soon)\n│ I’m working on a hands-on" in shown
+    assert "│ — #28 · about April 2022 · My work" in shown
+    assert not FILE_NAME.search(shown)
+
+    for user_id in (2002, 2003):
+        pick = first_embed(await fake_discord.command("random", user_id=user_id))
+        title = pick["title"].removeprefix("From the archives: ")
+        assert len(title) <= MAX_TITLE
+        assert not pick.get("description", "").startswith(title.rstrip("…") + " —")
+        assert pick.get("description") != title
+        assert re.fullmatch(
+            r"Issue #(2|7|15|23) · (about )?[A-Z][a-z]+ 20\d\d( · .+)?", pick["fields"][0]["value"]
+        )
+        assert not FILE_NAME.search(discord_text({"embeds": [pick]}))
 
 
 async def test_members_without_manage_server_are_refused(

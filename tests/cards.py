@@ -55,12 +55,15 @@ def markdown(text: str, now: dt.datetime | None = None) -> str:
             return f"{moment:%A, %-d %B %Y %H:%M}"
         return f"{moment:%-d %B %Y %H:%M}"
 
-    text = _TIME.sub(timestamp, text)
-    text = _CHANNEL.sub(lambda m: f"#channel-{m.group(1)}", text)
-    text = _LINK.sub(r"\1", text)
-    text = _BOLD.sub(r"\1", text)
-    text = _CODE.sub(r"\1", text)
-    return _ITALIC.sub(r"\1", text)
+    def styled(part: str) -> str:
+        part = _TIME.sub(timestamp, part)
+        part = _CHANNEL.sub(lambda m: f"#channel-{m.group(1)}", part)
+        part = _LINK.sub(r"\1", part)
+        return _ITALIC.sub(r"\1", _BOLD.sub(r"\1", part))
+
+    # Code spans are shown as they are: no markdown inside them.
+    parts = _CODE.split(text)  # text, code, text, code, …
+    return "".join(part if index % 2 else styled(part) for index, part in enumerate(parts))
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -50,12 +50,18 @@ _VERBS = frozenset(
     went got gets came looks tells says finds found changed changes became becomes
     """.split()
 )
-# A sentence opening like these names no resource: "I used to…", "It's a good…".
-_PRONOUNS = frozenset(
+# A sentence opening like these names no resource: "I used to…", "It's a good…", and
+# invitations: "Check out…", "Read…".
+_OPENERS = frozenset(
     """
     i i'm i’m i've i’ve we we're we’re you you're you’re it it's it’s this that these those
     they he she there here my our your what why how when if so and but or
+    check read watch see try meet join get take find listen look learn
     """.split()
+)
+# Words that start a clause: a phrase holding one is more than a name.
+_CLAUSE_WORDS = frozenset(
+    "which that who whom whose where when because if while since although though".split()
 )
 _CLAUSE = re.compile(r"\s+[—–(]|[,;:]\s|\s-\s")
 _BY = re.compile(r"\s+by\s+[^,;:()]+$")
@@ -102,7 +108,8 @@ def _named(sentence: str) -> str | None:
         for match in pattern.finditer(sentence):
             name = next(g for g in match.groups() if g)
             name = name.strip(" .,")
-            if MIN_NAME <= len(name) <= MAX_TITLE or (len(name) >= 3 and " " not in name):
+            one_word_name = " " not in name and not name.islower()  # “Polars”, not “best”
+            if MIN_NAME <= len(name) <= MAX_TITLE or (len(name) >= 3 and one_word_name):
                 return name
     return None
 
@@ -110,9 +117,11 @@ def _named(sentence: str) -> str | None:
 def _noun_phrase(sentence: str) -> str | None:
     """The words before the sentence's first verb, if they make a name."""
     words = sentence.split(" ")
-    if not words or words[0].casefold().strip(",") in _PRONOUNS:
+    if not words or words[0].casefold().strip(",") in _OPENERS:
         return None
     for index, word in enumerate(words[1:], start=1):
+        if word.strip(",.!?") in _CLAUSE_WORDS:
+            return None
         if word.strip(",.!?") in _VERBS:  # lower case only: "Attention Is All You Need"
             phrase = " ".join(words[:index]).rstrip(" ,—–-:")
             if index < 2 or len(phrase) < MIN_NAME:
@@ -157,6 +166,8 @@ def display_title(resource: ResourceRecord) -> str:
     """What to call the resource on a card: its title, or a name derived from the sentence
     it was titled with; never more than ``MAX_TITLE`` characters."""
     title = _SPACES.sub(" ", resource.title).strip()
+    if not title:  # nothing to go on but the text
+        return _name_for(_opening_sentence("", resource.text)) if resource.text.strip() else ""
     if title_is_sentence(title, resource.text):
         return _name_for(_opening_sentence(title, resource.text))
     if len(title) > MAX_TITLE:  # a long heading: without its byline first, if that fits

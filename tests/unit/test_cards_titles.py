@@ -72,6 +72,15 @@ def _sentence(sentence: str, more: str = " More words follow here.") -> Resource
             "they've got an ever-moving target.",
             "The key point being AI businesses differ to normal software businesses because…",
         ),
+        # scare quotes are not a name; an invitation or a clause is not a noun phrase
+        (
+            'Check out this amazing library which is the "best" way to serve models in production today.',
+            'Check out this amazing library which is the "best" way to serve models in…',
+        ),
+        (
+            "Feature stores that nobody maintains are becoming the backbone of every ML platform.",
+            "Feature stores that nobody maintains are becoming the backbone of every ML…",
+        ),
         # a short sentence reads well enough as it is
         ("Active learning to the rescue.", "Active learning to the rescue"),
     ],
@@ -148,6 +157,12 @@ def test_a_long_heading_is_shortened_and_shown_whole_in_the_pick() -> None:
         display_title(byline)
         == "Why we should be using synthetic data in (robust) machine learning"
     )
+
+
+def test_a_resource_without_a_title_is_named_from_its_text() -> None:
+    resource = _r("", "A Recipe for Training Neural Networks goes through a set of steps. More.")
+    assert display_title(resource) == "A Recipe for Training Neural Networks"
+    assert display_title(_r("", "")) == ""
 
 
 def test_shorten() -> None:

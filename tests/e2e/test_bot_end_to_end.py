@@ -36,7 +36,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EPHEMERAL = 64
 MANAGE_GUILD = 1 << 5  # discord.py sends the permission bits as a number
-NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
+NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\nurl: https://example.org/issues/29\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
 
 
 def message(reply: Interaction) -> dict[str, Any]:
@@ -304,6 +304,19 @@ async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
     )
     latest = await fake_discord.command("latest")
     assert first_embed(latest)["title"] == "Machine Learning Monthly May 2022"
+    # Its web address is known: the card links there, with a button, and names no file.
+    assert first_embed(latest)["url"] == "https://example.org/issues/29"
+    assert message(latest)["components"][0]["components"] == [
+        {
+            "type": 2,
+            "style": 5,
+            "disabled": False,
+            "label": "Read the issue",
+            "url": "https://example.org/issues/29",
+        }
+    ]
+    shown = discord_text(message(latest))
+    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ]") and "029.md" not in shown
 
     # A file that now fails keeps its previous version; the reply names it and the reason.
     (bot_process.content / "029.md").write_text("---\nnumber: [twenty-nine\n---\n")

@@ -48,7 +48,8 @@ class CardField:
 
 @dataclass(frozen=True)
 class CardLink:
-    """A link shown under the card as a button."""
+    """A link shown under the card as a button (``limits.link_buttons`` keeps the ones
+    Discord accepts)."""
 
     label: str
     url: str
@@ -66,10 +67,6 @@ class Card:
 
 READ_THE_ISSUE = "Read the issue"
 OPEN_THE_LINK = "Open the link"
-
-
-def _web(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 def link_markdown(title: str, url: str | None) -> str:
@@ -108,7 +105,7 @@ def issue_card(issue: IssueRecord) -> Card:
         if lines
         else f"{header}\n\nNo resources found in this issue.",
         footer=f"{count} resource{'s' if count != 1 else ''}",
-        links=(CardLink(READ_THE_ISSUE, issue.url),) if issue.url and _web(issue.url) else (),
+        links=(CardLink(READ_THE_ISSUE, issue.url),) if issue.url else (),
     )
 
 
@@ -133,7 +130,7 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         description=text,
         fields=tuple(fields),
         footer=resource.issue_title,
-        links=(CardLink(OPEN_THE_LINK, first_link),) if first_link and _web(first_link) else (),
+        links=(CardLink(OPEN_THE_LINK, first_link),) if first_link else (),
     )
 
 

@@ -34,8 +34,9 @@ ELLIPSIS = "…"
 MIN_NAME = 12  # characters: a derived name shorter than this says too little
 SHORT_SENTENCE = 50  # characters: a sentence this short reads well enough as a title
 
-# What may separate a lead-in title from the rest of its paragraph.
-_LEAD_SEPARATOR = re.compile(r"^\s*(?:[—–:|]|-{1,2}(?=\s)|\.(?=\s|$)|!|\?)?\s*")
+# What separates a lead-in title from the rest of its paragraph: a dash, a colon, a full
+# stop, a line break ("Marimo — a notebook", "DuckDB 1.0: the…"; not "Marimo is a…").
+_LEAD_SEPARATOR = re.compile(r"^\s*(?:[—–:|]|-{1,2}(?=\s)|[.!?](?=\s|$))\s*|^[^\S\n]*\n\s*")
 _SPACES = re.compile(r"\s+")
 _LINKED = re.compile(r"\[([^\]\n]{3,}?)\]\([^)\s]+\)")
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{3,}?)[”\"]|‘([^’\n]{3,}?)’")
@@ -47,7 +48,7 @@ _VERBS = frozenset(
     must shall goes walks shows explains covers describes introduces offers lets helps makes
     creates allows gives takes uses teaches turns brings provides combines compares
     demonstrates outlines presents proposes releases released launched launches came comes
-    went got gets came looks tells says finds found changed changes became becomes
+    went got gets looks tells says finds found changed changes became becomes
     """.split()
 )
 # A sentence opening like these names no resource: "I used to…", "It's a good…", and
@@ -64,7 +65,8 @@ _CLAUSE_WORDS = frozenset(
     "which that who whom whose where when because if while since although though".split()
 )
 _CLAUSE = re.compile(r"\s+[—–(]|[,;:]\s|\s-\s")
-_BY = re.compile(r"\s+by\s+[^,;:()]+$")
+# A closing byline: "… by Vikash Sehwag", "… by Google AI" (not "… by up to 4000x").
+_BY = re.compile(r"\s+by\s+[A-Z][^,;:()]*$")
 
 
 def _normal(text: str) -> str:
@@ -199,12 +201,12 @@ def shown_text(resource: ResourceRecord) -> str:
         sentence = _opening_sentence(title, text)
         if _name_for(sentence) != sentence:
             return text
-        rest = _after(text, sentence).lstrip(".!?")
+        rest = _after(text, sentence).lstrip(".!?").strip()
     else:
-        rest = _after(text, _stem(title))
-        if rest and rest[0].isalnum():  # the title was a prefix of a longer word
+        lead = _LEAD_SEPARATOR.match(_after(text, _stem(title)))
+        if lead is None:  # "Marimo is a notebook": the name in a sentence, not a repetition
             return text
-    rest = _LEAD_SEPARATOR.sub("", rest, count=1)
+        rest = _after(text, _stem(title))[lead.end() :]
     if not rest:
         return text
     first = rest.split(" ", 1)[0]

@@ -126,6 +126,8 @@ def test_a_derived_title_keeps_the_sentence_in_the_text_a_whole_one_drops_it() -
         ("Gradio 4.0", "gradio 4.0 — build demos.", "Build demos."),
         # not a repetition: the title is only the start of a longer word, or not there at all
         ("Go", "Google released a model.", "Google released a model."),
+        ("Marimo", "Marimo is a reactive notebook.", "Marimo is a reactive notebook."),
+        ("Marimo", "Marimo (2024) is a notebook.", "Marimo (2024) is a notebook."),
         ("All about GPT3", "You might've seen GPT3.", "You might've seen GPT3."),
         # nothing after the title: the text stays
         ("Ollama", "Ollama", "Ollama"),
@@ -156,6 +158,12 @@ def test_a_long_heading_is_shortened_and_shown_whole_in_the_pick() -> None:
     assert (
         display_title(byline)
         == "Why we should be using synthetic data in (robust) machine learning"
+    )
+    not_a_byline = _r(
+        "Speed up your Scikit-Learn code by up to 4000x with Intel Extension for Scikit-Learn", "x"
+    )
+    assert display_title(not_a_byline) == (
+        "Speed up your Scikit-Learn code by up to 4000x with Intel Extension for…"
     )
 
 

@@ -424,6 +424,9 @@ async def test_every_message_pings_nobody_and_fits_discord_limits(
             and not mentions.get("replied_user")
         )
         assert len(body.get("content") or "") <= 2000
+        if not (body.get("flags") or 0) & EPHEMERAL:  # what members see names no file
+            public = re.sub(r"https?://\S+", "", discord_text(body))
+            assert not FILE_NAME.search(public) and "source:" not in public, public
         for embed in body.get("embeds") or []:
             fields = embed.get("fields", [])
             assert len(embed.get("title", "")) <= limits.TITLE

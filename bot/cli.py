@@ -28,7 +28,7 @@ from bot.render.messages import (
     no_results_message,
 )
 from bot.render.startup import EMPTY_QUERY
-from bot.render.text import card_text
+from bot.render.text import card_text, hit_json, issue_json, resource_json
 
 CONSOLE_SCOPE = "console"
 #: The largest issue number the console accepts (the store's limit is far above it).
@@ -144,7 +144,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
                 numbers = await service.issue_numbers()
                 print(missing_issue_message(args.number, numbers), file=sys.stderr)
                 return 1
-            _emit(args, issue.to_json(), card_text(issue_card(issue)))
+            _emit(args, issue_json(issue), card_text(issue_card(issue)))
         elif args.command == "search":
             limit = max(1, args.limit)
             hits = await service.search(args.query, limit=limit)
@@ -153,13 +153,13 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
                 if hits
                 else no_results_message(args.query, await service.suggest(args.query))
             )
-            _emit(args, {"query": args.query, "results": [h.to_json() for h in hits]}, text)
+            _emit(args, {"query": args.query, "results": [hit_json(h) for h in hits]}, text)
         else:
             pick = await service.pick(CONSOLE_SCOPE)
             if pick is None:
                 print(NOTHING_IN_ARCHIVES, file=sys.stderr)
                 return 1
-            _emit(args, pick.to_json(), card_text(resource_card(pick)))
+            _emit(args, resource_json(pick), card_text(resource_card(pick)))
     return 0
 
 

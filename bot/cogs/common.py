@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
+from bot.render import limits
 from bot.render.cards import Card
 from bot.render.limits import AUTHOR, clip, fit
 from bot.render.messages import NOT_A_MODERATOR
@@ -39,6 +40,20 @@ def embed(card: Card, bot: ArchiveBot) -> discord.Embed:
     if card.footer:
         result.set_footer(text=card.footer)
     return result
+
+
+def link_buttons(card: Card) -> discord.ui.View | None:
+    """The card's links as link buttons (an issue's web page, a resource's first link), or
+    None when it has none. Link buttons need no callback, so the view never times out."""
+    links = limits.link_buttons(card)
+    if not links:
+        return None
+    view = discord.ui.View(timeout=None)
+    for link in links:
+        view.add_item(
+            discord.ui.Button(style=discord.ButtonStyle.link, label=link.label, url=link.url)
+        )
+    return view
 
 
 async def reply(

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, reply
+from bot.cogs.common import embed, link_buttons, reply
 from bot.render.cards import issue_card
 from bot.render.messages import EMPTY_ARCHIVE, missing_issue_message
 
@@ -26,7 +26,8 @@ class IssueCommands(commands.Cog):
         if issue is None:
             await reply(interaction, EMPTY_ARCHIVE, ephemeral=True)
             return
-        await reply(interaction, embed=embed(issue_card(issue), self.bot))
+        card = issue_card(issue)
+        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
 
     @app_commands.command(name="issue", description="One issue of the newsletter, by number.")
     @app_commands.describe(number="The issue number (start typing to pick from the list)")
@@ -38,7 +39,8 @@ class IssueCommands(commands.Cog):
             numbers = await self.bot.service.issue_numbers()
             await reply(interaction, missing_issue_message(number, numbers), ephemeral=True)
             return
-        await reply(interaction, embed=embed(issue_card(found), self.bot))
+        card = issue_card(found)
+        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
 
     @issue_command.autocomplete("number")
     async def issue_autocomplete(

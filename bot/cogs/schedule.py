@@ -13,7 +13,7 @@ from discord.ext import commands, tasks
 from bot.archive.records import ScheduleRecord
 from bot.archive.schedules import time_zones
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, moderators_only, reply
+from bot.cogs.common import embed, link_buttons, moderators_only, reply
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
 from bot.render.messages import (
@@ -30,6 +30,7 @@ from bot.render.messages import (
     posted_message,
     schedule_set_message,
 )
+from bot.render.titles import display_title
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +107,18 @@ class ScheduleCommands(commands.Cog):
             pick = await self.bot.service.pick(str(channel_id))
             if pick is None:
                 return None
-            await channel.send(embed=embed(resource_card(pick), self.bot))
+            card = resource_card(pick)
+            view = link_buttons(card)
+            if view is None:
+                await channel.send(embed=embed(card, self.bot))
+            else:
+                await channel.send(embed=embed(card, self.bot), view=view)
         except discord.HTTPException as error:
             reason = unavailable_reason(error)
             if reason is None:
                 raise
             raise ChannelUnavailable(reason) from error
-        return pick.title
+        return display_title(pick)
 
     async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
         title = await self.post_pick(schedule.channel_id)

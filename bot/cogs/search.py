@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.archive.records import SearchHit
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, random_cooldown, reply, search_cooldown
+from bot.cogs.common import embed, link_buttons, random_cooldown, reply, search_cooldown
 from bot.cogs.errors import log_with_error_id
 from bot.render.cards import page_count, resource_card, search_card
 from bot.render.messages import NOTHING_IN_ARCHIVES, PAGES_FOR_SEARCHER, no_results_message
@@ -126,7 +126,8 @@ class SearchCommands(commands.Cog):
         if pick is None:
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
-        await reply(interaction, embed=embed(resource_card(pick), self.bot))
+        card = resource_card(pick)
+        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
 
 
 async def setup(bot: ArchiveBot) -> None:

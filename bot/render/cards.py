@@ -15,11 +15,19 @@ from bot.archive.records import (
     format_date,
 )
 from bot.render.messages import format_duration
+from bot.render.titles import (
+    context_line,
+    display_title,
+    issue_date_text,
+    shown_text,
+    title_is_sentence,
+)
 
 __all__ = [
     "AboutFacts",
     "Card",
     "CardField",
+    "CardLink",
     "about_card",
     "format_date",
     "issue_card",
@@ -39,12 +47,26 @@ class CardField:
 
 
 @dataclass(frozen=True)
+class CardLink:
+    """A link shown under the card as a button (``limits.link_buttons`` keeps the ones
+    Discord accepts)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Card:
     title: str
     description: str = ""
     url: str | None = None
     fields: tuple[CardField, ...] = field(default=())
     footer: str | None = None
+    links: tuple[CardLink, ...] = field(default=())
+
+
+READ_THE_ISSUE = "Read the issue"
+OPEN_THE_LINK = "Open the link"
 
 
 def link_markdown(title: str, url: str | None) -> str:
@@ -63,6 +85,8 @@ def first_paragraph(text: str, limit: int = 300) -> str:
 
 
 def issue_card(issue: IssueRecord) -> Card:
+    """An issue: its number and month, then each resource by its display title, under its
+    section. The file it came from is not shown; its web address is linked where known."""
     lines = []
     current: str | None = None
     for resource in issue.resources:
@@ -70,30 +94,43 @@ def issue_card(issue: IssueRecord) -> Card:
             current = resource.section
             lines.append(f"**{current}**")
         lines.append(
-            f"• {link_markdown(resource.title, resource.links[0] if resource.links else None)}"
+            f"• {link_markdown(display_title(resource), resource.links[0] if resource.links else None)}"
         )
-    header = f"Issue #{issue.number} · {format_date(issue.date)}"
+    header = f"Issue #{issue.number} · {issue_date_text(issue.date, issue.date_inferred)}"
+    count = len(issue.resources)
     return Card(
         title=issue.title,
         url=issue.url,
         description="\n".join([header, "", *lines])
         if lines
         else f"{header}\n\nNo resources found in this issue.",
-        footer=f"{len(issue.resources)} resources · source: {issue.source}",
+        footer=f"{count} resource{'s' if count != 1 else ''}",
+        links=(CardLink(READ_THE_ISSUE, issue.url),) if issue.url else (),
     )
 
 
 def resource_card(resource: ResourceRecord, heading: str = "From the archives") -> Card:
+    """One resource (a "from the archives" pick): a short title, its text without the title
+    repeated, and where it came from: issue, month (approximate when inferred), section."""
+    title = display_title(resource)
+    text = first_paragraph(shown_text(resource), 1500)
+    if title != " ".join(resource.title.split()) and not title_is_sentence(
+        resource.title, resource.text
+    ):
+        text = f"**{resource.title}**\n{text}"  # a long heading, cut in the title: shown whole
     links = "\n".join(resource.links[:5])
-    fields = [CardField("From", f"Issue #{resource.issue}: {resource.issue_title}")]
+    fields = [CardField("From", f"Issue {context_line(resource)}")]
     if links:
         fields.append(CardField("Links", links))
+    repeated = heading and title.casefold().startswith(heading.casefold())
+    first_link = resource.links[0] if resource.links else None
     return Card(
-        title=f"{heading}: {resource.title}" if heading else resource.title,
-        url=resource.links[0] if resource.links else None,
-        description=first_paragraph(resource.text, 1500),
+        title=f"{heading}: {title}" if heading and not repeated else title,
+        url=first_link,
+        description=text,
         fields=tuple(fields),
-        footer=resource.section,
+        footer=resource.issue_title,
+        links=(CardLink(OPEN_THE_LINK, first_link),) if first_link else (),
     )
 
 
@@ -108,9 +145,9 @@ def search_card(query: str, hits: list[SearchHit], page: int, per_page: int) -> 
     shown = hits[page * per_page : (page + 1) * per_page]
     fields = tuple(
         CardField(
-            f"{page * per_page + index}. {hit.resource.title}",
-            f"{first_paragraph(hit.resource.text, 200)}\n"
-            f"— Issue #{hit.resource.issue}"
+            f"{page * per_page + index}. {display_title(hit.resource)}",
+            f"{first_paragraph(shown_text(hit.resource), 200)}\n"
+            f"— {context_line(hit.resource)}"
             + (f" · {hit.resource.links[0]}" if hit.resource.links else ""),
         )
         for index, hit in enumerate(shown, start=1)
@@ -173,7 +210,9 @@ def about_card(facts: AboutFacts) -> Card:
         CardField("Version", facts.version, inline=True),
         CardField(
             "Latest issue",
-            f"#{latest.number} · {format_date(latest.date)} · {latest.title}" if latest else "none",
+            f"#{latest.number} · {issue_date_text(latest.date, latest.date_inferred)} · {latest.title}"
+            if latest
+            else "none",
         ),
         CardField(
             "Content loaded",

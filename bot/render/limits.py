@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.render.cards import Card, CardField
+from bot.render.cards import Card, CardField, CardLink
 
 TITLE = 256
 DESCRIPTION = 4096
@@ -18,6 +18,10 @@ FOOTER = 2048
 TOTAL = 6000
 URL = 2048
 ELLIPSIS = "…"
+# https://discord.com/developers/docs/components/reference#button
+BUTTONS = 5  # in one action row
+BUTTON_LABEL = 80
+BUTTON_URL = 512
 
 
 def clip(text: str, limit: int) -> str:
@@ -74,3 +78,15 @@ def fit(card: Card, reserve: int = 0) -> Card:
         while card_size(card) > budget and card.fields:
             card = replace(card, fields=card.fields[:-1])
     return card
+
+
+def link_buttons(card: Card) -> tuple[CardLink, ...]:
+    """The card's links that Discord accepts as link buttons: web addresses of at most 512
+    characters, labels clipped to 80, five at most. (One bad button refuses the whole reply.)"""
+    return tuple(
+        CardLink(clip(link.label, BUTTON_LABEL), link.url)
+        for link in card.links
+        if link.label
+        and len(link.url) <= BUTTON_URL
+        and link.url.startswith(("http://", "https://"))
+    )[:BUTTONS]

@@ -1,12 +1,15 @@
-"""Cards as plain text for the console."""
+"""Cards as plain text for the console, and the keys its JSON adds to the records' own."""
 
 from __future__ import annotations
 
 import re
 import textwrap
 from dataclasses import replace
+from typing import Any
 
+from bot.archive.records import IssueRecord, ResourceRecord, SearchHit
 from bot.render.cards import Card
+from bot.render.titles import display_title
 
 WIDTH = 88
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -45,3 +48,30 @@ def _layout(card: Card) -> str:
     if card.footer:
         lines += ["", f"({card.footer})"]
     return "\n".join(lines)
+
+
+def resource_json(resource: ResourceRecord) -> dict[str, Any]:
+    """A resource's JSON: every key of ``ResourceRecord.to_json`` as it is (``title`` and
+    ``text`` as parsed), plus ``display_title`` (what the cards call it) and the issue's
+    ``issue_date`` and ``issue_date_inferred``."""
+    return {
+        **resource.to_json(),
+        "display_title": display_title(resource),
+        "issue_date": resource.issue_date,
+        "issue_date_inferred": resource.issue_date_inferred,
+    }
+
+
+def issue_json(issue: IssueRecord) -> dict[str, Any]:
+    """An issue's JSON: every key of ``IssueRecord.to_json``, plus ``date_inferred``, and its
+    resources as ``resource_json`` gives them."""
+    return {
+        **issue.to_json(),
+        "date_inferred": issue.date_inferred,
+        "resources": [resource_json(r) for r in issue.resources],
+    }
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """A search result's JSON: ``SearchHit.to_json`` plus the keys ``resource_json`` adds."""
+    return {**hit.to_json(), **resource_json(hit.resource)}

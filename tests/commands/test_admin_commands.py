@@ -84,7 +84,7 @@ async def test_about(bot: ArchiveBot, clock: FakeClock) -> None:
     assert embed is not None
     fields = {f.name: f.value for f in embed.fields}
     assert (fields["Issues"], fields["Resources"], fields["Uptime"]) == ("5", "49", "1d 2h 5m")
-    assert str(fields["Latest issue"]).startswith("#28 · April 2022")
+    assert str(fields["Latest issue"]).startswith("#28 · about April 2022")
     assert str(fields["Content loaded"]).startswith("<t:")
     assert embed.description == "The back issues of Machine Learning Monthly by Daniel Bourke."
 

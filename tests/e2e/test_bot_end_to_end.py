@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from bot.render import limits
+from bot.render.titles import MAX_TITLE
+from tests.cards import discord_text
 from tests.conftest import ROOT
 from tests.e2e.conftest import LAUNCHER, BotProcess
 from tests.e2e.fake_discord import (
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EPHEMERAL = 64
 MANAGE_GUILD = 1 << 5  # discord.py sends the permission bits as a number
-NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
+NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\nurl: https://example.org/issues/29\n---\n# Machine Learning Monthly May 2022\n\n## A brand new tool\n\nIt does things.\n"
 
 
 def message(reply: Interaction) -> dict[str, Any]:
@@ -126,7 +128,7 @@ async def test_latest(fake_discord: FakeDiscord, bot_process: BotProcess) -> Non
     assert reply.latency < 3
     embed = first_embed(reply)
     assert embed["title"] == "Machine Learning Monthly Newsletter"
-    assert embed["description"].startswith("Issue #28 · April 2022")
+    assert embed["description"].startswith("Issue #28 · about April 2022")
     await bot_process.wait_for_log(f"/latest in guild {GUILD_ID}: ")
     assert str(MEMBER_ID) not in bot_process.log  # user ids only at DEBUG
 
@@ -235,6 +237,43 @@ async def test_random_and_about(fake_discord: FakeDiscord, bot_process: BotProce
     assert fields["Latency"].endswith(" ms")
 
 
+FILE_NAME = re.compile(r"\w+\.(txt|md)\b")
+
+
+async def test_what_members_see_in_latest_issue_search_and_random(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    """Issue 13 through the real process: short titles, text that doesn't repeat them, no
+    file names, month and section on results and picks, approximate dates marked."""
+    latest = discord_text(message(await fake_discord.command("latest")))
+    assert "│ Issue #28 · about April 2022\n" in latest and latest.endswith("│ 12 resources")
+    assert not FILE_NAME.search(latest) and "source:" not in latest
+
+    issue = first_embed(await fake_discord.command("issue", option("number", 2, 4)))
+    bullets = [line[2:] for line in issue["description"].splitlines() if line.startswith("• ")]
+    assert len(bullets) == 9 and all(len(b) <= MAX_TITLE for b in bullets)
+    assert "A Recipe for Training Neural Networks" in bullets
+    assert "Issue #2 · about February 2020" in issue["description"]
+    assert not FILE_NAME.search(discord_text({"embeds": [issue]}))
+
+    search = message(await fake_discord.command("search", option("query", "pytorch"), user_id=2001))
+    shown = discord_text(search)
+    assert "│ 1. New ZTM PyTorch course (coming soon)\n│ I’m working on a hands-on" in shown
+    assert "│ — #28 · about April 2022 · My work" in shown
+    assert not FILE_NAME.search(shown)
+
+    for user_id in (2002, 2003):
+        pick = first_embed(await fake_discord.command("random", user_id=user_id))
+        title = pick["title"].removeprefix("From the archives: ")
+        assert len(title) <= MAX_TITLE
+        assert not pick.get("description", "").startswith(title.rstrip("…") + " —")
+        assert pick.get("description") != title
+        assert re.fullmatch(
+            r"Issue #(2|7|15|23) · (about )?[A-Z][a-z]+ 20\d\d( · .+)?", pick["fields"][0]["value"]
+        )
+        assert not FILE_NAME.search(discord_text({"embeds": [pick]}))
+
+
 async def test_members_without_manage_server_are_refused(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
@@ -266,6 +305,19 @@ async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
     )
     latest = await fake_discord.command("latest")
     assert first_embed(latest)["title"] == "Machine Learning Monthly May 2022"
+    # Its web address is known: the card links there, with a button, and names no file.
+    assert first_embed(latest)["url"] == "https://example.org/issues/29"
+    assert message(latest)["components"][0]["components"] == [
+        {
+            "type": 2,
+            "style": 5,
+            "disabled": False,
+            "label": "Read the issue",
+            "url": "https://example.org/issues/29",
+        }
+    ]
+    shown = discord_text(message(latest))
+    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ]") and "029.md" not in shown
 
     # A file that now fails keeps its previous version; the reply names it and the reason.
     (bot_process.content / "029.md").write_text("---\nnumber: [twenty-nine\n---\n")
@@ -373,6 +425,9 @@ async def test_every_message_pings_nobody_and_fits_discord_limits(
             and not mentions.get("replied_user")
         )
         assert len(body.get("content") or "") <= 2000
+        if not (body.get("flags") or 0) & EPHEMERAL:  # what members see names no file
+            public = re.sub(r"https?://\S+", "", discord_text(body))
+            assert not FILE_NAME.search(public) and "source:" not in public, public
         for embed in body.get("embeds") or []:
             fields = embed.get("fields", [])
             assert len(embed.get("title", "")) <= limits.TITLE

@@ -17,6 +17,9 @@ from tests.conftest import ROOT, SEEDS, write_config
 
 ISSUE_KEYS = {"number", "title", "date", "url", "source", "resources"}
 RESOURCE_KEYS = {"issue", "issue_title", "title", "text", "links", "section"}
+# Keys added for the cards (issue 13); the ones above keep their meaning.
+ADDED_ISSUE_KEYS = {"date_inferred"}
+ADDED_RESOURCE_KEYS = {"display_title", "issue_date", "issue_date_inferred"}
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
@@ -39,9 +42,9 @@ def test_check_fails_on_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_latest_and_issue_json(capsys: pytest.CaptureFixture[str]) -> None:
     latest = _json(capsys, "latest")
-    assert isinstance(latest, dict) and set(latest) == ISSUE_KEYS
+    assert isinstance(latest, dict) and set(latest) == ISSUE_KEYS | ADDED_ISSUE_KEYS
     assert (latest["number"], latest["date"], latest["url"]) == (28, "2022-04", None)
-    assert set(latest["resources"][0]) == RESOURCE_KEYS
+    assert set(latest["resources"][0]) == RESOURCE_KEYS | ADDED_RESOURCE_KEYS
     issue = _json(capsys, "issue", "7")
     assert isinstance(issue, dict) and issue["source"] == "004_3e1d68fb5b851ac9.txt"
 
@@ -55,7 +58,7 @@ def test_search_json(capsys: pytest.CaptureFixture[str]) -> None:
     result = _json(capsys, "search", "contrastve los", "--limit", "3")
     assert isinstance(result, dict) and result["query"] == "contrastve los"
     assert len(result["results"]) == 3
-    assert set(result["results"][0]) == RESOURCE_KEYS | {"score"}
+    assert set(result["results"][0]) == RESOURCE_KEYS | ADDED_RESOURCE_KEYS | {"score"}
     assert result["results"][0]["title"] == "Contrastive Loss Explained by Brian Williams"
 
 
@@ -68,7 +71,11 @@ def test_search_text_and_nothing_found(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_random_json(capsys: pytest.CaptureFixture[str]) -> None:
     pick = _json(capsys, "random")
-    assert isinstance(pick, dict) and set(pick) == RESOURCE_KEYS and pick["issue"] != 28
+    assert (
+        isinstance(pick, dict)
+        and set(pick) == RESOURCE_KEYS | ADDED_RESOURCE_KEYS
+        and pick["issue"] != 28
+    )
 
 
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

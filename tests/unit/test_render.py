@@ -11,6 +11,7 @@ from bot.render import limits
 from bot.render.cards import (
     Card,
     CardField,
+    CardLink,
     format_date,
     issue_card,
     link_markdown,
@@ -115,3 +116,24 @@ def test_reload_and_duration_messages() -> None:
     assert len(reload_failed_message([Problem("x", 1, "y" * 5000)])) <= 2000
     assert format_duration(dt.timedelta(days=1, hours=2, minutes=5, seconds=59)) == "1d 2h 5m"
     assert format_duration(dt.timedelta(minutes=7)) == "0h 7m"
+
+
+def test_only_links_discord_accepts_become_buttons() -> None:
+    long = "https://e.org/" + "x" * 600
+    card = Card(
+        "t",
+        links=(
+            CardLink("Read the issue", "https://e.org/1"),
+            CardLink("Too long", long),
+            CardLink("Not the web", "javascript:alert(1)"),
+            CardLink("L" * 200, "https://e.org/2"),
+            *(CardLink(f"n{n}", f"https://e.org/n{n}") for n in range(10)),
+        ),
+    )
+    buttons = limits.link_buttons(card)
+    assert len(buttons) == limits.BUTTONS
+    assert [b.url for b in buttons[:2]] == ["https://e.org/1", "https://e.org/2"]
+    assert len(buttons[1].label) <= limits.BUTTON_LABEL
+    assert limits.fit(card).links == card.links  # fitting the embed leaves the buttons be
+    assert resource_card(_resource(1)).links == (CardLink("Open the link", _resource(1).links[0]),)
+    assert limits.link_buttons(resource_card(_resource(1))) == ()  # its link is 3000 characters

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 __all__ = ["ParsedFile", "Plan", "Scan", "parse_files", "parse_one", "plan_changes", "scan_folder"]
 
-import concurrent.futures
 import hashlib
 import multiprocessing
 import os
@@ -26,7 +25,11 @@ from bot.errors import ContentError
 
 #: From this many changed files on, parsing runs in worker processes (one per core).
 PROCESS_THRESHOLD = 24
-_CHUNK = 4
+#: A file whose parse takes longer is skipped (worker processes only; the parser is
+#: near-linear, so only a parser bug comes near it).
+FILE_BUDGET_SECONDS = 30.0
+#: How long worker processes may take to start before parsing falls back to this process.
+WORKER_START_SECONDS = 30.0
 
 
 @dataclass
@@ -88,22 +91,66 @@ def _parse_chunk(items: list[tuple[Path, FileState]], source: ContentSource) -> 
     return parsed
 
 
-def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
-    """Parse ``items``; in one worker process per core when there are many."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PROCESS_THRESHOLD or workers < 2:
-        return _parse_chunk(items, source)
-    # Small chunks: unpickling a result holds the event loop's thread, so keep each short.
-    chunks = [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
+def _parse_in_workers(
+    items: list[tuple[Path, FileState]], source: ContentSource, workers: int
+) -> list[ParsedFile] | None:
+    """Parse ``items`` in worker processes, skipping any file that takes longer than
+    ``FILE_BUDGET_SECONDS``; None when workers can't start here."""
+    parsed: list[ParsedFile] = []
+    while len(parsed) < len(items):
+        done = _parse_until_too_slow(items[len(parsed) :], source, workers)
+        if done is None:
+            return None
+        parsed += done
+        if len(parsed) < len(items):  # the next file ran out of time: skip it, go on
+            path, state = items[len(parsed)]
+            parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
+    return parsed
+
+
+def _parse_until_too_slow(
+    items: list[tuple[Path, FileState]], source: ContentSource, workers: int
+) -> list[ParsedFile] | None:
+    """Results in order, up to the first file that runs out of time (its worker is killed
+    with the pool); None when workers can't start here."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    try:
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = pool.map(_parse_chunk, chunks, [source] * len(chunks))
-            return [item for chunk in results for item in chunk]
-    except concurrent.futures.process.BrokenProcessPool:
-        # Workers can't start where the main module can't be imported again (a script read
-        # from stdin, an embedding without a ``__main__`` guard): parse here instead.
-        return _parse_chunk(items, source)
+    with context.Pool(workers) as pool:  # leaving the block terminates every worker
+        try:
+            # Workers can't start where the main module can't be imported again (a script read
+            # from stdin, an embedding without a ``__main__`` guard): then parse here instead.
+            pool.apply_async(os.getpid).get(timeout=WORKER_START_SECONDS)
+        except multiprocessing.TimeoutError:
+            return None
+        results = pool.imap(_parse_task, [([item], source) for item in items])
+        parsed: list[ParsedFile] = []
+        for _ in items:
+            try:
+                parsed += results.next(timeout=FILE_BUDGET_SECONDS)
+            except multiprocessing.TimeoutError:
+                break
+    return parsed
+
+
+def _parse_task(task: tuple[list[tuple[Path, FileState]], ContentSource]) -> list[ParsedFile]:
+    return _parse_chunk(*task)
+
+
+def _too_slow() -> str:
+    return (
+        f"took longer than {FILE_BUDGET_SECONDS} s to parse and was skipped: split the file, "
+        "or report it as a parser bug"
+    )
+
+
+def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
+    """Parse ``items``: in one worker process per core when there are many (each file within
+    a time budget), else here."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) >= PROCESS_THRESHOLD and workers >= 2:
+        parsed = _parse_in_workers(items, source, workers)
+        if parsed is not None:
+            return parsed
+    return _parse_chunk(items, source)
 
 
 @dataclass

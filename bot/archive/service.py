@@ -4,8 +4,11 @@ archive. Nothing here knows Discord; everything heavy runs off the event loop.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 import random
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +20,24 @@ from bot.archive.store import ArchiveStore, Clock, utcnow
 from bot.config import Settings
 from bot.content.loader import ContentSource
 from bot.content.models import Problem
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of a load.
+
+    A load allocates a few hundred thousand objects (parsed issues, rows); the collections they
+    trigger each walk every live object while holding the GIL, and so stall the event loop for
+    50–100 ms at 60,000 resources (measured by the benchmark). Nothing a load allocates needs
+    the cycle collector meanwhile: reference counting frees it when the load ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ArchiveService:
@@ -105,16 +126,20 @@ class ArchiveService:
         folder raises ``ContentError`` and changes nothing.
         """
         async with self._reload_lock:
-            known = await self._store.file_states()
-            scan = await asyncio.to_thread(scan_folder, self.source.folder, known)
-            parsed = await asyncio.to_thread(parse_files, scan.changed, self.source)
-            stored = await self._store.stored_issues()
-            plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, self.source)
-            summary = await self._store.apply(plan.changes)
-            if not summary.unchanged:
-                await self._searcher.refresh()
-            self.problems = plan.problems
-            return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
+            with _collector_paused():
+                return await self._reload()
+
+    async def _reload(self) -> LoadSummary:
+        known = await self._store.file_states()
+        scan = await asyncio.to_thread(scan_folder, self.source.folder, known)
+        parsed = await asyncio.to_thread(parse_files, scan.changed, self.source)
+        stored = await self._store.stored_issues()
+        plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, self.source)
+        summary = await self._store.apply(plan.changes)
+        if not summary.unchanged:
+            await self._searcher.refresh()
+        self.problems = plan.problems
+        return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
 
     # -- issues --------------------------------------------------------------------------
 

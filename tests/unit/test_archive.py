@@ -208,3 +208,30 @@ async def test_release_0_1_database_upgrades_with_user_state_intact(
         assert not history & {p.key for p in new_round if p}  # old picks still count
     finally:
         await upgraded.close()
+
+
+async def test_a_file_that_parses_too_long_is_skipped_and_its_previous_version_kept(
+    service: ArchiveService, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes parse many files; one that outruns the budget is skipped (its
+    worker killed), the rest still load."""
+    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(ingest, "FILE_BUDGET_SECONDS", 1e-9)
+    seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
+    seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
+    before = await service.issue(15)
+    summary = await service.reload()
+    assert summary.kept == (seed.name,) and summary.unchanged
+    (problem,) = summary.problems
+    assert problem.source == seed.name and "took longer than" in problem.message
+    assert await service.issue(15) == before
+
+
+def test_many_files_parse_in_worker_processes(
+    seeds_source: ContentSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
+    scan = ingest.scan_folder(seeds_source.folder, {})
+    parsed = ingest.parse_files(scan.changed, seeds_source)
+    assert [p.state.name for p in parsed] == [path.name for path, _ in scan.changed]
+    assert all(p.issue is not None for p in parsed)

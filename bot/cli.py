@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -183,3 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveBotError as error:
         print(error, file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # the reader went away (`| head`): nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

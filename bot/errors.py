@@ -26,7 +26,6 @@ __all__ = [
     "DiscordUnavailable",
     "ScheduleError",
     "SchemaError",
-    "StartupError",
 ]
 
 
@@ -58,10 +57,6 @@ class DatabaseError(ArchiveBotError):
 
 class SchemaError(DatabaseError):
     """The database was written by a newer version of the bot, or its schema is damaged."""
-
-
-class StartupError(ArchiveBotError):
-    """The bot cannot start; the message says why and what to do."""
 
 
 class DiscordUnavailable(ArchiveBotError):

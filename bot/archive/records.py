@@ -7,14 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.content.models import Problem
-
-
-def year_month(year: int | None, month: int | None) -> str | None:
-    """``YYYY-MM`` when both are known, else None."""
-    if year is None or month is None:
-        return None
-    return f"{year:04d}-{month:02d}"
+from bot.content.models import Problem, year_month
 
 
 def format_date(date: str | None) -> str:

@@ -27,10 +27,9 @@ from bot.archive.records import (
     LoadSummary,
     ResourceRecord,
     ScheduleRecord,
-    year_month,
 )
 from bot.archive.schema import migrate
-from bot.content.models import Issue, NumberSource
+from bot.content.models import Issue, NumberSource, year_month
 from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]

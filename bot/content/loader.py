@@ -15,7 +15,6 @@ from bot.content.assemble import Rules
 from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
 from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
-from bot.errors import ContentError
 
 
 @dataclass
@@ -144,11 +143,3 @@ def read_folder(source: ContentSource) -> LoadResult:
         )
     infer_dates(issues, source.cadence, source.date_anchor)
     return LoadResult(issues, problems)
-
-
-def load_issues(source: ContentSource) -> LoadResult:
-    """Like ``read_folder``, but raise ``ContentError`` if any file failed."""
-    result = read_folder(source)
-    if result.errors:
-        raise ContentError(result.errors)
-    return result

@@ -19,7 +19,15 @@ class Resource:
 #: The highest issue number taken as real; anything above is a typo or a date.
 MAX_NUMBER = 1_000_000
 
+
 #: Where an issue's number came from, strongest first.
+def year_month(year: int | None, month: int | None) -> str | None:
+    """``YYYY-MM`` when both are known, else None."""
+    if year is None or month is None:
+        return None
+    return f"{year:04d}-{month:02d}"
+
+
 NumberSource = Literal["metadata", "text", "file name"]
 
 
@@ -47,10 +55,7 @@ class Issue:
 
     @property
     def date(self) -> str | None:
-        """``YYYY-MM`` when both year and month are known."""
-        if self.year is None or self.month is None:
-            return None
-        return f"{self.year:04d}-{self.month:02d}"
+        return year_month(self.year, self.month)
 
 
 @dataclass(frozen=True)

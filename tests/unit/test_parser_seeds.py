@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.loader import ContentSource, load_issues
+from bot.content.loader import ContentSource, read_folder
 from bot.content.models import Issue
 
 # (file prefix, number, year, month, phrases that must each title exactly one resource)
@@ -31,8 +31,9 @@ NOT_TITLES = [
 
 @pytest.fixture(scope="module")
 def issues(seeds_source: ContentSource) -> dict[str, Issue]:
-    loaded = load_issues(seeds_source).issues
-    return {issue.source[:4]: issue for issue in loaded}
+    loaded = read_folder(seeds_source)
+    assert not loaded.errors
+    return {issue.source[:4]: issue for issue in loaded.issues}
 
 
 @pytest.mark.parametrize(("prefix", "number", "year", "month", "phrases"), EXPECTED)

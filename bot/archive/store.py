@@ -205,8 +205,13 @@ class ArchiveStore:
     """The archive's SQLite file; open with ``ArchiveStore.open``, close with ``close``."""
 
     def __init__(
-        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, clock: Clock
+        self,
+        path: Path,
+        reader: aiosqlite.Connection,
+        writer: aiosqlite.Connection,
+        clock: Clock,
     ) -> None:
+        self.path = path
         self._reader = reader
         self._writer = writer
         self._write_lock = asyncio.Lock()
@@ -232,7 +237,7 @@ class ArchiveStore:
             if isinstance(error, sqlite3.Error):
                 raise DatabaseError(f"{path}: cannot open the database ({error})") from None
             raise
-        return cls(opened[0], opened[1], clock)
+        return cls(path, opened[0], opened[1], clock)
 
     async def close(self) -> None:
         await self._reader.close()
@@ -240,15 +245,25 @@ class ArchiveStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The one way to write: writers take turns, and each one commits whole or not at all."""
+        """The one way to write: writers take turns, and each one commits whole or not at all.
+
+        SQLite's own failures (disk full, I/O error, a lock held too long) become
+        ``DatabaseError`` naming the file; nothing of the write is kept.
+        """
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._writer
+                except BaseException:
+                    await self._writer.rollback()
+                    raise
+                await self._writer.commit()
+            except sqlite3.Error as error:
+                raise DatabaseError(
+                    f"{self.path}: the database refused a write ({error}); nothing of it was "
+                    "kept. Check that the disk has space and the file is writable, then try again"
+                ) from error
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         async with self._reader.execute(sql, tuple(params)) as cursor:

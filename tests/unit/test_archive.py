@@ -235,3 +235,16 @@ def test_many_files_parse_in_worker_processes(
     parsed = ingest.parse_files(scan.changed, seeds_source)
     assert [p.state.name for p in parsed] == [path.name for path, _ in scan.changed]
     assert all(p.issue is not None for p in parsed)
+
+
+async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(
+    service: ArchiveService, tmp_path: Path
+) -> None:
+    store = service._store
+    with pytest.raises(DatabaseError, match="refused a write"):
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO meta(key, value) VALUES ('half', 'written')")
+            await db.execute("INSERT INTO no_such_table VALUES (1)")
+    assert await service.setting("half") is None
+    await service.save_setting("after", "works")  # the write path is free again
+    assert await service.setting("after") == "works"

@@ -58,6 +58,7 @@ class AdminCommands(commands.Cog):
             loaded_at=await service.loaded_at(),
             uptime=service.clock() - self.bot.started_at,
             latency=latency if latency == latency and latency < 1e6 else None,
+            skipped_files=len({problem.source for problem in service.problems if problem.fatal}),
         )
         await reply(interaction, embed=embed(about_card(facts), self.bot))
 

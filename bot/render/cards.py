@@ -200,6 +200,8 @@ class AboutFacts:
     loaded_at: dt.datetime | None
     uptime: dt.timedelta
     latency: float | None  # seconds; None when unknown
+    #: Content files the last load skipped (each named in the log and by ``check``).
+    skipped_files: int = 0
 
 
 def about_card(facts: AboutFacts) -> Card:
@@ -226,6 +228,13 @@ def about_card(facts: AboutFacts) -> Card:
             inline=True,
         ),
     )
+    if facts.skipped_files:
+        fields += (
+            CardField(
+                "Files skipped",
+                f"{facts.skipped_files} (named in the log; `python -m bot check` lists why)",
+            ),
+        )
     by = f" by {facts.author}" if facts.author else ""
     return Card(
         f"About {facts.bot_name}", f"The back issues of {facts.newsletter}{by}.", facts.url, fields

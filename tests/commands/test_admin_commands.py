@@ -87,6 +87,20 @@ async def test_about(bot: ArchiveBot, clock: FakeClock) -> None:
     assert str(fields["Latest issue"]).startswith("#28 · about April 2022")
     assert str(fields["Content loaded"]).startswith("<t:")
     assert embed.description == "The back issues of Machine Learning Monthly by Daniel Bourke."
+    assert "Files skipped" not in fields
+
+
+async def test_about_counts_the_files_the_last_load_skipped(
+    bot: ArchiveBot, content_dir: Path
+) -> None:
+    (content_dir / "bad.txt").write_text("no number anywhere\n")
+    (content_dir / "worse.md").write_text("---\nnumber: [\n---\n")
+    await bot.service.reload()
+    interaction = FakeInteraction(bot)
+    await invoke(bot, "about", interaction)
+    assert interaction.last.embed is not None
+    fields = {f.name: f.value for f in interaction.last.embed.fields}
+    assert str(fields["Files skipped"]).startswith("2 (named in the log")
 
 
 async def test_commands_sync_only_when_their_definitions_change(bot: ArchiveBot) -> None:

@@ -206,7 +206,7 @@ class AboutFacts:
 
 def about_card(facts: AboutFacts) -> Card:
     latest = facts.latest
-    fields = (
+    fields: tuple[CardField, ...] = (
         CardField("Issues", str(facts.issues), inline=True),
         CardField("Resources", str(facts.resources), inline=True),
         CardField("Version", facts.version, inline=True),

@@ -19,7 +19,13 @@ from pathlib import Path
 
 from bot.archive.store import ContentChanges, FileState, StoredIssue
 from bot.content.issue_meta import infer_dates
-from bot.content.loader import ContentSource, content_files, parse_one, resolve_duplicates
+from bot.content.loader import (
+    ContentSource,
+    content_files,
+    missing_folder,
+    parse_one,
+    resolve_duplicates,
+)
 from bot.content.models import Issue, Problem
 from bot.errors import ContentError
 
@@ -44,15 +50,7 @@ class Scan:
 def scan_folder(folder: Path, known: dict[str, FileState]) -> Scan:
     """Stat every content file; read and hash only those whose size or mtime moved."""
     if not folder.is_dir():
-        raise ContentError(
-            [
-                Problem(
-                    str(folder),
-                    None,
-                    "content folder not found (check content.folder in the config)",
-                )
-            ]
-        )
+        raise ContentError([missing_folder(folder)])
     scan = Scan()
     names = set()
     for path in content_files(folder):

@@ -117,15 +117,17 @@ def resolve_duplicates(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]
     return kept, problems
 
 
+def missing_folder(folder: Path) -> Problem:
+    """The problem of a content folder that is not there."""
+    return Problem(
+        str(folder), None, "content folder not found (check content.folder in the config)"
+    )
+
+
 def read_folder(source: ContentSource) -> LoadResult:
     """Parse every issue in the folder on its own, collecting problems instead of stopping."""
     if not source.folder.is_dir():
-        problem = Problem(
-            str(source.folder),
-            None,
-            "content folder not found (check content.folder in the config)",
-        )
-        return LoadResult([], [problem])
+        return LoadResult([], [missing_folder(source.folder)])
     parsed: list[Issue] = []
     problems: list[Problem] = []
     for path in content_files(source.folder):

@@ -143,41 +143,42 @@ def fts_query(query: str) -> str:
 
 
 def bare_fts(db: sqlite3.Connection, query: str, limit: int = 25) -> list[str]:
+    """Titles of the best ``limit`` matches of the baseline query."""
     rows = db.execute(
-        "SELECT r.key FROM resources_fts JOIN resources r ON r.id = resources_fts.rowid"
+        "SELECT r.title FROM resources_fts JOIN resources r ON r.id = resources_fts.rowid"
         " WHERE resources_fts MATCH ? ORDER BY bm25(resources_fts) LIMIT ?",
         (fts_query(query), limit),
     ).fetchall()
     return [row[0] for row in rows]
 
 
-def known_items(titles: list[tuple[str, str]], count: int, seed: int = 11) -> list[tuple[str, str]]:
-    """(query, key) pairs: two or three words of one title, one word sometimes missing a
-    letter; only queries whose words appear together in at most two titles."""
+def known_items(titles: list[str], count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """(query, title) pairs: two or three words of one title, one word sometimes missing a
+    letter; only queries whose words appear together in at most two distinct titles (so a
+    renumbered copy of the archive, which repeats every title, keeps the same set)."""
     rng = random.Random(seed)
-    words_of = [(key, [w for w in _WORD.findall(t.casefold()) if len(w) >= 4]) for key, t in titles]
-    document_frequency = Counter(w for _, words in words_of for w in set(words))
+    distinct = sorted(set(titles))
+    words_of = [[w for w in _WORD.findall(t.casefold()) if len(w) >= 4] for t in distinct]
+    document_frequency = Counter(w for words in words_of for w in set(words))
     index: dict[str, set[int]] = {}
-    for position, (_, words) in enumerate(words_of):
+    for position, words in enumerate(words_of):
         for word in set(words):
             index.setdefault(word, set()).add(position)
     found: list[tuple[str, str]] = []
-    order = list(range(len(words_of)))
+    order = list(range(len(distinct)))
     rng.shuffle(order)
     for position in order:
-        key, words = words_of[position]
-        distinct = sorted(set(words), key=lambda w: document_frequency[w])[:3]
-        if len(distinct) < 2:
+        rare = sorted(set(words_of[position]), key=lambda w: document_frequency[w])[:3]
+        if len(rare) < 2:
             continue
-        chosen = distinct[: rng.choice((2, 3))]
-        together = set.intersection(*(index[w] for w in chosen))
-        if len(together) > 2:
+        chosen = rare[: rng.choice((2, 3))]
+        if len(set.intersection(*(index[w] for w in chosen))) > 2:
             continue
         if rng.random() < 0.3:  # a typo: one letter dropped from the longest word
             longest = max(chosen, key=len)
             cut = rng.randrange(1, len(longest) - 1)
             chosen = [w if w != longest else w[:cut] + w[cut + 1 :] for w in chosen]
-        found.append((" ".join(chosen), key))
+        found.append((" ".join(chosen), distinct[position]))
         if len(found) == count:
             break
     return found
@@ -233,13 +234,13 @@ async def _queries(service: ArchiveService, database: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     baseline = sqlite3.connect(database)
     try:
-        titles = baseline.execute("SELECT key, title FROM resources").fetchall()
+        titles = [row[0] for row in baseline.execute("SELECT title FROM resources")]
         repeats = 5
         search = [partial(service.search, q, limit=25) for q in QUERIES] * repeats
         bare = [partial(bare_fts, baseline, q) for q in QUERIES] * repeats
         figures["search_ms"] = percentiles(await timed(search))
         figures["bare_fts5_ms"] = percentiles(timed_sync(bare))
-        folded = [title.casefold() for _, title in titles]
+        folded = [title.casefold() for title in titles]
         fuzzy = [partial(process.extract, q, folded, scorer=fuzz.WRatio, limit=25) for q in QUERIES]
         figures["rapidfuzz_titles_ms"] = percentiles(timed_sync(fuzzy))
         complete = [partial(service.autocomplete_titles, p) for p in PARTIALS] * 10
@@ -249,12 +250,12 @@ async def _queries(service: ArchiveService, database: Path) -> dict[str, Any]:
             figures["search_ms"]["p99"] / max(figures["bare_fts5_ms"]["p99"], 0.001), 2
         )
         cases = known_items(titles, 200)
-        ours = [[h.resource.key for h in await service.search(q, limit=5)] for q, _ in cases]
+        ours = [[h.resource.title for h in await service.search(q, limit=5)] for q, _ in cases]
         theirs = [bare_fts(baseline, q, 5) for q, _ in cases]
         figures["known_items"] = len(cases)
         for name, results in (("ours", ours), ("bare_fts5", theirs)):
-            hit1 = sum(r[:1] == [key] for r, (_, key) in zip(results, cases, strict=True))
-            hit5 = sum(key in r for r, (_, key) in zip(results, cases, strict=True))
+            hit1 = sum(r[:1] == [title] for r, (_, title) in zip(results, cases, strict=True))
+            hit5 = sum(title in r for r, (_, title) in zip(results, cases, strict=True))
             figures[f"hit1_{name}"] = round(hit1 / max(len(cases), 1), 3)
             figures[f"hit5_{name}"] = round(hit5 / max(len(cases), 1), 3)
     finally:

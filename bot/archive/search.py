@@ -26,6 +26,7 @@ MAX_QUERY_TERMS = 16
 MAX_TERM_CHARS = 40
 CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
+_ONE_LETTER_WINDOW = 500
 _TOKEN = re.compile(r"\w+")
 _TYPO_CUTOFF = 80.0
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
@@ -179,6 +180,14 @@ class Searcher:
         words = [t[:MAX_TERM_CHARS] for t in tokens(partial)][:MAX_QUERY_TERMS]
         if not words:
             return await self._store.newest_titles(limit)
+        if len(words) == 1 and len(words[0]) == 1:
+            # One letter begins words of most titles: a prefix query would walk them all, so
+            # look among the newest titles only.
+            letter = words[0]
+            newest = await self._store.newest_titles(_ONE_LETTER_WINDOW)
+            return [
+                entry for entry in newest if any(w.startswith(letter) for w in tokens(entry[0]))
+            ][:limit]
         match = "title : (" + " AND ".join(_quoted(w, True) for w in words) + ")"
         found = await self._store.titles_matching(match, limit * 2, newest_first=True)
         start = partial.strip().casefold()

@@ -33,6 +33,8 @@ from bot.content.models import Issue, NumberSource, year_month
 from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]
+#: Rows per statement when many are written at once.
+_BATCH = 2000
 
 
 def utcnow() -> dt.datetime:
@@ -378,11 +380,14 @@ class ArchiveStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [rows.issue for rows in prepared],
         )
-        await db.executemany(
-            "INSERT INTO resources(key, issue, position, title, text, links, section)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [row for rows in prepared for row in rows.resources],
-        )
+        # In batches: one long executemany keeps the GIL from the event loop's thread.
+        resources = [row for rows in prepared for row in rows.resources]
+        for start in range(0, len(resources), _BATCH):
+            await db.executemany(
+                "INSERT INTO resources(key, issue, position, title, text, links, section)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                resources[start : start + _BATCH],
+            )
         await db.execute(
             "INSERT INTO resources_fts(rowid, title, text, links)"
             " SELECT id, title, text, links FROM resources WHERE id > ?",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import DEFAULT_NEWSLETTER_ID, NewsletterEntry, Settings
 from bot.content.assemble import Rules
 from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
 from bot.content.models import Issue, Problem
@@ -37,33 +37,50 @@ class ContentSource:
     newsletter_name: str
     cadence: Cadence = field(default_factory=Cadence)
     date_anchor: DateAnchor | None = None
+    #: The newsletter's id (stored with each of its issues).
+    newsletter: str = DEFAULT_NEWSLETTER_ID
 
     @classmethod
-    def from_settings(cls, settings: Settings, folder: Path | None = None) -> ContentSource:
-        parser = settings.content.parser
+    def from_settings(
+        cls, settings: Settings, folder: Path | None = None, newsletter: str | None = None
+    ) -> ContentSource:
+        """The configured newsletter called ``newsletter`` (default: the first), read from
+        ``folder`` instead of its own when given; ``KeyError`` for an unknown id."""
+        entries = {entry.id: entry for entry in settings.feeds}
+        entry = entries[newsletter] if newsletter is not None else settings.feeds[0]
+        return cls.of(entry, folder or settings.folder_of(entry))
+
+    @classmethod
+    def every(cls, settings: Settings) -> list[ContentSource]:
+        """Every configured newsletter, in config order."""
+        return [cls.of(entry, settings.folder_of(entry)) for entry in settings.feeds]
+
+    @classmethod
+    def of(cls, entry: NewsletterEntry, folder: Path) -> ContentSource:
+        parser = entry.parser
         return cls(
-            folder=(folder or settings.content_folder).resolve(),
+            folder=folder.resolve(),
             rules=Rules.compile(
                 parser.section_headings,
                 parser.boilerplate,
                 parser.end_markers,
                 parser.caption_markers,
             ),
-            newsletter_name=settings.newsletter.name,
-            cadence=_cadence(settings),
-            date_anchor=_anchor(settings),
+            newsletter_name=entry.name,
+            cadence=_cadence(entry),
+            date_anchor=_anchor(entry),
+            newsletter=entry.id,
         )
 
 
-def _cadence(settings: Settings) -> Cadence:
-    newsletter = settings.newsletter
+def _cadence(newsletter: NewsletterEntry) -> Cadence:
     if newsletter.cadence is not None:
         return Cadence.parse(newsletter.cadence)
     return Cadence(newsletter.cadence_months, "month")
 
 
-def _anchor(settings: Settings) -> DateAnchor | None:
-    setting = settings.newsletter.date_anchor
+def _anchor(newsletter: NewsletterEntry) -> DateAnchor | None:
+    setting = newsletter.date_anchor
     if setting is None:
         return None
     year, month = map(int, setting.date.split("-"))

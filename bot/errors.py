@@ -27,6 +27,7 @@ __all__ = [
     "ScheduleError",
     "SchemaError",
     "StartupError",
+    "UnknownNewsletter",
 ]
 
 
@@ -38,6 +39,12 @@ class ArchiveBotError(Exception):
 
 class ConfigError(ArchiveBotError):
     """A config file that cannot be used; the message names the file and the key."""
+
+    exit_code = 2
+
+
+class UnknownNewsletter(ArchiveBotError):
+    """A ``newsletter`` option or ``--newsletter`` that names none of those served."""
 
     exit_code = 2
 

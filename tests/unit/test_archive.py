@@ -199,7 +199,9 @@ async def test_release_0_1_database_upgrades_with_user_state_intact(
         gone = await upgraded.schedule(43)
         assert gone is not None and not gone.enabled and "10003" in (gone.disabled_reason or "")
         assert await upgraded._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
-        assert len(await upgraded._store.picked("500")) == 3
+        picked = await upgraded._store.picked("500")
+        assert len(picked) == 3 and all(key.startswith("default/") for key in picked)
+        assert weekly.newsletter is None and gone.newsletter is None  # from every newsletter
         assert await upgraded.setting("command_sync:global") == "0" * 64
         (summary,) = (
             await upgraded.reload()

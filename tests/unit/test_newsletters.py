@@ -22,7 +22,10 @@ from bot.errors import ConfigError, ContentError
 from tests.conftest import ROOT, SEEDS, TWIR, FakeClock, write_config, write_two_newsletter_config
 
 RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
-#: A database as the code before several newsletters (schema step 2) leaves it.
+#: A database as the code before several newsletters (schema step 2, commit 19dd9b1) leaves
+#: it: the seeds loaded; schedules of guilds 42 (channel 500, Mondays 09:00 Europe/Paris) and
+#: 43 (disabled); four picks for scope 500; the slot 2026-10-26T08:00 posted for guild 42;
+#: the command sync hash "1" * 64.
 SCHEMA_2 = ROOT / "tests" / "data" / "schema-2.sqlite3"
 
 
@@ -215,9 +218,13 @@ async def test_a_schedule_belongs_to_one_newsletter_or_to_all(two: ArchiveServic
 # -- migrations ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fixture", [RELEASE_0_1, SCHEMA_2], ids=["release-0.1.0", "schema-2"])
+@pytest.mark.parametrize(
+    ("fixture", "sync_hash"),
+    [(RELEASE_0_1, "0" * 64), (SCHEMA_2, "1" * 64)],
+    ids=["release-0.1.0", "schema-2"],
+)
 async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
-    tmp_path: Path, fixture: Path, twir: Path, clock: FakeClock
+    tmp_path: Path, fixture: Path, sync_hash: str, twir: Path, clock: FakeClock
 ) -> None:
     path = tmp_path / "old.sqlite3"
     shutil.copy(fixture, path)
@@ -230,6 +237,7 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
     service, report = await ArchiveService.from_settings(settings, database=path, clock=clock)
     try:
         assert await service.setting("schema_version") == str(SCHEMA_VERSION)
+        assert await service.setting("command_sync:global") == sync_hash
         assert [s.newsletter for s in report.summaries] == ["ml", "rust"]
         assert report.summaries[0].added == (2, 7, 15, 23, 28)
         for guild, channel, cron in schedules_before:

@@ -121,7 +121,11 @@ def latest_card(issues: list[IssueRecord], names: Mapping[str, str]) -> Card:
         )
         for issue in issues
     )
-    return Card("Latest issues", fields=fields, footer="Name one newsletter to see its latest issue in full.")
+    return Card(
+        "Latest issues",
+        fields=fields,
+        footer="Name one newsletter to see its latest issue in full.",
+    )
 
 
 def resource_card(resource: ResourceRecord, heading: str = "From the archives") -> Card:

@@ -87,15 +87,15 @@ class ArchiveService:
         newsletter: str | None = None,
     ) -> tuple[ArchiveService, LoadReport]:
         """Open the configured database (or ``database``) and load every configured
-        newsletter into it (or only ``newsletter``, from ``folder`` when given: then the
-        first newsletter by default): every check that comes before Discord.
+        newsletter into it, or only ``folder``, read as ``newsletter`` (default: the first):
+        every check that comes before Discord.
 
         Raise an ``ArchiveBotError`` subclass, with nothing left open, when the database can't
         be used or a folder is missing.
         """
         sources = (
             [ContentSource.from_settings(settings, folder, newsletter)]
-            if folder or newsletter
+            if folder
             else ContentSource.every(settings)
         )
         service = await cls.open(
@@ -136,9 +136,11 @@ class ArchiveService:
 
         Every file that parses is served; one that fails keeps its previous version (named
         in ``LoadSummary.kept``) and every problem is in ``LoadSummary.problems``. A missing
-        folder raises ``ContentError`` and changes nothing, in any newsletter.
+        folder raises ``ContentError`` and changes nothing, in any newsletter. The content of
+        a newsletter no longer served leaves the archive.
         """
         async with self._reload_lock:
+            gone = await self._store.forget_newsletters(list(self.newsletters))
             scans = []
             for source in self.sources:
                 known = await self._store.file_states(source.newsletter)
@@ -148,7 +150,7 @@ class ArchiveService:
                 for source, scan in zip(self.sources, scans, strict=True)
             ]
             report = LoadReport(tuple(summaries))
-            if not report.unchanged:
+            if gone or not report.unchanged:
                 await self._searcher.refresh()
             self.problems = list(report.problems)
             return report

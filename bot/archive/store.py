@@ -288,6 +288,29 @@ class ArchiveStore:
                 (newsletter,),
             )
 
+    async def forget_newsletters(self, keep: list[str]) -> list[str]:
+        """Delete the content (issues, resources, index entries, file states) of every
+        newsletter not in ``keep``: one no longer configured. Return their ids."""
+        wanted = json.dumps(keep)
+        async with self.transaction() as db:
+            gone = [
+                row[0]
+                for row in await db.execute_fetchall(
+                    "SELECT DISTINCT newsletter FROM sources"
+                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))"
+                    " UNION SELECT DISTINCT newsletter FROM issues"
+                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))",
+                    (wanted, wanted),
+                )
+            ]
+            for newsletter in gone:
+                numbers = await db.execute_fetchall(
+                    "SELECT number FROM issues WHERE newsletter = ?", (newsletter,)
+                )
+                await self._delete_issues(db, newsletter, [row[0] for row in numbers])
+                await db.execute("DELETE FROM sources WHERE newsletter = ?", (newsletter,))
+        return sorted(gone)
+
     async def file_states(self, newsletter: str) -> dict[str, FileState]:
         rows = await self._rows(
             "SELECT name, size, mtime_ns, sha256 FROM sources WHERE newsletter = ?", (newsletter,)

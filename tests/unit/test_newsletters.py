@@ -292,3 +292,20 @@ def test_console_with_one_newsletter_is_unchanged(
     assert (latest["newsletter"], latest["number"]) == ("default", 28)
     assert main(["latest", "--newsletter", "default", "--config", config]) == 0
     assert capsys.readouterr().out.startswith("Machine Learning Monthly Newsletter\n")
+
+
+async def test_a_newsletter_no_longer_configured_leaves_the_archive(
+    tmp_path: Path, twir: Path, clock: FakeClock
+) -> None:
+    database = tmp_path / "archive.sqlite3"
+    settings = load_settings(write_two_newsletter_config(tmp_path, SEEDS, twir))
+    service, _ = await ArchiveService.from_settings(settings, database=database, clock=clock)
+    await service.close()
+    renamed = load_settings(write_config(tmp_path, SEEDS))  # the single form: id "default"
+    service, report = await ArchiveService.from_settings(renamed, database=database, clock=clock)
+    try:
+        assert [s.newsletter for s in report.summaries] == ["default"]
+        assert await service.counts() == (5, 49)  # ml and rust are gone, not served twice
+        assert {h.resource.newsletter for h in await service.search("learning", 25)} == {"default"}
+    finally:
+        await service.close()

@@ -96,6 +96,24 @@ class Newsletter(_Section):
     cadence_months: int = Field(default=1, ge=1, le=12)
     #: An issue whose month is known (e.g. the first), to date issues that state no year.
     date_anchor: DateAnchorSetting | None = None
+    #: The web address of an issue whose file states none, e.g.
+    #: ``https://example.org/issues/{number}``.
+    issue_url: str | None = None
+
+    @field_validator("issue_url")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        try:
+            filled = template.format(number=1)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"{template!r} is not a template whose only field is {{number}} ({error})"
+            ) from None
+        if filled == template:
+            raise ValueError(f"{template!r} has no {{number}} in it")
+        return template
 
     @property
     def colour_value(self) -> int:

@@ -39,6 +39,8 @@ class ContentSource:
     date_anchor: DateAnchor | None = None
     #: The newsletter's id (stored with each of its issues).
     newsletter: str = DEFAULT_NEWSLETTER_ID
+    #: The web address of an issue whose file states none (``{number}`` filled in).
+    issue_url: str | None = None
 
     @classmethod
     def from_settings(
@@ -70,6 +72,7 @@ class ContentSource:
             cadence=_cadence(entry),
             date_anchor=_anchor(entry),
             newsletter=entry.id,
+            issue_url=entry.issue_url,
         )
 
 
@@ -100,9 +103,13 @@ def content_files(folder: Path) -> list[Path]:
 
 
 def parse_one(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
-    """One file's issue and warnings, or its fatal problem: never raises."""
+    """One file's issue and warnings, or its fatal problem: never raises. An issue whose file
+    states no web address gets the newsletter's ``issue_url``, if it has one."""
     try:
-        return parse_file(path, source.rules, source.newsletter_name)
+        issue, problems = parse_file(path, source.rules, source.newsletter_name)
+        if issue.url is None and source.issue_url is not None:
+            issue.url = source.issue_url.format(number=issue.number)
+        return issue, problems
     except ParseError as error:
         return None, [error.problem]
     except Exception as error:  # a parser bug must cost one file, not the whole archive

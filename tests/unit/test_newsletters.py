@@ -12,6 +12,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import yaml
 
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
@@ -94,6 +95,14 @@ def test_a_newsletters_list_and_the_single_form(tmp_path: Path) -> None:
         (
             "newsletters:\n  - {id: a, name: A, folder: a}\n  - {id: a, name: B, folder: b}\n",
             "newsletters[a].id: 'a' is used more than once",
+        ),
+        (
+            "newsletters:\n  - {id: rust, name: R, folder: b, issue_url: 'https://r.org/{n}'}\n",
+            "newsletters[rust].issue_url: 'https://r.org/{n}' is not a template",
+        ),
+        (
+            "newsletters:\n  - {id: rust, name: R, folder: b, issue_url: 'https://r.org/'}\n",
+            "newsletters[rust].issue_url: 'https://r.org/' has no {number} in it",
         ),
         (
             "newsletter: {name: X}\nnewsletters:\n  - {id: a, name: A, folder: a}\n",
@@ -307,5 +316,27 @@ async def test_a_newsletter_no_longer_configured_leaves_the_archive(
         assert [s.newsletter for s in report.summaries] == ["default"]
         assert await service.counts() == (5, 49)  # ml and rust are gone, not served twice
         assert {h.resource.newsletter for h in await service.search("learning", 25)} == {"default"}
+    finally:
+        await service.close()
+
+
+async def test_an_issue_url_template_links_issues_whose_files_state_none(
+    tmp_path: Path, twir: Path, clock: FakeClock
+) -> None:
+    path = write_two_newsletter_config(tmp_path, SEEDS, twir)
+    data = yaml.safe_load(path.read_text())
+    data["newsletters"][1]["issue_url"] = "https://twir.example/issues/{number}"
+    path.write_text(yaml.safe_dump(data))
+    (twir / "2015-09-21-this-week-in-rust.md").write_text(
+        "Title: This Week in Rust 97\nNumber: 97\nurl: https://stated.example/97\n\n"
+        "## News\n\n* [A post](https://a.example/post).\n"
+    )
+    service, _ = await ArchiveService.from_settings(load_settings(path), clock=clock)
+    try:
+        linked, stated = await service.issue(93, "rust"), await service.issue(97, "rust")
+        assert linked is not None and linked.url == "https://twir.example/issues/93"
+        assert stated is not None and stated.url == "https://stated.example/97"
+        seeds = await service.issue(28, "ml")
+        assert seeds is not None and seeds.url is None  # no template: as before
     finally:
         await service.close()

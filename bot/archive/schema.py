@@ -172,6 +172,7 @@ CREATE TABLE resources (
     FOREIGN KEY (newsletter, issue) REFERENCES issues(newsletter, number)
 );
 CREATE INDEX resources_by_issue ON resources(newsletter, issue, position);
+CREATE INDEX resources_by_number ON resources(issue, position);
 CREATE VIRTUAL TABLE resources_fts USING fts5(
     title, text, links,
     content='resources', content_rowid='id',

@@ -138,3 +138,14 @@ async def test_a_schedule_bound_to_one_newsletter(
     for _ in range(5):
         await invoke(two, "archive now", FakeInteraction(two, user=moderator()))
         assert channel.send.await_args.kwargs["embed"].author.name == "This Week in Rust"
+
+
+async def test_reload_reports_per_newsletter(two: ArchiveBot) -> None:
+    interaction = FakeInteraction(two, user=moderator())
+    await invoke(two, "reload", interaction)
+    assert interaction.last.content == (
+        "**Machine Learning Monthly**: Reloaded: nothing changed. "
+        "Now serving 5 issues and 49 resources."
+        "\n\n**This Week in Rust**: Reloaded: nothing changed. "
+        "Now serving 6 issues and 300 resources."
+    )

@@ -28,7 +28,7 @@ from bot.render.messages import (
     no_results_message,
     unknown_newsletter_message,
 )
-from bot.render.startup import EMPTY_QUERY
+from bot.render.startup import EMPTY_QUERY, NEWSLETTER_NOT_HERE
 from bot.render.text import card_text, hit_json, issue_json, resource_json
 
 CONSOLE_SCOPE = "console"
@@ -52,9 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
                         help="config file (default: config/config.yaml)")  # fmt: skip
-    common.add_argument("--newsletter", metavar="ID", default=argparse.SUPPRESS,
+    narrow = argparse.ArgumentParser(add_help=False)
+    narrow.add_argument("--newsletter", metavar="ID", default=argparse.SUPPRESS,
                         help="only this newsletter (its id; default: every one)")  # fmt: skip
-    content = argparse.ArgumentParser(add_help=False)
+    content = argparse.ArgumentParser(add_help=False, parents=[narrow])
     content.add_argument(
         "--content", type=Path, help="read this folder into a throwaway database instead"
     )
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="exit 0 if the bot is running and connected (healthcheck)"
     )
     check = commands.add_parser(
-        "check", parents=[common], help="load the content and report every problem"
+        "check", parents=[common, narrow], help="load the content and report every problem"
     )
     check.add_argument(
         "--content", type=Path, help="check this folder instead of the configured one"
@@ -204,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings(args.config)
+        if args.newsletter is not None and command in ("run", "sync", "status"):
+            print(NEWSLETTER_NOT_HERE, file=sys.stderr)
+            return 2
         if command == "status":
             health = check_heartbeat(heartbeat_path(settings.database_path))
             print(health.message, file=sys.stdout if health.healthy else sys.stderr)

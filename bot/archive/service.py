@@ -140,11 +140,11 @@ class ArchiveService:
         a newsletter no longer served leaves the archive.
         """
         async with self._reload_lock:
-            gone = await self._store.forget_newsletters(list(self.newsletters))
             scans = []
             for source in self.sources:
                 known = await self._store.file_states(source.newsletter)
                 scans.append(await asyncio.to_thread(_scan, source, known))
+            gone = await self._store.forget_newsletters(list(self.newsletters))
             summaries = [
                 await self._load(source, scan)
                 for source, scan in zip(self.sources, scans, strict=True)

@@ -290,6 +290,10 @@ def test_console_newsletter_option_and_json(
     assert "There is no newsletter “nope” here" in capsys.readouterr().err
     assert main(["check", "--newsletter", "rust", "--config", config]) == 0
     assert "6 issues, 300 resources, 0 errors" in capsys.readouterr().out
+    assert main(["--newsletter", "rust", "latest", "--config", config, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["number"] == 96
+    assert main(["--newsletter", "rust", "run", "--config", config]) == 2
+    assert "the bot (run, sync) and status always serve" in capsys.readouterr().err
 
 
 def test_console_with_one_newsletter_is_unchanged(

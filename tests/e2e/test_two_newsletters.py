@@ -74,6 +74,8 @@ async def test_the_0_1_database_is_upgraded_with_user_state_intact(
         ).fetchall()
         assert served == [("ml", 5), ("rust", 6)]
     assert "broken.txt" in two_bot.log  # the seeds' broken file is named; the rest is served
+    assert "content loaded for ml: 5 issues, 49 resources" in two_bot.log
+    assert "content loaded for rust: 6 issues, 300 resources" in two_bot.log
 
 
 async def test_latest_lists_each_newsletter(

@@ -108,6 +108,9 @@ class Searcher:
         rows = await self._store.vocabulary()
         self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows)))
         several = len(self._names) > 1
+        order = {letter: index for index, letter in enumerate(self._names)}
+        issues = await self._store.issue_list()
+        issues.sort(key=lambda issue: (-issue[1], order.get(issue[0], len(order))))
         self._issues = [
             (
                 letter,
@@ -115,7 +118,7 @@ class Searcher:
                 (f"{self._names.get(letter, letter)} · " if several else "")
                 + f"#{number} · {format_date(date)} · {title}",
             )
-            for letter, number, title, date in await self._store.issue_list()
+            for letter, number, title, date in issues
         ]
 
     def _groups(self, terms: list[str]) -> list[list[str]]:
@@ -207,10 +210,16 @@ class Searcher:
     ) -> list[tuple[int, str]]:
         """Issues (of ``newsletter``, or of all) for a partly typed number ("2" → #28, #23,
         #2) or words of their title or month, newest first: (number, label), at most
-        ``limit``."""
+        ``limit``. Of all newsletters, a number is offered once, as the issue the number
+        alone finds: the first newsletter's, in config order."""
         wanted = partial.strip().lstrip("#").casefold()
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         issues = [(n, label) for letter, n, label in self._issues if newsletter in (None, letter)]
+        if newsletter is None:
+            first: dict[int, tuple[int, str]] = {}
+            for item in issues:
+                first.setdefault(item[0], item)
+            issues = list(first.values())
         if wanted.isdigit():
             found = (item for item in issues if str(item[0]).startswith(wanted))
         else:

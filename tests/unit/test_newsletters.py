@@ -209,6 +209,13 @@ async def test_issues_are_keyed_by_newsletter_and_number(tmp_path: Path, clock: 
         assert (ml.newsletter, rust.newsletter) == ("ml", "rust")
         first = await service.issue(28)
         assert first is not None and first.newsletter == "ml"  # config order
+        # Autocomplete offers #28 once, as the issue the number alone finds.
+        assert [label for n, label in service.autocomplete_issues("28")] == [
+            "Machine Learning Monthly · #28 · April 2022 · Machine Learning Monthly Newsletter"
+        ]
+        assert service.autocomplete_issues("28", newsletter="rust")[0][1].startswith(
+            "This Week in Rust · #28"
+        )
     finally:
         await service.close()
 

@@ -20,15 +20,16 @@ from bot import __version__
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
 from bot.content.loader import ContentSource, read_folder
-from bot.errors import ArchiveBotError
+from bot.errors import ArchiveBotError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
-from bot.render.cards import issue_card, resource_card, search_card
+from bot.render.cards import issue_card, latest_card, resource_card, search_card
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
     no_results_message,
+    unknown_newsletter_message,
 )
-from bot.render.startup import EMPTY_QUERY
+from bot.render.startup import EMPTY_QUERY, NEWSLETTER_NOT_HERE
 from bot.render.text import card_text, hit_json, issue_json, resource_json
 
 CONSOLE_SCOPE = "console"
@@ -52,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
                         help="config file (default: config/config.yaml)")  # fmt: skip
-    content = argparse.ArgumentParser(add_help=False)
+    narrow = argparse.ArgumentParser(add_help=False)
+    narrow.add_argument("--newsletter", metavar="ID", default=argparse.SUPPRESS,
+                        help="only this newsletter (its id; default: every one)")  # fmt: skip
+    content = argparse.ArgumentParser(add_help=False, parents=[narrow])
     content.add_argument(
         "--content", type=Path, help="read this folder into a throwaway database instead"
     )
@@ -65,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="config file (default: config/config.yaml)")
     parser.add_argument(
+        "--newsletter", metavar="ID", help="only this newsletter (its id; default: every one)"
+    )
+    parser.add_argument(
         "--version", action="version", version=f"newsletter-archive-bot {__version__}"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -74,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="exit 0 if the bot is running and connected (healthcheck)"
     )
     check = commands.add_parser(
-        "check", parents=[common], help="load the content and report every problem"
+        "check", parents=[common, narrow], help="load the content and report every problem"
     )
     check.add_argument(
         "--content", type=Path, help="check this folder instead of the configured one"
@@ -99,8 +106,30 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
 
 
-def _check(settings: Settings, folder: Path | None) -> int:
-    result = read_folder(ContentSource.from_settings(settings, folder))
+def _newsletter(settings: Settings, newsletter: str | None) -> str | None:
+    """``--newsletter``'s id, checked against the config (``UnknownNewsletter`` if unknown)."""
+    names = {feed.id: feed.name for feed in settings.feeds}
+    if newsletter is None or newsletter in names:
+        return newsletter
+    raise UnknownNewsletter(unknown_newsletter_message(newsletter, names))
+
+
+def _check(settings: Settings, folder: Path | None, newsletter: str | None) -> int:
+    sources = (
+        [ContentSource.from_settings(settings, folder, newsletter)]
+        if folder or newsletter
+        else ContentSource.every(settings)
+    )
+    code = 0
+    for source in sources:
+        if len(sources) > 1:
+            print(f"== {source.newsletter_name} ({source.newsletter}): {source.folder}")
+        code = max(code, _check_one(source))
+    return code
+
+
+def _check_one(source: ContentSource) -> int:
+    result = read_folder(source)
     issues, problems = result.issues, result.problems
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
@@ -117,13 +146,15 @@ def _check(settings: Settings, folder: Path | None) -> int:
 
 
 @asynccontextmanager
-async def _service(settings: Settings, folder: Path | None) -> AsyncIterator[ArchiveService]:
-    """The archive loaded from the configured folder into the bot's database, or from
-    ``folder`` into a throwaway one."""
+async def _service(
+    settings: Settings, folder: Path | None, newsletter: str | None
+) -> AsyncIterator[ArchiveService]:
+    """The archive loaded from the configured folders into the bot's database, or from
+    ``folder`` (as ``newsletter``, default the first) into a throwaway one."""
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "archive.sqlite3" if folder else None
         service, summary = await ArchiveService.from_settings(
-            settings, folder=folder, database=database
+            settings, folder=folder, database=database, newsletter=newsletter if folder else None
         )
         try:
             for problem in summary.problems:
@@ -134,29 +165,34 @@ async def _service(settings: Settings, folder: Path | None) -> AsyncIterator[Arc
 
 
 async def _console(args: argparse.Namespace, settings: Settings) -> int:
-    async with _service(settings, args.content) as service:
-        if args.command in ("latest", "issue"):
+    letter = _newsletter(settings, args.newsletter)
+    async with _service(settings, args.content, letter) as service:
+        names = service.newsletters if len(service.newsletters) > 1 else None
+        if args.command == "latest" and names and letter is None:
+            issues = await service.latest_issues()
+            _emit(args, [issue_json(i) for i in issues], card_text(latest_card(issues, names)))
+        elif args.command in ("latest", "issue"):
             issue = (
-                await service.latest_issue()
+                await service.latest_issue(letter)
                 if args.command == "latest"
-                else await service.issue(args.number)
+                else await service.issue(args.number, letter)
             )
             if issue is None:
-                numbers = await service.issue_numbers()
+                numbers = await service.issue_numbers(letter)
                 print(missing_issue_message(args.number, numbers), file=sys.stderr)
                 return 1
             _emit(args, issue_json(issue), card_text(issue_card(issue)))
         elif args.command == "search":
             limit = max(1, args.limit)
-            hits = await service.search(args.query, limit=limit)
+            hits = await service.search(args.query, limit=limit, newsletter=letter)
             text = (
-                card_text(search_card(args.query, hits, 0, limit))
+                card_text(search_card(args.query, hits, 0, limit, names))
                 if hits
-                else no_results_message(args.query, await service.suggest(args.query))
+                else no_results_message(args.query, await service.suggest(args.query, letter))
             )
             _emit(args, {"query": args.query, "results": [hit_json(h) for h in hits]}, text)
         else:
-            pick = await service.pick(CONSOLE_SCOPE)
+            pick = await service.pick(CONSOLE_SCOPE, letter)
             if pick is None:
                 print(NOTHING_IN_ARCHIVES, file=sys.stderr)
                 return 1
@@ -170,12 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings(args.config)
+        if args.newsletter is not None and command in ("run", "sync", "status"):
+            print(NEWSLETTER_NOT_HERE, file=sys.stderr)
+            return 2
         if command == "status":
             health = check_heartbeat(heartbeat_path(settings.database_path))
             print(health.message, file=sys.stdout if health.healthy else sys.stderr)
             return 0 if health.healthy else 1
         if command == "check":
-            return _check(settings, args.content)
+            return _check(settings, args.content, _newsletter(settings, args.newsletter))
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dotenv import load_dotenv
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 from bot.errors import ConfigError
@@ -29,6 +36,10 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "confi
 ENV_PREFIX = "ARCHIVE_BOT__"
 #: Where the ``.env`` file is read from: the working directory only, never a parent folder.
 ENV_FILE = Path(".env")
+#: The id of the newsletter of the single ``newsletter:`` form when it names none.
+DEFAULT_NEWSLETTER_ID = "default"
+#: A newsletter id: short, stable, lower case (it is stored with every issue).
+NEWSLETTER_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 
 class _Section(BaseModel):
@@ -67,6 +78,8 @@ class DateAnchorSetting(_Section):
 
 
 class Newsletter(_Section):
+    #: Short and stable: stored with every issue, schedule and pick.
+    id: str | None = Field(default=None, pattern=NEWSLETTER_ID)
     name: str = Field(min_length=1)
     author: str | None = None
     url: str | None = None
@@ -83,6 +96,24 @@ class Newsletter(_Section):
     cadence_months: int = Field(default=1, ge=1, le=12)
     #: An issue whose month is known (e.g. the first), to date issues that state no year.
     date_anchor: DateAnchorSetting | None = None
+    #: The web address of an issue whose file states none, e.g.
+    #: ``https://example.org/issues/{number}``.
+    issue_url: str | None = None
+
+    @field_validator("issue_url")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        try:
+            filled = template.format(number=1)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"{template!r} is not a template whose only field is {{number}} ({error})"
+            ) from None
+        if filled == template:
+            raise ValueError(f"{template!r} has no {{number}} in it")
+        return template
 
     @property
     def colour_value(self) -> int:
@@ -91,6 +122,14 @@ class Newsletter(_Section):
 
 class Content(_Section):
     folder: Path = Path("../seeds")
+    parser: ParserRules = ParserRules()
+
+
+class NewsletterEntry(Newsletter):
+    """One newsletter served: its settings, its content folder and its parser rules."""
+
+    id: str = Field(pattern=NEWSLETTER_ID)
+    folder: Path
     parser: ParserRules = ParserRules()
 
 
@@ -133,16 +172,51 @@ class Discord(_Section):
 
 
 class Settings(_Section):
-    newsletter: Newsletter
+    #: One newsletter (with ``content``), or ``newsletters``: a list of them.
+    newsletter: Newsletter | None = None
     content: Content = Content()
+    newsletters: tuple[NewsletterEntry, ...] = ()
     database: Database = Database()
     discord: Discord = Discord()
     #: The file these settings came from; relative paths in it resolve against its folder.
     source: Annotated[Path, Field(exclude=True)] = Path("config.yaml")
 
+    @model_validator(mode="after")
+    def _one_form(self) -> Settings:
+        if self.newsletter is None and not self.newsletters:
+            raise ValueError("newsletter: Field required (or newsletters: a list of them)")
+        if self.newsletter is not None and self.newsletters:
+            raise ValueError("give newsletter: (with content:) or newsletters:, not both")
+        ids = [entry.id for entry in self.newsletters]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"newsletters[{twice[0]}].id: {twice[0]!r} is used more than once")
+        return self
+
+    @property
+    def feeds(self) -> tuple[NewsletterEntry, ...]:
+        """Every newsletter served, in config order (the ``newsletter:`` form is one)."""
+        if self.newsletters:
+            return self.newsletters
+        assert self.newsletter is not None  # _one_form
+        single = self.newsletter.model_dump(exclude={"id"})
+        return (
+            NewsletterEntry(
+                **single,
+                id=self.newsletter.id or DEFAULT_NEWSLETTER_ID,
+                folder=self.content.folder,
+                parser=self.content.parser,
+            ),
+        )
+
+    def folder_of(self, entry: NewsletterEntry) -> Path:
+        """A newsletter's content folder, resolved against the config file's folder."""
+        return (self.source.parent / entry.folder).resolve()
+
     @property
     def content_folder(self) -> Path:
-        return (self.source.parent / self.content.folder).resolve()
+        """The first newsletter's content folder."""
+        return self.folder_of(self.feeds[0])
 
     @property
     def database_path(self) -> Path:
@@ -158,10 +232,21 @@ def _env_name(loc: tuple[int | str, ...], overridden: set[str]) -> str | None:
     return None
 
 
-def _describe(error: ValidationError, path: Path, overridden: set[str]) -> str:
+def _key(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """A key's path as the user wrote it; an entry of ``newsletters`` named by its id."""
+    parts = [str(part) for part in loc]
+    entries = raw.get("newsletters")
+    if len(loc) > 1 and loc[0] == "newsletters" and isinstance(loc[1], int):
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get("id") if isinstance(entry, dict) else None
+        parts[:2] = [f"newsletters[{name if name is not None else loc[1]}]"]
+    return ".".join(parts) or "(top level)"
+
+
+def _describe(error: ValidationError, path: Path, overridden: set[str], raw: dict[str, Any]) -> str:
     lines = [f"{path}: invalid config:"]
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = _key(item["loc"], raw)
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling and indentation)"
@@ -285,6 +370,6 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings.model_validate({**_merge(raw, overrides), "source": path})
     except ValidationError as error:
-        raise ConfigError(_describe(error, path, variables)) from None
+        raise ConfigError(_describe(error, path, variables, _merge(raw, overrides))) from None
     _check_database_path(settings, path)
     return settings

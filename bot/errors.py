@@ -26,6 +26,7 @@ __all__ = [
     "DiscordUnavailable",
     "ScheduleError",
     "SchemaError",
+    "UnknownNewsletter",
 ]
 
 
@@ -37,6 +38,12 @@ class ArchiveBotError(Exception):
 
 class ConfigError(ArchiveBotError):
     """A config file that cannot be used; the message names the file and the key."""
+
+    exit_code = 2
+
+
+class UnknownNewsletter(ArchiveBotError):
+    """A ``newsletter`` option or ``--newsletter`` that names none of those served."""
 
     exit_code = 2
 

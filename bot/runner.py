@@ -148,6 +148,14 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
         for problem in summary.problems:
             log.warning("content: %s", problem)
         log.info("content loaded: %d issues, %d resources", summary.issues, summary.resources)
+        if len(summary.summaries) > 1:
+            for each in summary.summaries:
+                log.info(
+                    "content loaded for %s: %d issues, %d resources",
+                    each.newsletter,
+                    each.issues,
+                    each.resources,
+                )
         await _start_bot(settings, service, token, sync_only)
     finally:
         await service.close()

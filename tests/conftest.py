@@ -17,6 +17,8 @@ from bot.content.loader import ContentSource
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+#: Six real issues of This Week in Rust (MIT), the second newsletter of the tests.
+TWIR = ROOT / "tests" / "data" / "twir"
 
 
 def write_config(folder: Path, content: Path, **discord: object) -> Path:
@@ -33,6 +35,27 @@ def write_config(folder: Path, content: Path, **discord: object) -> Path:
         }
     )
     path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def write_two_newsletter_config(folder: Path, seeds: Path, twir: Path, **discord: object) -> Path:
+    """``write_config`` with a ``newsletters:`` list: the seeds as ``ml`` (the shipped
+    settings) and This Week in Rust as ``rust``."""
+    path = write_config(folder, seeds, **discord)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    content = data.pop("content")
+    data["newsletters"] = [
+        {"id": "ml", **data.pop("newsletter"), **content},
+        {
+            "id": "rust",
+            "name": "This Week in Rust",
+            "url": "https://this-week-in-rust.org/",
+            "colour": "#B7410E",
+            "cadence": "1 week",
+            "folder": str(twir),
+        },
+    ]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 

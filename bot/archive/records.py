@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config import DEFAULT_NEWSLETTER_ID
 from bot.content.models import Problem, year_month
 
 
@@ -30,9 +31,12 @@ class ResourceRecord:
     #: The issue's ``YYYY-MM`` and whether it was inferred from the numbering.
     issue_date: str | None = None
     issue_date_inferred: bool = False
+    #: The id of the newsletter it is from.
+    newsletter: str = DEFAULT_NEWSLETTER_ID
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "newsletter": self.newsletter,
             "issue": self.issue,
             "issue_title": self.issue_title,
             "title": self.title,
@@ -52,6 +56,7 @@ class IssueRecord:
     source: str
     date_inferred: bool = False
     resources: tuple[ResourceRecord, ...] = field(default=())
+    newsletter: str = DEFAULT_NEWSLETTER_ID
 
     @property
     def date(self) -> str | None:
@@ -59,6 +64,7 @@ class IssueRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "newsletter": self.newsletter,
             "number": self.number,
             "title": self.title,
             "date": self.date,
@@ -79,7 +85,7 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class LoadSummary:
-    """What a load changed, issue numbers by kind of change."""
+    """What a load of one newsletter changed, issue numbers by kind of change."""
 
     added: tuple[int, ...]
     changed: tuple[int, ...]
@@ -90,10 +96,38 @@ class LoadSummary:
     problems: tuple[Problem, ...] = ()
     #: Files that failed this time and whose previous version is still served.
     kept: tuple[str, ...] = ()
+    newsletter: str = DEFAULT_NEWSLETTER_ID
 
     @property
     def unchanged(self) -> bool:
         return not (self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """One reload of every newsletter: a ``LoadSummary`` each, in config order."""
+
+    summaries: tuple[LoadSummary, ...]
+
+    @property
+    def issues(self) -> int:
+        return sum(summary.issues for summary in self.summaries)
+
+    @property
+    def resources(self) -> int:
+        return sum(summary.resources for summary in self.summaries)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(problem for summary in self.summaries for problem in summary.problems)
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        return tuple(name for summary in self.summaries for name in summary.kept)
+
+    @property
+    def unchanged(self) -> bool:
+        return all(summary.unchanged for summary in self.summaries)
 
 
 @dataclass(frozen=True)
@@ -109,3 +143,5 @@ class ScheduleRecord:
     disabled_reason: str | None
     last_post_at: dt.datetime | None
     last_post_title: str | None
+    #: The newsletter it posts from; None: from every newsletter.
+    newsletter: str | None = None

@@ -134,13 +134,19 @@ class ScheduledPosts:
         self.min_interval = min_interval
 
     async def set(
-        self, guild_id: int, channel_id: int, cron: str, timezone: str
+        self,
+        guild_id: int,
+        channel_id: int,
+        cron: str,
+        timezone: str,
+        newsletter: str | None = None,
     ) -> list[dt.datetime]:
-        """Save a guild's schedule, starting from now (no backfill); return the next runs."""
+        """Save a guild's schedule (posting from ``newsletter``, or from all), starting from
+        now (no backfill); return the next runs."""
         runs = await asyncio.to_thread(
             next_runs, cron, timezone, self._store.clock(), min_interval=self.min_interval
         )
-        await self._store.save_schedule(guild_id, channel_id, cron, timezone, runs[0])
+        await self._store.save_schedule(guild_id, channel_id, cron, timezone, runs[0], newsletter)
         return runs
 
     async def get(self, guild_id: int) -> ScheduleRecord | None:

@@ -123,7 +123,66 @@ CREATE VIRTUAL TABLE resources_vocab USING fts5vocab(resources_fts, 'row');
 CREATE INDEX pick_history_by_time ON pick_history(scope, picked_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2)
+# Step 3: several newsletters. Issues are keyed by (newsletter, number); resources, content
+# files and the index carry the newsletter and are dropped and refilled by the next load. A
+# resource key starts with its newsletter ("rust/12-…"): pick history written before has keys
+# without one, and the store gives them the first configured newsletter's at open
+# (``ArchiveStore.adopt``). A schedule posts from one newsletter, or from all (NULL): every
+# schedule written before posts from all, as it did.
+_STEP_3 = """
+DROP TABLE IF EXISTS resources_vocab;
+DROP TABLE IF EXISTS resources_fts;
+DROP TABLE IF EXISTS resources;
+DROP TABLE IF EXISTS issues;
+DROP TABLE IF EXISTS sources;
+CREATE TABLE sources (
+    newsletter TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    mtime_ns   INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    PRIMARY KEY (newsletter, name)
+);
+CREATE TABLE issues (
+    newsletter    TEXT NOT NULL,
+    number        INTEGER NOT NULL,
+    title         TEXT NOT NULL,
+    year          INTEGER,
+    month         INTEGER,
+    date_inferred INTEGER NOT NULL DEFAULT 0,
+    stated_year   INTEGER,
+    stated_month  INTEGER,
+    number_source TEXT NOT NULL DEFAULT 'text',
+    url           TEXT,
+    source        TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    PRIMARY KEY (newsletter, number)
+);
+CREATE INDEX issues_by_source ON issues(newsletter, source);
+CREATE TABLE resources (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL UNIQUE,
+    newsletter TEXT NOT NULL,
+    issue      INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    title      TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    links      TEXT NOT NULL,
+    section    TEXT,
+    FOREIGN KEY (newsletter, issue) REFERENCES issues(newsletter, number)
+);
+CREATE INDEX resources_by_issue ON resources(newsletter, issue, position);
+CREATE INDEX resources_by_number ON resources(issue, position);
+CREATE VIRTUAL TABLE resources_fts USING fts5(
+    title, text, links,
+    content='resources', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE resources_vocab USING fts5vocab(resources_fts, 'row');
+ALTER TABLE schedules ADD COLUMN newsletter TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import math
 import re
+from collections.abc import Mapping
 
 from rapidfuzz import fuzz, process
 
@@ -96,18 +97,29 @@ def _quoted(word: str, prefix: bool) -> str:
 class Searcher:
     """Search and autocomplete over the store; ``refresh`` after every content change."""
 
-    def __init__(self, store: ArchiveStore) -> None:
+    def __init__(self, store: ArchiveStore, names: Mapping[str, str]) -> None:
+        """``names``: each newsletter's name by id; with several, issue labels start with it."""
         self._store = store
+        self._names = dict(names)
         self._vocabulary = Vocabulary({})
-        self._issues: list[tuple[int, str]] = []  # (number, label), newest first
+        self._issues: list[tuple[str, int, str]] = []  # (newsletter, number, label), newest first
 
     async def refresh(self) -> None:
         """Re-read the vocabulary and the issue list (built off the event loop)."""
         rows = await self._store.vocabulary()
         self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows)))
+        several = len(self._names) > 1
+        order = {letter: index for index, letter in enumerate(self._names)}
+        issues = await self._store.issue_list()
+        issues.sort(key=lambda issue: (-issue[1], order.get(issue[0], len(order))))
         self._issues = [
-            (number, f"#{number} · {format_date(date)} · {title}")
-            for number, title, date in await self._store.issue_list()
+            (
+                letter,
+                number,
+                (f"{self._names.get(letter, letter)} · " if several else "")
+                + f"#{number} · {format_date(date)} · {title}",
+            )
+            for letter, number, title, date in issues
         ]
 
     def _groups(self, terms: list[str]) -> list[list[str]]:
@@ -130,14 +142,19 @@ class Searcher:
         alternatives = [_quoted(word, len(word) >= 4) for group in groups for word in group]
         return " OR ".join(dict.fromkeys(alternatives))
 
-    async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Best matches for ``query``, best first; any string is a valid query."""
+    async def search(
+        self, query: str, limit: int = 10, newsletter: str | None = None
+    ) -> list[SearchHit]:
+        """Best matches for ``query`` (in ``newsletter``, or in all), best first; any string
+        is a valid query."""
         terms = [t[:MAX_TERM_CHARS] for t in tokens(query)][:MAX_QUERY_TERMS]
         terms = [t for t in terms if t not in STOPWORDS] or terms
         if not terms or limit < 1:
             return []
         groups = self._groups(terms)
-        rows = await self._store.ranked_keys(self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES)
+        rows = await self._store.ranked_keys(
+            self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES, newsletter
+        )
         if not rows:
             return []
         ranks = {key: -rank for key, rank in rows}
@@ -151,7 +168,7 @@ class Searcher:
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
         return hits[:limit]
 
-    async def suggest(self, query: str, limit: int = 3) -> list[str]:
+    async def suggest(self, query: str, limit: int = 3, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
         words = [t[:MAX_TERM_CHARS] for t in tokens(query) if t not in STOPWORDS]
         alternatives = [
@@ -166,10 +183,11 @@ class Searcher:
         if not alternatives:
             return []
         match = "title : (" + " OR ".join(dict.fromkeys(alternatives)) + ")"
-        return [title for title, _ in await self._store.titles_matching(match, limit)]
+        found = await self._store.titles_matching(match, limit, newsletter=newsletter)
+        return [title for title, _ in found]
 
     async def autocomplete_titles(
-        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
+        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT, newsletter: str | None = None
     ) -> list[tuple[str, int]]:
         """Resource titles for a partly typed query: (title, issue), at most ``limit``.
 
@@ -179,32 +197,42 @@ class Searcher:
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         words = [t[:MAX_TERM_CHARS] for t in tokens(partial)][:MAX_QUERY_TERMS]
         if not words:
-            return await self._store.newest_titles(limit)
+            return await self._store.newest_titles(limit, newsletter)
         if len(words) == 1 and len(words[0]) == 1:
             # One letter begins words of most titles: a prefix query would walk them all, so
             # look among the newest titles only.
             letter = words[0]
-            newest = await self._store.newest_titles(_ONE_LETTER_WINDOW)
+            newest = await self._store.newest_titles(_ONE_LETTER_WINDOW, newsletter)
             return [
                 entry for entry in newest if any(w.startswith(letter) for w in tokens(entry[0]))
             ][:limit]
         match = "title : (" + " AND ".join(_quoted(w, True) for w in words) + ")"
-        found = await self._store.titles_matching(match, limit * 2, newest_first=True)
+        found = await self._store.titles_matching(
+            match, limit * 2, newest_first=True, newsletter=newsletter
+        )
         start = partial.strip().casefold()
         found.sort(key=lambda entry: not entry[0].casefold().startswith(start))
         return found[:limit]
 
     def autocomplete_issues(
-        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT
+        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT, newsletter: str | None = None
     ) -> list[tuple[int, str]]:
-        """Issues for a partly typed number ("2" → #28, #23, #2) or words of their title or
-        month, newest first: (number, label), at most ``limit``."""
+        """Issues (of ``newsletter``, or of all) for a partly typed number ("2" → #28, #23,
+        #2) or words of their title or month, newest first: (number, label), at most
+        ``limit``. Of all newsletters, a number is offered once, as the issue the number
+        alone finds: the first newsletter's, in config order."""
         wanted = partial.strip().lstrip("#").casefold()
         limit = min(limit, AUTOCOMPLETE_LIMIT)
+        issues = [(n, label) for letter, n, label in self._issues if newsletter in (None, letter)]
+        if newsletter is None:
+            first: dict[int, tuple[int, str]] = {}
+            for item in issues:
+                first.setdefault(item[0], item)
+            issues = list(first.values())
         if wanted.isdigit():
-            found = (item for item in self._issues if str(item[0]).startswith(wanted))
+            found = (item for item in issues if str(item[0]).startswith(wanted))
         else:
-            found = (item for item in self._issues if wanted in item[1].casefold())
+            found = (item for item in issues if wanted in item[1].casefold())
         return list(itertools.islice(found, limit))
 
 

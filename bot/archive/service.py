@@ -1,5 +1,9 @@
 """The one door into the core: what the cogs, the console and the benchmark may ask of the
-archive. Nothing here knows Discord; everything heavy runs off the event loop."""
+archive. Nothing here knows Discord; everything heavy runs off the event loop.
+
+It serves one newsletter or several. A ``newsletter`` argument (an id) narrows a question to
+one of them; None asks about every one.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,26 @@ import contextlib
 import datetime as dt
 import gc
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.archive.ingest import parse_files, plan_changes, scan_folder
-from bot.archive.records import IssueRecord, LoadSummary, ResourceRecord, ScheduleRecord, SearchHit
+from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
+from bot.archive.records import (
+    IssueRecord,
+    LoadReport,
+    LoadSummary,
+    ResourceRecord,
+    ScheduleRecord,
+    SearchHit,
+)
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
-from bot.archive.store import ArchiveStore, Clock, utcnow
-from bot.config import Settings
+from bot.archive.store import ArchiveStore, Clock, FileState, utcnow
+from bot.config import DEFAULT_NEWSLETTER_ID, Settings
 from bot.content.loader import ContentSource
 from bot.content.models import Problem
+from bot.errors import ContentError
 
 
 @contextlib.contextmanager
@@ -46,16 +58,18 @@ class ArchiveService:
     def __init__(
         self,
         store: ArchiveStore,
-        source: ContentSource,
+        sources: ContentSource | Sequence[ContentSource],
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
         rng: random.Random | None = None,
     ) -> None:
+        self.sources = [sources] if isinstance(sources, ContentSource) else list(sources)
+        if not self.sources:
+            raise ValueError("an archive serves at least one newsletter")
         self._store = store
-        self._searcher = Searcher(store)
+        self._searcher = Searcher(store, self.newsletters)
         self._schedules = ScheduledPosts(store, min_interval)
         self._reload_lock = asyncio.Lock()
-        self.source = source
         self.rng = rng or random.Random()
         #: Problems found by the last load (files skipped or kept at their previous version).
         self.problems: list[Problem] = []
@@ -64,7 +78,7 @@ class ArchiveService:
     async def open(
         cls,
         database: Path,
-        source: ContentSource,
+        sources: ContentSource | Sequence[ContentSource],
         clock: Clock = utcnow,
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
@@ -73,7 +87,8 @@ class ArchiveService:
         ``reload`` reads the content folder."""
         store = await ArchiveStore.open(database, clock)
         try:
-            service = cls(store, source, min_interval=min_interval)
+            service = cls(store, sources, min_interval=min_interval)
+            await store.adopt(service.sources[0].newsletter)
             await service._searcher.refresh()
             await service._schedules.pause_unfit()
         except BaseException:
@@ -89,16 +104,23 @@ class ArchiveService:
         folder: Path | None = None,
         database: Path | None = None,
         clock: Clock = utcnow,
-    ) -> tuple[ArchiveService, LoadSummary]:
-        """Open the configured database (or ``database``) and load the configured content
-        folder (or ``folder``) into it: every check that comes before Discord.
+        newsletter: str | None = None,
+    ) -> tuple[ArchiveService, LoadReport]:
+        """Open the configured database (or ``database``) and load every configured
+        newsletter into it, or only ``folder``, read as ``newsletter`` (default: the first):
+        every check that comes before Discord.
 
         Raise an ``ArchiveBotError`` subclass, with nothing left open, when the database can't
-        be used or the folder is missing.
+        be used or a folder is missing.
         """
+        sources = (
+            [ContentSource.from_settings(settings, folder, newsletter)]
+            if folder
+            else ContentSource.every(settings)
+        )
         service = await cls.open(
             database or settings.database_path,
-            ContentSource.from_settings(settings, folder),
+            sources,
             clock,
             min_interval=dt.timedelta(minutes=settings.discord.schedule_min_interval_minutes),
         )
@@ -116,77 +138,141 @@ class ArchiveService:
     def clock(self) -> Clock:
         return self._store.clock
 
+    @property
+    def source(self) -> ContentSource:
+        """The first newsletter's content."""
+        return self.sources[0]
+
+    @property
+    def newsletters(self) -> dict[str, str]:
+        """Each newsletter's name by id, in config order."""
+        return {source.newsletter: source.newsletter_name for source in self.sources}
+
     # -- loading -------------------------------------------------------------------------
 
-    async def reload(self) -> LoadSummary:
-        """Bring the archive up to date with the content folder, reading only what changed.
+    async def reload(self) -> LoadReport:
+        """Bring every newsletter up to date with its content folder, reading only what
+        changed; a summary per newsletter.
 
         Every file that parses is served; one that fails keeps its previous version (named
         in ``LoadSummary.kept``) and every problem is in ``LoadSummary.problems``. A missing
-        folder raises ``ContentError`` and changes nothing.
+        folder raises ``ContentError`` and changes nothing, in any newsletter. The content of
+        a newsletter no longer served leaves the archive.
         """
         async with self._reload_lock:
             with _collector_paused():
                 return await self._reload()
 
-    async def _reload(self) -> LoadSummary:
-        known = await self._store.file_states()
-        scan = await asyncio.to_thread(scan_folder, self.source.folder, known)
-        parsed = await asyncio.to_thread(parse_files, scan.changed, self.source)
-        stored = await self._store.stored_issues()
-        plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, self.source)
-        summary = await self._store.apply(plan.changes)
-        if not summary.unchanged:
+    async def _reload(self) -> LoadReport:
+        scans = []
+        for source in self.sources:
+            known = await self._store.file_states(source.newsletter)
+            scans.append(await asyncio.to_thread(_scan, source, known))
+        gone = await self._store.forget_newsletters(list(self.newsletters))
+        summaries = [
+            await self._load(source, scan) for source, scan in zip(self.sources, scans, strict=True)
+        ]
+        report = LoadReport(tuple(summaries))
+        if gone or not report.unchanged:
             await self._searcher.refresh()
-        self.problems = plan.problems
+        self.problems = list(report.problems)
+        return report
+
+    async def _load(self, source: ContentSource, scan: Scan) -> LoadSummary:
+        """Apply what one newsletter's scan found."""
+        parsed = await asyncio.to_thread(parse_files, scan.changed, source)
+        stored = await self._store.stored_issues(source.newsletter)
+        plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, source)
+        summary = await self._store.apply(source.newsletter, plan.changes)
         return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
 
     # -- issues --------------------------------------------------------------------------
 
-    async def latest_issue(self) -> IssueRecord | None:
-        return await self._store.latest_issue()
+    def _ids(self, newsletter: str | None) -> list[str]:
+        return [newsletter] if newsletter is not None else list(self.newsletters)
 
-    async def issue(self, number: int) -> IssueRecord | None:
-        return await self._store.issue(number)
+    async def latest_issue(self, newsletter: str | None = None) -> IssueRecord | None:
+        """The latest issue of ``newsletter`` (default: the first newsletter)."""
+        return await self._store.latest_issue(newsletter or self.sources[0].newsletter)
 
-    async def issue_numbers(self) -> list[int]:
-        """Every issue number, oldest first."""
-        return await self._store.numbers()
+    async def latest_issues(self, newsletter: str | None = None) -> list[IssueRecord]:
+        """The latest issue of each newsletter (or of ``newsletter``), in config order."""
+        found = [await self._store.latest_issue(letter) for letter in self._ids(newsletter)]
+        return [issue for issue in found if issue is not None]
 
-    async def counts(self) -> tuple[int, int]:
+    async def issue(self, number: int, newsletter: str | None = None) -> IssueRecord | None:
+        """Issue ``number`` of ``newsletter``, or of the first newsletter (in config order)
+        that has one."""
+        for letter in self._ids(newsletter):
+            found = await self._store.issue(letter, number)
+            if found is not None:
+                return found
+        return None
+
+    async def issue_numbers(self, newsletter: str | None = None) -> list[int]:
+        """Every issue number (of ``newsletter``, or of any), oldest first."""
+        numbers = set()
+        for letter in self._ids(newsletter):
+            numbers.update(await self._store.numbers(letter))
+        return sorted(numbers)
+
+    async def counts(self, newsletter: str | None = None) -> tuple[int, int]:
         """(issues, resources) served now."""
-        return await self._store.counts()
+        return await self._store.counts(newsletter)
 
     async def loaded_at(self) -> dt.datetime | None:
         return await self._store.loaded_at()
 
     # -- search --------------------------------------------------------------------------
 
-    async def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        return await self._searcher.search(query, limit)
+    async def search(
+        self, query: str, limit: int = 10, newsletter: str | None = None
+    ) -> list[SearchHit]:
+        return await self._searcher.search(query, limit, newsletter)
 
-    async def suggest(self, query: str) -> list[str]:
+    async def suggest(self, query: str, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
-        return await self._searcher.suggest(query)
+        return await self._searcher.suggest(query, newsletter=newsletter)
 
-    async def autocomplete_titles(self, partial: str) -> list[tuple[str, int]]:
-        return await self._searcher.autocomplete_titles(partial)
+    async def autocomplete_titles(
+        self, partial: str, newsletter: str | None = None
+    ) -> list[tuple[str, int]]:
+        return await self._searcher.autocomplete_titles(partial, newsletter=newsletter)
 
-    def autocomplete_issues(self, partial: str) -> list[tuple[int, str]]:
-        return self._searcher.autocomplete_issues(partial)
+    def autocomplete_issues(
+        self, partial: str, newsletter: str | None = None
+    ) -> list[tuple[int, str]]:
+        return self._searcher.autocomplete_issues(partial, newsletter=newsletter)
+
+    def find_newsletter(self, value: str) -> str | None:
+        """The id of the newsletter that ``value`` names (its id or its name), or None."""
+        wanted = value.strip().casefold()
+        for letter, name in self.newsletters.items():
+            if wanted in (letter, name.casefold()):
+                return letter
+        return None
+
+    def autocomplete_newsletters(self, partial: str) -> list[tuple[str, str]]:
+        """Newsletters whose id or name holds what was typed: (id, name), config order."""
+        wanted = partial.strip().casefold()
+        return [
+            (letter, name)
+            for letter, name in self.newsletters.items()
+            if wanted in letter or wanted in name.casefold()
+        ]
 
     # -- picks ---------------------------------------------------------------------------
 
-    async def pick(self, scope: str) -> ResourceRecord | None:
+    async def pick(self, scope: str, newsletter: str | None = None) -> ResourceRecord | None:
         """A "from the archives" pick for ``scope`` (a channel id, or any name): a resource
-        from before the latest issue, no repeats until every one has had its turn. None
-        when only the latest issue exists."""
-        choice = await self._store.next_pick(scope, self.rng)
+        (of ``newsletter``, or of any) from before its newsletter's latest issue, no repeats
+        until every one has had its turn. None when only latest issues exist."""
+        choice = await self._store.next_pick(scope, self.rng, newsletter)
         if choice is None:
-            if not await self._store.has_archive():
+            if not await self._store.has_archive(newsletter):
                 return None
             await self._store.forget_picks(scope)  # every candidate had its turn: new round
-            choice = await self._store.next_pick(scope, self.rng)
+            choice = await self._store.next_pick(scope, self.rng, newsletter)
             if choice is None:
                 return None
         await self._store.record_pick(scope, choice.key)
@@ -195,10 +281,16 @@ class ArchiveService:
     # -- schedules -----------------------------------------------------------------------
 
     async def set_schedule(
-        self, guild_id: int, channel_id: int, cron: str, timezone: str
+        self,
+        guild_id: int,
+        channel_id: int,
+        cron: str,
+        timezone: str,
+        newsletter: str | None = None,
     ) -> list[dt.datetime]:
-        """Save a server's schedule (``ScheduleError`` if it can't be used); the next runs."""
-        return await self._schedules.set(guild_id, channel_id, cron, timezone)
+        """Save a server's schedule, posting from ``newsletter`` or from all
+        (``ScheduleError`` if it can't be used); the next runs."""
+        return await self._schedules.set(guild_id, channel_id, cron, timezone, newsletter)
 
     async def schedule(self, guild_id: int) -> ScheduleRecord | None:
         return await self._schedules.get(guild_id)
@@ -224,3 +316,19 @@ class ArchiveService:
 
     async def save_setting(self, key: str, value: str) -> None:
         await self._store.set_meta(key, value)
+
+
+def _scan(source: ContentSource, known: dict[str, FileState]) -> Scan:
+    """``scan_folder`` for one newsletter; a missing folder's problem names the newsletter."""
+    try:
+        return scan_folder(source.folder, known)
+    except ContentError:
+        if source.newsletter == DEFAULT_NEWSLETTER_ID:
+            raise
+        problem = Problem(
+            str(source.folder),
+            None,
+            f"content folder of newsletter {source.newsletter} not found "
+            f"(check newsletters[{source.newsletter}].folder in the config)",
+        )
+        raise ContentError([problem]) from None

@@ -41,9 +41,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def resource_key(issue: int, title: str) -> str:
+def resource_key(newsletter: str, issue: int, title: str) -> str:
     """A resource's identity across reloads (pick history refers to it)."""
-    return f"{issue}-{hashlib.sha1(title.casefold().encode()).hexdigest()[:12]}"
+    return f"{newsletter}/{issue}-{hashlib.sha1(title.casefold().encode()).hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -113,43 +113,59 @@ class _IssueRows:
     fingerprint: str
 
 
-def _issue_rows(state: FileState, issue: Issue) -> _IssueRows:
+def _issue_rows(newsletter: str, state: FileState, issue: Issue) -> _IssueRows:
     resources = []
     keys: set[str] = set()
     for position, resource in enumerate(issue.resources):
-        key = resource_key(issue.number, resource.title)
+        key = resource_key(newsletter, issue.number, resource.title)
         if key in keys:  # two resources with one title: tell them apart by position
             key = f"{key}-{position}"
         keys.add(key)
         links = json.dumps(list(resource.links))
         resources.append(
-            (key, issue.number, position, resource.title, resource.text, links, resource.section)
+            (
+                key,
+                newsletter,
+                issue.number,
+                position,
+                resource.title,
+                resource.text,
+                links,
+                resource.section,
+            )
         )
     print_ = fingerprint(issue)
     stated_year, stated_month = issue.stated or (None, None)
-    row = (issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
+    row = (newsletter, issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
            stated_year, stated_month, issue.number_source, issue.url, state.name,
            print_)  # fmt: skip
     return _IssueRows(state, issue.number, row, resources, print_)
 
 
-def prepare(changes: ContentChanges) -> list[_IssueRows]:
+def prepare(newsletter: str, changes: ContentChanges) -> list[_IssueRows]:
     """The rows ``apply`` writes: built in a worker thread, not on the event loop."""
-    return [_issue_rows(state, issue) for state, issue in changes.upserts]
+    return [_issue_rows(newsletter, state, issue) for state, issue in changes.upserts]
 
 
 _RESOURCE_COLUMNS = (
-    "r.key, r.issue, i.title, r.title, r.text, r.links, r.section, i.year, i.month, i.date_inferred"
+    "r.key, r.issue, i.title, r.title, r.text, r.links, r.section, i.year, i.month,"
+    " i.date_inferred, r.newsletter"
 )
-_ISSUE_COLUMNS = "number, title, year, month, url, source, date_inferred"
+_RESOURCE_JOIN = "resources r JOIN issues i ON i.newsletter = r.newsletter AND i.number = r.issue"
+_ISSUE_COLUMNS = "number, title, year, month, url, source, date_inferred, newsletter"
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
-    " last_post_at, last_post_title"
+    " last_post_at, last_post_title, newsletter"
 )
+
+
+def _in(newsletter: str | None, column: str = "r.newsletter") -> tuple[str, tuple[str, ...]]:
+    """A condition on ``column`` for one newsletter, or none (always true) for every one."""
+    return (f"{column} = ?", (newsletter,)) if newsletter is not None else ("1", ())
 
 
 def _resource(row: Sequence[Any]) -> ResourceRecord:
-    key, issue, issue_title, title, text, links, section, year, month, inferred = row
+    key, issue, issue_title, title, text, links, section, year, month, inferred, letter = row
     return ResourceRecord(
         key,
         issue,
@@ -160,6 +176,7 @@ def _resource(row: Sequence[Any]) -> ResourceRecord:
         section,
         year_month(year, month),
         bool(inferred),
+        letter,
     )
 
 
@@ -168,10 +185,11 @@ def _time(value: str | None) -> dt.datetime | None:
 
 
 def _schedule(row: Sequence[Any]) -> ScheduleRecord:
-    guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title = row
+    guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title, letter = row
     return ScheduleRecord(
-        guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at), last_title
-    )
+        guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at),
+        last_title, letter,
+    )  # fmt: skip
 
 
 def _open_and_migrate(path: Path) -> None:
@@ -277,53 +295,93 @@ class ArchiveStore:
 
     # -- content: loading ------------------------------------------------------------------
 
-    async def file_states(self) -> dict[str, FileState]:
-        rows = await self._rows("SELECT name, size, mtime_ns, sha256 FROM sources")
+    async def adopt(self, newsletter: str) -> None:
+        """Give pick history written before newsletters had ids to ``newsletter``."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE OR IGNORE pick_history SET resource_key = ? || '/' || resource_key"
+                " WHERE instr(resource_key, '/') = 0",
+                (newsletter,),
+            )
+
+    async def forget_newsletters(self, keep: list[str]) -> list[str]:
+        """Delete the content (issues, resources, index entries, file states) of every
+        newsletter not in ``keep``: one no longer configured. Return their ids."""
+        wanted = json.dumps(keep)
+        async with self.transaction() as db:
+            gone = [
+                row[0]
+                for row in await db.execute_fetchall(
+                    "SELECT DISTINCT newsletter FROM sources"
+                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))"
+                    " UNION SELECT DISTINCT newsletter FROM issues"
+                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))",
+                    (wanted, wanted),
+                )
+            ]
+            for newsletter in gone:
+                numbers = await db.execute_fetchall(
+                    "SELECT number FROM issues WHERE newsletter = ?", (newsletter,)
+                )
+                await self._delete_issues(db, newsletter, [row[0] for row in numbers])
+                await db.execute("DELETE FROM sources WHERE newsletter = ?", (newsletter,))
+        return sorted(gone)
+
+    async def file_states(self, newsletter: str) -> dict[str, FileState]:
+        rows = await self._rows(
+            "SELECT name, size, mtime_ns, sha256 FROM sources WHERE newsletter = ?", (newsletter,)
+        )
         return {row[0]: FileState(*row) for row in rows}
 
-    async def stored_issues(self) -> list[StoredIssue]:
+    async def stored_issues(self, newsletter: str) -> list[StoredIssue]:
         rows = await self._rows(
             "SELECT number, source, stated_year, stated_month, year, month, date_inferred,"
-            " number_source FROM issues"
+            " number_source FROM issues WHERE newsletter = ?",
+            (newsletter,),
         )
         return [
             StoredIssue(number, source, s_year, s_month, year, month, bool(inferred), origin)
             for number, source, s_year, s_month, year, month, inferred, origin in rows
         ]
 
-    async def apply(self, changes: ContentChanges) -> LoadSummary:
-        """Write one reload's changes in one transaction; say which issues changed."""
-        prepared = await asyncio.to_thread(prepare, changes)
+    async def apply(self, newsletter: str, changes: ContentChanges) -> LoadSummary:
+        """Write one reload's changes to one newsletter in one transaction; say which of its
+        issues changed."""
+        prepared = await asyncio.to_thread(prepare, newsletter, changes)
         replaced = json.dumps(changes.removed + [rows.state.name for rows in prepared])
         async with self.transaction() as db:
             before: dict[int, str] = {
                 number: print_
                 for number, print_ in await db.execute_fetchall(
-                    "SELECT number, fingerprint FROM issues"
+                    "SELECT number, fingerprint FROM issues WHERE newsletter = ?", (newsletter,)
                 )
             }
             going = [
                 row[0]
                 for row in await db.execute_fetchall(
-                    "SELECT number FROM issues WHERE source IN (SELECT value FROM json_each(?))",
-                    (replaced,),
+                    "SELECT number FROM issues WHERE newsletter = ?"
+                    " AND source IN (SELECT value FROM json_each(?))",
+                    (newsletter, replaced),
                 )
             ]
-            await self._delete_issues(db, going + [rows.number for rows in prepared])
+            await self._delete_issues(db, newsletter, going + [rows.number for rows in prepared])
             await db.executemany(
-                "DELETE FROM sources WHERE name = ?", [(name,) for name in changes.removed]
+                "DELETE FROM sources WHERE newsletter = ? AND name = ?",
+                [(newsletter, name) for name in changes.removed],
             )
             await self._insert_issues(db, prepared)
             await db.executemany(
-                "INSERT OR REPLACE INTO sources(name, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO sources(newsletter, name, size, mtime_ns, sha256)"
+                " VALUES (?, ?, ?, ?, ?)",
                 [
-                    (s.name, s.size, s.mtime_ns, s.sha256)
+                    (newsletter, s.name, s.size, s.mtime_ns, s.sha256)
                     for s in [rows.state for rows in prepared] + changes.touched
                 ],
             )
             await db.executemany(
-                "UPDATE issues SET year = ?, month = ?, date_inferred = ? WHERE number = ?",
-                [(y, m, int(inferred), n) for n, y, m, inferred in changes.redated],
+                "UPDATE issues SET year = ?, month = ?, date_inferred = ?"
+                " WHERE newsletter = ? AND number = ?",
+                [(y, m, int(inferred), newsletter, n) for n, y, m, inferred in changes.redated],
             )
             if not changes.empty:
                 await db.execute(
@@ -331,7 +389,9 @@ class ArchiveStore:
                     (self.clock().isoformat(),),
                 )
             counts = await db.execute_fetchall(
-                "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
+                "SELECT (SELECT count(*) FROM issues WHERE newsletter = ?),"
+                " (SELECT count(*) FROM resources WHERE newsletter = ?)",
+                (newsletter, newsletter),
             )
         issues, resources = next(iter(counts))
         after = {rows.number: rows.fingerprint for rows in prepared}
@@ -347,25 +407,29 @@ class ArchiveStore:
             removed=tuple(sorted(set(going) - set(after))),
             issues=int(issues),
             resources=int(resources),
+            newsletter=newsletter,
         )
 
     @staticmethod
-    async def _delete_issues(db: aiosqlite.Connection, numbers: list[int]) -> None:
+    async def _delete_issues(db: aiosqlite.Connection, newsletter: str, numbers: list[int]) -> None:
         """Delete issues, their resources, and those resources' entries in the index."""
         if not numbers:
             return
-        wanted = json.dumps(sorted(set(numbers)))
+        wanted = (newsletter, json.dumps(sorted(set(numbers))))
         await db.execute(
             "INSERT INTO resources_fts(resources_fts, rowid, title, text, links)"
             " SELECT 'delete', id, title, text, links FROM resources"
-            " WHERE issue IN (SELECT value FROM json_each(?))",
-            (wanted,),
+            " WHERE newsletter = ? AND issue IN (SELECT value FROM json_each(?))",
+            wanted,
         )
         await db.execute(
-            "DELETE FROM resources WHERE issue IN (SELECT value FROM json_each(?))", (wanted,)
+            "DELETE FROM resources WHERE newsletter = ?"
+            " AND issue IN (SELECT value FROM json_each(?))",
+            wanted,
         )
         await db.execute(
-            "DELETE FROM issues WHERE number IN (SELECT value FROM json_each(?))", (wanted,)
+            "DELETE FROM issues WHERE newsletter = ? AND number IN (SELECT value FROM json_each(?))",
+            wanted,
         )
 
     @staticmethod
@@ -375,17 +439,17 @@ class ArchiveStore:
             return
         last = next(iter(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM resources")))
         await db.executemany(
-            "INSERT INTO issues(number, title, year, month, date_inferred, stated_year,"
-            " stated_month, number_source, url, source, fingerprint)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO issues(newsletter, number, title, year, month, date_inferred,"
+            " stated_year, stated_month, number_source, url, source, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [rows.issue for rows in prepared],
         )
         # In batches: one long executemany keeps the GIL from the event loop's thread.
         resources = [row for rows in prepared for row in rows.resources]
         for start in range(0, len(resources), _BATCH):
             await db.executemany(
-                "INSERT INTO resources(key, issue, position, title, text, links, section)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO resources(key, newsletter, issue, position, title, text, links,"
+                " section) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 resources[start : start + _BATCH],
             )
         await db.execute(
@@ -396,42 +460,56 @@ class ArchiveStore:
 
     # -- content: reading ------------------------------------------------------------------
 
-    async def counts(self) -> tuple[int, int]:
+    async def counts(self, newsletter: str | None = None) -> tuple[int, int]:
+        where, params = _in(newsletter, "newsletter")
         rows = await self._rows(
-            "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM resources)"
+            f"SELECT (SELECT count(*) FROM issues WHERE {where}),"
+            f" (SELECT count(*) FROM resources WHERE {where})",
+            params * 2,
         )
         return int(rows[0][0]), int(rows[0][1])
 
     async def loaded_at(self) -> dt.datetime | None:
         return _time(await self.meta("content_loaded_at"))
 
-    async def numbers(self) -> list[int]:
-        """Every issue number, oldest first."""
-        return [row[0] for row in await self._rows("SELECT number FROM issues ORDER BY number")]
-
-    async def issue_list(self) -> list[tuple[int, str, str | None]]:
-        """Every issue as (number, title, YYYY-MM or None), newest first."""
+    async def numbers(self, newsletter: str) -> list[int]:
+        """Every issue number of a newsletter, oldest first."""
         rows = await self._rows(
-            "SELECT number, title, year, month FROM issues ORDER BY number DESC"
+            "SELECT number FROM issues WHERE newsletter = ? ORDER BY number", (newsletter,)
         )
-        return [(n, t, year_month(y, m)) for n, t, y, m in rows]
+        return [row[0] for row in rows]
 
-    async def issue(self, number: int) -> IssueRecord | None:
-        rows = await self._rows(f"SELECT {_ISSUE_COLUMNS} FROM issues WHERE number = ?", (number,))
+    async def issue_list(self) -> list[tuple[str, int, str, str | None]]:
+        """Every issue as (newsletter, number, title, YYYY-MM or None), newest first."""
+        rows = await self._rows(
+            "SELECT newsletter, number, title, year, month FROM issues"
+            " ORDER BY number DESC, newsletter"
+        )
+        return [(letter, n, t, year_month(y, m)) for letter, n, t, y, m in rows]
+
+    async def issue(self, newsletter: str, number: int) -> IssueRecord | None:
+        rows = await self._rows(
+            f"SELECT {_ISSUE_COLUMNS} FROM issues WHERE newsletter = ? AND number = ?",
+            (newsletter, number),
+        )
         if not rows:
             return None
-        resources = await self._resources("r.issue = ?", (number,))
-        n, title, year, month, url, source, inferred = rows[0]
-        return IssueRecord(n, title, year, month, url, source, bool(inferred), tuple(resources))
+        resources = await self._resources("r.newsletter = ? AND r.issue = ?", (newsletter, number))
+        n, title, year, month, url, source, inferred, letter = rows[0]
+        return IssueRecord(
+            n, title, year, month, url, source, bool(inferred), tuple(resources), letter
+        )
 
-    async def latest_issue(self) -> IssueRecord | None:
-        number = await self._value("SELECT max(number) FROM issues")
-        return await self.issue(number) if number is not None else None
+    async def latest_issue(self, newsletter: str) -> IssueRecord | None:
+        number = await self._value(
+            "SELECT max(number) FROM issues WHERE newsletter = ?", (newsletter,)
+        )
+        return await self.issue(newsletter, number) if number is not None else None
 
     async def _resources(self, where: str, params: Iterable[Any] = ()) -> list[ResourceRecord]:
         rows = await self._rows(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
-            f" WHERE {where} ORDER BY r.issue, r.position",
+            f"SELECT {_RESOURCE_COLUMNS} FROM {_RESOURCE_JOIN}"
+            f" WHERE {where} ORDER BY r.newsletter, r.issue, r.position",
             params,
         )
         return [_resource(row) for row in rows]
@@ -439,10 +517,15 @@ class ArchiveStore:
     async def resources_by_key(self, keys: list[str]) -> list[ResourceRecord]:
         return await self._resources(f"r.key IN ({','.join('?' * len(keys))})", keys)
 
-    async def newest_titles(self, limit: int) -> list[tuple[str, int]]:
+    async def newest_titles(
+        self, limit: int, newsletter: str | None = None
+    ) -> list[tuple[str, int]]:
         """The titles of the newest issues' resources: (title, issue)."""
+        where, params = _in(newsletter, "newsletter")
         return await self._rows(
-            "SELECT title, issue FROM resources ORDER BY issue DESC, position LIMIT ?", (limit,)
+            f"SELECT title, issue FROM resources WHERE {where}"
+            " ORDER BY issue DESC, position LIMIT ?",
+            (*params, limit),
         )
 
     # -- search ---------------------------------------------------------------------------
@@ -452,37 +535,48 @@ class ArchiveStore:
         return await self._rows("SELECT term, doc FROM resources_vocab")
 
     async def ranked_keys(
-        self, match: str, weights: tuple[float, ...], limit: int
+        self, match: str, weights: tuple[float, ...], limit: int, newsletter: str | None = None
     ) -> list[tuple[str, float]]:
         """Resources that ``match`` (an FTS5 query) finds, best bm25 first: (key, rank)."""
         weight_list = ", ".join(str(w) for w in weights)
+        where, params = _in(newsletter)
         return await self._rows(
             f"SELECT r.key, bm25(resources_fts, {weight_list}) AS rank FROM resources_fts"
             " JOIN resources r ON r.id = resources_fts.rowid"
-            " WHERE resources_fts MATCH ? ORDER BY rank LIMIT ?",
-            (match, limit),
+            f" WHERE resources_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
+            (match, *params, limit),
         )
 
     async def titles_matching(
-        self, match: str, limit: int, *, newest_first: bool = False
+        self,
+        match: str,
+        limit: int,
+        *,
+        newest_first: bool = False,
+        newsletter: str | None = None,
     ) -> list[tuple[str, int]]:
         """Titles of resources that ``match`` finds, (title, issue): best title match first,
         or in the index's own order, newest first (no ranking: costs the same at any size)."""
         order = (
             "resources_fts.rowid DESC" if newest_first else "bm25(resources_fts, 10.0, 0.0, 0.0)"
         )
+        where, params = _in(newsletter)
         return await self._rows(
             "SELECT r.title, r.issue FROM resources_fts JOIN resources r"
-            " ON r.id = resources_fts.rowid WHERE resources_fts MATCH ?"
+            f" ON r.id = resources_fts.rowid WHERE resources_fts MATCH ? AND {where}"
             f" ORDER BY {order} LIMIT ?",
-            (match, limit),
+            (match, *params, limit),
         )
 
     # -- picks ----------------------------------------------------------------------------
 
-    async def next_pick(self, scope: str, rng: random.Random) -> ResourceRecord | None:
-        """A resource from before the latest issue that ``scope`` has not been given this
-        round, chosen at random by id (an index walk, not a scan); None when none is left."""
+    async def next_pick(
+        self, scope: str, rng: random.Random, newsletter: str | None = None
+    ) -> ResourceRecord | None:
+        """A resource from before its newsletter's latest issue (of ``newsletter``, or of
+        any) that ``scope`` has not been given this round, chosen at random by id (an index
+        walk, not a scan); None when none is left."""
+        where, params = _in(newsletter)
         bounds = await self._rows(
             "SELECT (SELECT min(id) FROM resources), (SELECT max(id) FROM resources)"
         )
@@ -492,23 +586,28 @@ class ArchiveStore:
         start = rng.randint(low, high)
         for first in (start, low):
             rows = await self._rows(
-                f"SELECT {_RESOURCE_COLUMNS} FROM resources r JOIN issues i ON i.number = r.issue"
-                " WHERE r.id >= ? AND r.issue < (SELECT max(number) FROM issues)"
+                f"SELECT {_RESOURCE_COLUMNS} FROM {_RESOURCE_JOIN}"
+                f" WHERE r.id >= ? AND {where} AND r.issue < (SELECT max(number) FROM issues m"
+                "                                   WHERE m.newsletter = r.newsletter)"
                 " AND NOT EXISTS (SELECT 1 FROM pick_history h"
                 "                 WHERE h.scope = ? AND h.resource_key = r.key)"
                 " ORDER BY r.id LIMIT 1",
-                (first, scope),
+                (first, *params, scope),
             )
             if rows:
                 return _resource(rows[0])
         return None
 
-    async def has_archive(self) -> bool:
-        """Whether any resource comes from before the latest issue."""
+    async def has_archive(self, newsletter: str | None = None) -> bool:
+        """Whether any resource (of ``newsletter``, or of any) comes from before its
+        newsletter's latest issue."""
+        where, params = _in(newsletter)
         return bool(
             await self._value(
-                "SELECT EXISTS (SELECT 1 FROM resources"
-                " WHERE issue < (SELECT max(number) FROM issues))"
+                f"SELECT EXISTS (SELECT 1 FROM resources r WHERE {where}"
+                " AND r.issue < (SELECT max(number) FROM issues m"
+                "                WHERE m.newsletter = r.newsletter))",
+                params,
             )
         )
 
@@ -535,18 +634,24 @@ class ArchiveStore:
     # -- schedules and the posted-slot ledger ----------------------------------------------
 
     async def save_schedule(
-        self, guild_id: int, channel_id: int, cron: str, timezone: str, next_run: dt.datetime
+        self,
+        guild_id: int,
+        channel_id: int,
+        cron: str,
+        timezone: str,
+        next_run: dt.datetime,
+        newsletter: str | None = None,
     ) -> None:
         async with self.transaction() as db:
             await db.execute(
                 "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
-                " disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)"
+                " disabled_reason, updated_at, newsletter) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, ?)"
                 " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
                 " cron = excluded.cron, timezone = excluded.timezone,"
                 " next_run_at = excluded.next_run_at, enabled = 1, disabled_reason = NULL,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at, newsletter = excluded.newsletter",
                 (guild_id, channel_id, cron, timezone, next_run.isoformat(),
-                 self.clock().isoformat()),
+                 self.clock().isoformat(), newsletter),
             )  # fmt: skip
 
     async def schedule(self, guild_id: int) -> ScheduleRecord | None:

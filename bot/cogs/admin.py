@@ -13,7 +13,7 @@ from bot.client import ArchiveBot
 from bot.cogs.common import embed, moderators_only, reply
 from bot.errors import ContentError
 from bot.render.cards import AboutFacts, about_card
-from bot.render.messages import reload_failed_message, reload_message
+from bot.render.messages import newsletter_list, reload_failed_message, reload_message
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +38,24 @@ class AdminCommands(commands.Cog):
             await reply(interaction, reload_failed_message(error.problems), ephemeral=True)
             return
         log.info("reload: %s", summary)
-        await reply(interaction, reload_message(summary), ephemeral=True)
+        await reply(
+            interaction, reload_message(summary, self.bot.service.newsletters), ephemeral=True
+        )
 
     @app_commands.command(name="about", description="About this bot and the archive it serves.")
     async def about_command(self, interaction: discord.Interaction) -> None:
         service = self.bot.service
         issues, resources = await service.counts()
-        newsletter = self.bot.settings.newsletter
+        feeds = self.bot.settings.feeds
+        newsletter = feeds[0]
+        one = len(feeds) == 1
         latency = self.bot.latency
         facts = AboutFacts(
             bot_name=self.bot.user.name if self.bot.user else "this bot",
             version=__version__,
-            newsletter=newsletter.name,
-            author=newsletter.author,
-            url=newsletter.url,
+            newsletter=newsletter_list([feed.name for feed in feeds]),
+            author=newsletter.author if one else None,
+            url=newsletter.url if one else None,
             issues=issues,
             resources=resources,
             latest=await service.latest_issue(),

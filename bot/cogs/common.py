@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
+from bot.errors import UnknownNewsletter
 from bot.render import limits
 from bot.render.cards import Card
 from bot.render.limits import AUTHOR, clip, fit
-from bot.render.messages import NOT_A_MODERATOR
+from bot.render.messages import NOT_A_MODERATOR, unknown_newsletter_message
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -23,9 +24,11 @@ def archive_bot(interaction: discord.Interaction) -> ArchiveBot:
     return cast("ArchiveBot", interaction.client)
 
 
-def embed(card: Card, bot: ArchiveBot) -> discord.Embed:
-    """A card as an embed in the newsletter's colours, always within Discord's limits."""
-    newsletter = bot.settings.newsletter
+def embed(card: Card, bot: ArchiveBot, newsletter_id: str | None = None) -> discord.Embed:
+    """A card as an embed in the colours of the newsletter it is about (default: the first),
+    always within Discord's limits."""
+    feeds = bot.settings.feeds
+    newsletter = next((feed for feed in feeds if feed.id == newsletter_id), feeds[0])
     author = clip(newsletter.name, AUTHOR)
     card = fit(card, reserve=len(author))
     result = discord.Embed(
@@ -79,6 +82,35 @@ async def reply(
         await interaction.response.send_message(
             content, embed=embed_, view=view_, ephemeral=ephemeral
         )
+
+
+def several(bot: ArchiveBot) -> dict[str, str] | None:
+    """Each newsletter's name by id when the bot serves several; None when it serves one."""
+    names = bot.service.newsletters
+    return names if len(names) > 1 else None
+
+
+def newsletter_option(bot: ArchiveBot, value: str | None) -> str | None:
+    """The id a ``newsletter`` option names (None: every newsletter); ``UnknownNewsletter``
+    (answered by the error handler) when it names none."""
+    if value is None:
+        return None
+    found = bot.service.find_newsletter(value)
+    if found is None:
+        raise UnknownNewsletter(unknown_newsletter_message(value, bot.service.newsletters))
+    return found
+
+
+async def newsletter_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The newsletters served whose id or name holds what was typed."""
+    found = archive_bot(interaction).service.autocomplete_newsletters(current)
+    return [app_commands.Choice(name=name[:100], value=letter) for letter, name in found][:25]
+
+
+#: The ``newsletter`` option's description, on every command that has it.
+NEWSLETTER_OPTION = "Which newsletter (start typing to pick; default: every one)"
 
 
 class NotModerator(app_commands.CheckFailure):

@@ -9,8 +9,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, link_buttons, reply
-from bot.render.cards import issue_card
+from bot.cogs.common import (
+    NEWSLETTER_OPTION,
+    embed,
+    link_buttons,
+    newsletter_autocomplete,
+    newsletter_option,
+    reply,
+    several,
+)
+from bot.render.cards import issue_card, latest_card
 from bot.render.messages import EMPTY_ARCHIVE, missing_issue_message
 
 log = logging.getLogger(__name__)
@@ -21,33 +29,58 @@ class IssueCommands(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="latest", description="The newest issue of the newsletter.")
-    async def latest_command(self, interaction: discord.Interaction) -> None:
-        issue = await self.bot.service.latest_issue()
-        if issue is None:
+    @app_commands.describe(newsletter=NEWSLETTER_OPTION)
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
+    async def latest_command(
+        self, interaction: discord.Interaction, newsletter: str | None = None
+    ) -> None:
+        chosen = newsletter_option(self.bot, newsletter)
+        issues = await self.bot.service.latest_issues(chosen)
+        if not issues:
             await reply(interaction, EMPTY_ARCHIVE, ephemeral=True)
             return
-        card = issue_card(issue)
-        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
+        names = several(self.bot)
+        if len(issues) > 1 and names:
+            await reply(interaction, embed=embed(latest_card(issues, names), self.bot))
+            return
+        card = issue_card(issues[0])
+        await reply(
+            interaction,
+            embed=embed(card, self.bot, issues[0].newsletter),
+            view=link_buttons(card),
+        )
 
     @app_commands.command(name="issue", description="One issue of the newsletter, by number.")
-    @app_commands.describe(number="The issue number (start typing to pick from the list)")
+    @app_commands.describe(
+        number="The issue number (start typing to pick from the list)",
+        newsletter=NEWSLETTER_OPTION,
+    )
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     async def issue_command(
-        self, interaction: discord.Interaction, number: app_commands.Range[int, 0, 1_000_000]
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 0, 1_000_000],
+        newsletter: str | None = None,
     ) -> None:
-        found = await self.bot.service.issue(number)
+        chosen = newsletter_option(self.bot, newsletter)
+        found = await self.bot.service.issue(number, chosen)
         if found is None:
-            numbers = await self.bot.service.issue_numbers()
+            numbers = await self.bot.service.issue_numbers(chosen)
             await reply(interaction, missing_issue_message(number, numbers), ephemeral=True)
             return
         card = issue_card(found)
-        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
+        await reply(
+            interaction, embed=embed(card, self.bot, found.newsletter), view=link_buttons(card)
+        )
 
     @issue_command.autocomplete("number")
     async def issue_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         try:
-            found = self.bot.service.autocomplete_issues(current)
+            chosen = getattr(interaction.namespace, "newsletter", None)
+            letter = self.bot.service.find_newsletter(chosen) if chosen else None
+            found = self.bot.service.autocomplete_issues(current, letter)
             return [app_commands.Choice(name=label[:100], value=number) for number, label in found]
         except Exception:  # an autocomplete must answer, whatever happens
             log.exception("issue autocomplete failed")

@@ -13,7 +13,15 @@ from discord.ext import commands, tasks
 from bot.archive.records import ScheduleRecord
 from bot.archive.schedules import time_zones
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, link_buttons, moderators_only, reply
+from bot.cogs.common import (
+    embed,
+    link_buttons,
+    moderators_only,
+    newsletter_autocomplete,
+    newsletter_option,
+    reply,
+    several,
+)
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
 from bot.render.messages import (
@@ -97,22 +105,24 @@ class ScheduleCommands(commands.Cog):
             raise ChannelUnavailable(NOT_A_TEXT_CHANNEL)
         return channel
 
-    async def post_pick(self, channel_id: int) -> str | None:
-        """Post an archive pick to a channel; the pick's title, or None if there is none.
+    async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
+        """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
+        title, or None if there is none.
 
         ``ChannelUnavailable`` when the channel can no longer take posts.
         """
         try:
             channel = await self._channel(channel_id)
-            pick = await self.bot.service.pick(str(channel_id))
+            pick = await self.bot.service.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
             view = link_buttons(card)
+            shown = embed(card, self.bot, pick.newsletter)
             if view is None:
-                await channel.send(embed=embed(card, self.bot))
+                await channel.send(embed=shown)
             else:
-                await channel.send(embed=embed(card, self.bot), view=view)
+                await channel.send(embed=shown, view=view)
         except discord.HTTPException as error:
             reason = unavailable_reason(error)
             if reason is None:
@@ -121,7 +131,7 @@ class ScheduleCommands(commands.Cog):
         return display_title(pick)
 
     async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
-        title = await self.post_pick(schedule.channel_id)
+        title = await self.post_pick(schedule.channel_id, schedule.newsletter)
         log.info(
             "archive post for guild %s, slot %s: %s", schedule.guild_id, slot.isoformat(), title
         )
@@ -136,7 +146,9 @@ class ScheduleCommands(commands.Cog):
         channel="Where the picks go",
         schedule="Cron: minute hour day month weekday, e.g. '0 9 * * 1' = Mondays 09:00",
         timezone="IANA time zone for the schedule, e.g. Europe/Paris (default from the config)",
+        newsletter="The newsletter the picks come from (default: every one)",
     )
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @moderators_only
     async def set_command(
         self,
@@ -144,8 +156,10 @@ class ScheduleCommands(commands.Cog):
         channel: discord.TextChannel,
         schedule: app_commands.Range[str, 9, 100],
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        newsletter: str | None = None,
     ) -> None:
         assert interaction.guild is not None
+        chosen = newsletter_option(self.bot, newsletter)
         missing = _missing_permissions(channel, interaction.guild.me)
         if missing:
             await reply(
@@ -155,13 +169,19 @@ class ScheduleCommands(commands.Cog):
         zone = timezone or self.bot.settings.discord.default_timezone
         cron = schedule.strip()
         try:
-            runs = await self.bot.service.set_schedule(interaction.guild.id, channel.id, cron, zone)
+            runs = await self.bot.service.set_schedule(
+                interaction.guild.id, channel.id, cron, zone, chosen
+            )
         except ScheduleError as error:
             await reply(interaction, str(error), ephemeral=True)
             return
+        names = several(self.bot)
+        source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
         await reply(
             interaction,
-            schedule_set_message(channel.mention, cron, zone, [when(run, zone) for run in runs]),
+            schedule_set_message(
+                channel.mention, cron, zone, [when(run, zone) for run in runs], source
+            ),
         )
 
     @set_command.autocomplete("timezone")
@@ -182,7 +202,8 @@ class ScheduleCommands(commands.Cog):
         if schedule is None:
             await reply(interaction, NO_SCHEDULE, ephemeral=True)
             return
-        await reply(interaction, embed=embed(schedule_card(schedule), self.bot), ephemeral=True)
+        card = schedule_card(schedule, several(self.bot))
+        await reply(interaction, embed=embed(card, self.bot, schedule.newsletter), ephemeral=True)
 
     @archive_group.command(
         name="now", description="Post an archive pick to the scheduled channel right now."
@@ -197,7 +218,7 @@ class ScheduleCommands(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            title = await self.post_pick(schedule.channel_id)
+            title = await self.post_pick(schedule.channel_id, schedule.newsletter)
         except ChannelUnavailable as error:
             # The same channel would fail the scheduled posts too: stop them, as they would.
             await service.disable_schedule(interaction.guild_id, str(error))

@@ -12,7 +12,17 @@ from discord.ext import commands
 
 from bot.archive.records import SearchHit
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, link_buttons, random_cooldown, reply, search_cooldown
+from bot.cogs.common import (
+    NEWSLETTER_OPTION,
+    embed,
+    link_buttons,
+    newsletter_autocomplete,
+    newsletter_option,
+    random_cooldown,
+    reply,
+    search_cooldown,
+    several,
+)
 from bot.cogs.errors import log_with_error_id
 from bot.render.cards import page_count, resource_card, search_card
 from bot.render.messages import NOTHING_IN_ARCHIVES, PAGES_FOR_SEARCHER, no_results_message
@@ -38,7 +48,8 @@ class SearchPages(discord.ui.View):
         self._update_buttons()
 
     def current(self) -> discord.Embed:
-        return embed(search_card(self.query, self.hits, self.page, PER_PAGE), self.bot)
+        card = search_card(self.query, self.hits, self.page, PER_PAGE, several(self.bot))
+        return embed(card, self.bot)
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.page == 0
@@ -85,19 +96,28 @@ class SearchCommands(commands.Cog):
     @app_commands.command(
         name="search", description="Search every issue's resources (typos forgiven)."
     )
-    @app_commands.describe(query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'")
+    @app_commands.describe(
+        query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'",
+        newsletter=NEWSLETTER_OPTION,
+    )
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @app_commands.checks.dynamic_cooldown(search_cooldown)
     async def search_command(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 200],
+        newsletter: str | None = None,
     ) -> None:
         service = self.bot.service
-        hits = await service.search(query, limit=MAX_RESULTS)
+        chosen = newsletter_option(self.bot, newsletter)
+        hits = await service.search(query, limit=MAX_RESULTS, newsletter=chosen)
         if not hits:
-            suggestions = await service.suggest(query)
+            suggestions = await service.suggest(query, chosen)
             await reply(interaction, no_results_message(query, suggestions), ephemeral=True)
             return
         if len(hits) <= PER_PAGE:
-            await reply(interaction, embed=embed(search_card(query, hits, 0, PER_PAGE), self.bot))
+            card = search_card(query, hits, 0, PER_PAGE, several(self.bot))
+            await reply(interaction, embed=embed(card, self.bot, chosen))
             return
         view = SearchPages(self.bot, interaction.user.id, query, hits)
         await reply(interaction, embed=view.current(), view=view)
@@ -108,7 +128,9 @@ class SearchCommands(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            titles = await self.bot.service.autocomplete_titles(current[:200])
+            chosen = getattr(interaction.namespace, "newsletter", None)
+            letter = self.bot.service.find_newsletter(chosen) if chosen else None
+            titles = await self.bot.service.autocomplete_titles(current[:200], letter)
             return [
                 app_commands.Choice(name=title[:100], value=title[:100]) for title, _ in titles
             ][:25]
@@ -119,15 +141,21 @@ class SearchCommands(commands.Cog):
     @app_commands.command(
         name="random", description="A pick from the archives: a resource from an earlier issue."
     )
+    @app_commands.describe(newsletter=NEWSLETTER_OPTION)
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @app_commands.checks.dynamic_cooldown(random_cooldown)
-    async def random_command(self, interaction: discord.Interaction) -> None:
+    async def random_command(
+        self, interaction: discord.Interaction, newsletter: str | None = None
+    ) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
-        pick = await self.bot.service.pick(scope)
+        pick = await self.bot.service.pick(scope, newsletter_option(self.bot, newsletter))
         if pick is None:
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
         card = resource_card(pick)
-        await reply(interaction, embed=embed(card, self.bot), view=link_buttons(card))
+        await reply(
+            interaction, embed=embed(card, self.bot, pick.newsletter), view=link_buttons(card)
+        )
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import DEFAULT_NEWSLETTER_ID, NewsletterEntry, Settings
 from bot.content.assemble import Rules
 from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
 from bot.content.models import Issue, Problem
@@ -36,33 +36,53 @@ class ContentSource:
     newsletter_name: str
     cadence: Cadence = field(default_factory=Cadence)
     date_anchor: DateAnchor | None = None
+    #: The newsletter's id (stored with each of its issues).
+    newsletter: str = DEFAULT_NEWSLETTER_ID
+    #: The web address of an issue whose file states none (``{number}`` filled in).
+    issue_url: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, folder: Path | None = None) -> ContentSource:
-        parser = settings.content.parser
+    def from_settings(
+        cls, settings: Settings, folder: Path | None = None, newsletter: str | None = None
+    ) -> ContentSource:
+        """The configured newsletter called ``newsletter`` (default: the first), read from
+        ``folder`` instead of its own when given; ``KeyError`` for an unknown id."""
+        entries = {entry.id: entry for entry in settings.feeds}
+        entry = entries[newsletter] if newsletter is not None else settings.feeds[0]
+        return cls.of(entry, folder or settings.folder_of(entry))
+
+    @classmethod
+    def every(cls, settings: Settings) -> list[ContentSource]:
+        """Every configured newsletter, in config order."""
+        return [cls.of(entry, settings.folder_of(entry)) for entry in settings.feeds]
+
+    @classmethod
+    def of(cls, entry: NewsletterEntry, folder: Path) -> ContentSource:
+        parser = entry.parser
         return cls(
-            folder=(folder or settings.content_folder).resolve(),
+            folder=folder.resolve(),
             rules=Rules.compile(
                 parser.section_headings,
                 parser.boilerplate,
                 parser.end_markers,
                 parser.caption_markers,
             ),
-            newsletter_name=settings.newsletter.name,
-            cadence=_cadence(settings),
-            date_anchor=_anchor(settings),
+            newsletter_name=entry.name,
+            cadence=_cadence(entry),
+            date_anchor=_anchor(entry),
+            newsletter=entry.id,
+            issue_url=entry.issue_url,
         )
 
 
-def _cadence(settings: Settings) -> Cadence:
-    newsletter = settings.newsletter
+def _cadence(newsletter: NewsletterEntry) -> Cadence:
     if newsletter.cadence is not None:
         return Cadence.parse(newsletter.cadence)
     return Cadence(newsletter.cadence_months, "month")
 
 
-def _anchor(settings: Settings) -> DateAnchor | None:
-    setting = settings.newsletter.date_anchor
+def _anchor(newsletter: NewsletterEntry) -> DateAnchor | None:
+    setting = newsletter.date_anchor
     if setting is None:
         return None
     year, month = map(int, setting.date.split("-"))
@@ -82,9 +102,13 @@ def content_files(folder: Path) -> list[Path]:
 
 
 def parse_one(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
-    """One file's issue and warnings, or its fatal problem: never raises."""
+    """One file's issue and warnings, or its fatal problem: never raises. An issue whose file
+    states no web address gets the newsletter's ``issue_url``, if it has one."""
     try:
-        return parse_file(path, source.rules, source.newsletter_name)
+        issue, problems = parse_file(path, source.rules, source.newsletter_name)
+        if issue.url is None and source.issue_url is not None:
+            issue.url = source.issue_url.format(number=issue.number)
+        return issue, problems
     except ParseError as error:
         return None, [error.problem]
     except Exception as error:  # a parser bug must cost one file, not the whole archive

@@ -4,6 +4,7 @@ turn a Card into an embed, the console prints it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ __all__ = [
     "about_card",
     "format_date",
     "issue_card",
+    "latest_card",
     "page_count",
     "resource_card",
     "schedule_card",
@@ -109,6 +111,23 @@ def issue_card(issue: IssueRecord) -> Card:
     )
 
 
+def latest_card(issues: list[IssueRecord], names: Mapping[str, str]) -> Card:
+    """The latest issue of each newsletter (``names``: each one's name by id), one line each."""
+    fields = tuple(
+        CardField(
+            names.get(issue.newsletter, issue.newsletter),
+            f"{link_markdown(f'Issue #{issue.number}', issue.url)} · "
+            f"{issue_date_text(issue.date, issue.date_inferred)} · {issue.title}",
+        )
+        for issue in issues
+    )
+    return Card(
+        "Latest issues",
+        fields=fields,
+        footer="Name one newsletter to see its latest issue in full.",
+    )
+
+
 def resource_card(resource: ResourceRecord, heading: str = "From the archives") -> Card:
     """One resource (a "from the archives" pick): a short title, its text without the title
     repeated, and where it came from: issue, month (approximate when inferred), section."""
@@ -139,15 +158,24 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def search_card(query: str, hits: list[SearchHit], page: int, per_page: int) -> Card:
-    """One page of results (``page`` counts from 0)."""
+def search_card(
+    query: str,
+    hits: list[SearchHit],
+    page: int,
+    per_page: int,
+    names: Mapping[str, str] | None = None,
+) -> Card:
+    """One page of results (``page`` counts from 0); with ``names`` (each newsletter's name
+    by id, when there are several), each result says which newsletter it is from."""
     pages = page_count(len(hits), per_page)
     shown = hits[page * per_page : (page + 1) * per_page]
     fields = tuple(
         CardField(
             f"{page * per_page + index}. {display_title(hit.resource)}",
             f"{first_paragraph(shown_text(hit.resource), 200)}\n"
-            f"— {context_line(hit.resource)}"
+            "— "
+            + (f"{names.get(hit.resource.newsletter, hit.resource.newsletter)} · " if names else "")
+            + context_line(hit.resource)
             + (f" · {hit.resource.links[0]}" if hit.resource.links else ""),
         )
         for index, hit in enumerate(shown, start=1)
@@ -166,14 +194,19 @@ def when(moment: dt.datetime, timezone: str) -> str:
     return f"<t:{int(moment.timestamp())}:F> ({local:%a %d %b %H:%M} {timezone})"
 
 
-def schedule_card(schedule: ScheduleRecord) -> Card:
-    """A server's archive schedule: channel, cron, status (and why it stopped), next and last post."""
+def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = None) -> Card:
+    """A server's archive schedule: channel, cron, status (and why it stopped), next and last
+    post; with ``names`` (when the bot serves several newsletters), the newsletter it posts from."""
     status = "active" if schedule.enabled else f"disabled: {schedule.disabled_reason}"
     fields = [
         CardField("Channel", f"<#{schedule.channel_id}>", inline=True),
         CardField("Schedule", f"`{schedule.cron}` ({schedule.timezone})", inline=True),
         CardField("Status", status),
     ]
+    if names:
+        letter = schedule.newsletter
+        source = names.get(letter, letter) if letter else "every newsletter"
+        fields.insert(2, CardField("Newsletter", source, inline=True))
     if schedule.enabled and schedule.next_run_at:
         fields.append(CardField("Next post", when(schedule.next_run_at, schedule.timezone)))
     last = (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
-from bot.archive.records import LoadSummary
+from bot.archive.records import LoadReport, LoadSummary
 from bot.content.models import Problem
 
 MAX_PROBLEMS_SHOWN = 10
@@ -57,9 +58,13 @@ def missing_permissions_message(channel: str, missing: list[str]) -> str:
     )
 
 
-def schedule_set_message(channel: str, cron: str, zone: str, runs: list[str]) -> str:
+def schedule_set_message(
+    channel: str, cron: str, zone: str, runs: list[str], newsletter: str | None = None
+) -> str:
+    """``newsletter``: where the picks come from, named when the bot serves several."""
     lines = "\n".join(f"• {run}" for run in runs)
-    return f"Archive picks will be posted in {channel} on `{cron}` ({zone}). Next runs:\n{lines}"
+    what = f"Archive picks from {newsletter}" if newsletter else "Archive picks"
+    return f"{what} will be posted in {channel} on `{cron}` ({zone}). Next runs:\n{lines}"
 
 
 def posted_message(title: str, channel: str) -> str:
@@ -79,6 +84,17 @@ def missing_issue_message(number: int, numbers: list[int]) -> str:
     )
 
 
+def newsletter_list(names: list[str]) -> str:
+    """Names as a sentence lists them: ``A``, ``A and B``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def unknown_newsletter_message(value: str, names: Mapping[str, str]) -> str:
+    """The answer for a ``newsletter`` option that names none of those served."""
+    known = ", ".join(f"{name} (`{letter}`)" for letter, name in names.items())
+    return f"There is no newsletter “{value[:100]}” here. Choose one of: {known}."
+
+
 def no_results_message(query: str, suggestions: list[str]) -> str:
     shown = query if len(query) <= 100 else query[:99] + "…"
     message = f"Nothing found for “{shown}”."
@@ -95,7 +111,18 @@ def _problems(problems: list[Problem]) -> str:
     return shown + (f"\n…and {more} more (run `python -m bot check`)." if more > 0 else "")
 
 
-def reload_message(summary: LoadSummary) -> str:
+def reload_message(report: LoadReport, names: Mapping[str, str] | None = None) -> str:
+    """What a reload changed, per newsletter (named from ``names`` when there are several)."""
+    if len(report.summaries) == 1:
+        return _summary_message(report.summaries[0])
+    names = names or {}
+    return "\n\n".join(
+        f"**{names.get(summary.newsletter, summary.newsletter)}**: " + _summary_message(summary)
+        for summary in report.summaries
+    )[:MESSAGE_LIMIT]
+
+
+def _summary_message(summary: LoadSummary) -> str:
     """What a reload changed (issues added, changed, removed), what is served now, and every
     file that failed (the previous version of each is kept where there was one)."""
     if summary.unchanged:

@@ -20,6 +20,10 @@ PRIVILEGED_INTENTS = {
 }
 
 EMPTY_QUERY = "give some words to search for, e.g. python -m bot search 'contrastive loss'"
+NEWSLETTER_NOT_HERE = (
+    "--newsletter narrows check, latest, issue, search and random; the bot (run, sync) and "
+    "status always serve every configured newsletter"
+)
 
 
 def intents_refused(requested: list[str]) -> str:

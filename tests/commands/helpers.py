@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
@@ -95,6 +96,8 @@ class FakeInteraction:
     channel_id: int | None = 7
     command: Any = None
     sent: list[Sent] = field(default_factory=list)
+    #: The options typed so far (what an autocomplete sees of the others).
+    namespace: Any = field(default_factory=SimpleNamespace)
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def __post_init__(self) -> None:

@@ -170,7 +170,7 @@ async def test_a_pick_with_a_link_has_a_button(
     assert issue is not None
     pick = next(r for r in issue.resources if r.links)
 
-    async def chosen(scope: str) -> Any:
+    async def chosen(scope: str, newsletter: str | None = None) -> Any:
         return pick
 
     monkeypatch.setattr(bot.service, "pick", chosen)

@@ -94,7 +94,12 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     assert commands["archive"]["contexts"] == commands["reload"]["contexts"] == [0]  # guild only
     archive = {o["name"]: o for o in commands["archive"]["options"]}
     assert set(archive) == {"set", "show", "now", "stop"}
-    assert [o["name"] for o in archive["set"]["options"]] == ["channel", "schedule", "timezone"]
+    assert [o["name"] for o in archive["set"]["options"]] == [
+        "channel",
+        "schedule",
+        "timezone",
+        "newsletter",
+    ]
     assert (
         archive["set"]["options"][0]["type"] == 7
         and archive["set"]["options"][2]["required"] is False

@@ -38,7 +38,7 @@ async def test_reload_reports_what_changed(service: ArchiveService, content_dir:
     (content_dir / "004_3e1d68fb5b851ac9.txt").unlink()
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
-    summary = await service.reload()
+    (summary,) = (await service.reload()).summaries
     assert (summary.added, summary.changed, summary.removed) == ((29,), (15,), (7,))
     assert (summary.issues, summary.resources) == (5, 49 - 6 + 1)
     again = await service.reload()
@@ -61,7 +61,7 @@ async def test_a_reload_reads_only_the_files_that_changed(
     touched = await service.reload()  # same bytes, new mtime: hashed, not parsed
     assert touched.unchanged and parsed == []
     seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
-    assert (await service.reload()).changed == (15,)
+    assert (await service.reload()).summaries[0].changed == (15,)
     assert parsed == [seed.name]
 
 
@@ -70,7 +70,7 @@ async def test_a_broken_file_is_skipped_and_the_others_served(
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
     (content_dir / "broken.md").write_text("---\nnumber: [\n---\n")
-    summary = await service.reload()
+    (summary,) = (await service.reload()).summaries
     assert summary.added == (29,)
     assert [(p.source, p.line) for p in summary.problems if p.fatal] == [("broken.md", 2)]
     assert await service.counts() == (6, 50)
@@ -82,11 +82,11 @@ async def test_a_file_that_breaks_keeps_its_previous_version(
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     before = await service.issue(15)
     seed.write_text("---\nnumber: [\n---\n" + seed.read_text())
-    summary = await service.reload()
+    (summary,) = (await service.reload()).summaries
     assert summary.kept == (seed.name,) and summary.unchanged
     assert await service.issue(15) == before
     seed.unlink()
-    assert (await service.reload()).removed == (15,)
+    assert (await service.reload()).summaries[0].removed == (15,)
 
 
 async def test_a_missing_folder_changes_nothing(service: ArchiveService, content_dir: Path) -> None:
@@ -100,7 +100,7 @@ async def test_of_two_files_with_one_number_the_one_with_metadata_wins(
     service: ArchiveService, content_dir: Path
 ) -> None:
     (content_dir / "copy.md").write_text(NEW_ISSUE.replace("number: 29", "number: 28"))
-    summary = await service.reload()
+    (summary,) = (await service.reload()).summaries
     assert summary.changed == (28,)
     (problem,) = summary.problems
     assert problem.source == "003_93599bb911c5852b.txt" and "copy.md" in problem.message
@@ -108,7 +108,7 @@ async def test_of_two_files_with_one_number_the_one_with_metadata_wins(
     assert latest is not None and latest.source == "copy.md"
     (content_dir / "copy.md").unlink()  # the other file comes back
     back = await service.reload()
-    assert back.changed == (28,) and not back.problems
+    assert back.summaries[0].changed == (28,) and not back.problems
 
 
 async def test_an_error_midway_through_the_swap_rolls_back(
@@ -126,7 +126,7 @@ async def test_an_error_midway_through_the_swap_rolls_back(
         await service.reload()
     assert await service.counts() == (5, 49)
     monkeypatch.undo()
-    assert (await service.reload()).added == (29,)
+    assert (await service.reload()).summaries[0].added == (29,)
 
 
 async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
@@ -199,9 +199,13 @@ async def test_release_0_1_database_upgrades_with_user_state_intact(
         gone = await upgraded.schedule(43)
         assert gone is not None and not gone.enabled and "10003" in (gone.disabled_reason or "")
         assert await upgraded._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
-        assert len(await upgraded._store.picked("500")) == 3
+        picked = await upgraded._store.picked("500")
+        assert len(picked) == 3 and all(key.startswith("default/") for key in picked)
+        assert weekly.newsletter is None and gone.newsletter is None  # from every newsletter
         assert await upgraded.setting("command_sync:global") == "0" * 64
-        summary = await upgraded.reload()  # the content tables were rebuilt: all is new
+        (summary,) = (
+            await upgraded.reload()
+        ).summaries  # the content tables were rebuilt: all is new
         assert summary.added == (2, 7, 15, 23, 28)
         history = set(await upgraded._store.picked("500"))
         new_round = [await upgraded.pick("500") for _ in range(37 - 3)]

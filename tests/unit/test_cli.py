@@ -17,9 +17,10 @@ from tests.conftest import ROOT, SEEDS, write_config
 
 ISSUE_KEYS = {"number", "title", "date", "url", "source", "resources"}
 RESOURCE_KEYS = {"issue", "issue_title", "title", "text", "links", "section"}
-# Keys added for the cards (issue 13); the ones above keep their meaning.
-ADDED_ISSUE_KEYS = {"date_inferred"}
-ADDED_RESOURCE_KEYS = {"display_title", "issue_date", "issue_date_inferred"}
+# Keys added for the cards (issue 13) and for several newsletters (issue 10); the ones above
+# keep their meaning.
+ADDED_ISSUE_KEYS = {"date_inferred", "newsletter"}
+ADDED_RESOURCE_KEYS = {"display_title", "issue_date", "issue_date_inferred", "newsletter"}
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:

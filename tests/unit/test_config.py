@@ -23,7 +23,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_the_shipped_config_is_valid() -> None:
     settings = load_settings()
-    assert settings.newsletter.name == "Machine Learning Monthly"
+    assert settings.feeds[0].name == "Machine Learning Monthly"
     assert settings.content_folder == ROOT / "seeds"
     assert settings.database_path == ROOT / "data" / "archive.sqlite3"
 
@@ -186,7 +186,7 @@ def test_environment_overrides_keys(environment: Path, tmp_path: Path) -> None:
     assert settings.database_path == database
     assert settings.discord.search_cooldown.rate == 7
     assert settings.discord.search_cooldown.per == 30  # the rest of the mapping stays
-    assert settings.newsletter.name == "Machine Learning Monthly"
+    assert settings.feeds[0].name == "Machine Learning Monthly"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from bot.archive.records import IssueRecord, LoadSummary, ResourceRecord, SearchHit
+from bot.archive.records import IssueRecord, LoadReport, LoadSummary, ResourceRecord, SearchHit
 from bot.content.models import Problem
 from bot.render import limits
 from bot.render.cards import (
@@ -99,12 +99,14 @@ def test_console_text_drops_discord_markdown() -> None:
 
 def test_reload_and_duration_messages() -> None:
     summary = LoadSummary(added=(29,), changed=(15, 7), removed=(), issues=6, resources=50)
-    assert reload_message(summary) == (
+    assert reload_message(LoadReport((summary,))) == (
         "Reloaded: issues added #29; changed #15, #7. Now serving 6 issues and 50 resources."
     )
     warning = Problem("a.md", None, "no resources found in this issue", fatal=False)
     broken = Problem("b.md", 3, "front matter is not valid YAML")
-    shown = reload_message(replace(summary, problems=(warning, broken), kept=("b.md",)))
+    shown = reload_message(
+        LoadReport((replace(summary, problems=(warning, broken), kept=("b.md",)),))
+    )
     assert shown.endswith(
         "\nKept the previous version of b.md (see below)."
         "\nProblems:\n• `a.md: warning: no resources found in this issue`"

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.client import ArchiveBot
 from bot.cogs.common import NotModerator, reply
 from bot.errors import ArchiveBotError
+from bot.render.echo import echoed
 from bot.render.messages import (
     NOT_HERE,
     SERVERS_ONLY,
@@ -52,7 +53,7 @@ def user_message(interaction: discord.Interaction, error: app_commands.AppComman
         return invalid_option_message(error.value)
     if isinstance(original, ArchiveBotError):
         log.warning("/%s: %s", name, original)
-        return str(original)
+        return echoed(str(original))
     return log_with_error_id(f"/{name}", error)
 
 

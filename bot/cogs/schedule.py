@@ -16,6 +16,7 @@ from bot.client import ArchiveBot
 from bot.cogs.common import embed, link_buttons, moderators_only, reply
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
+from bot.render.echo import echoed
 from bot.render.messages import (
     CHANNEL_DELETED,
     NO_SCHEDULE,
@@ -156,8 +157,8 @@ class ScheduleCommands(commands.Cog):
         cron = schedule.strip()
         try:
             runs = await self.bot.service.set_schedule(interaction.guild.id, channel.id, cron, zone)
-        except ScheduleError as error:
-            await reply(interaction, str(error), ephemeral=True)
+        except ScheduleError as error:  # it quotes the cron or zone given
+            await reply(interaction, echoed(str(error)), ephemeral=True)
             return
         await reply(
             interaction,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.archive.records import LoadSummary
 from bot.content.models import Problem
+from bot.render.echo import echoed
 
 MAX_PROBLEMS_SHOWN = 10
 MESSAGE_LIMIT = 2000  # characters in a Discord message
@@ -40,7 +41,7 @@ def cooldown_message(command: str, again: str) -> str:
 
 
 def invalid_option_message(value: object) -> str:
-    return f"“{value}” is not a valid value for that option."
+    return f"“{echoed(str(value))}” is not a valid value for that option."
 
 
 def apology(error_id: str) -> str:
@@ -80,6 +81,7 @@ def missing_issue_message(number: int, numbers: list[int]) -> str:
 
 
 def no_results_message(query: str, suggestions: list[str]) -> str:
+    query = echoed(query)
     shown = query if len(query) <= 100 else query[:99] + "…"
     message = f"Nothing found for “{shown}”."
     if suggestions:

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import NotModerator, reply
+from bot.cogs.common import NotModerator, refund_cooldown, reply
 from bot.errors import ArchiveBotError
 from bot.render.echo import echoed
 from bot.render.messages import (
@@ -71,6 +71,7 @@ class ErrorHandler(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        refund_cooldown(interaction)  # a command that failed does not count against the user
         message = user_message(interaction, error)
         try:
             await reply(interaction, message, ephemeral=True)

@@ -12,7 +12,15 @@ from discord.ext import commands
 
 from bot.archive.records import SearchHit
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, link_buttons, random_cooldown, reply, search_cooldown
+from bot.cogs.common import (
+    embed,
+    link_buttons,
+    per_user_cooldown,
+    random_cooldown,
+    refund_cooldown,
+    reply,
+    search_cooldown,
+)
 from bot.cogs.errors import log_with_error_id
 from bot.render.cards import page_count, resource_card, search_card
 from bot.render.messages import NOTHING_IN_ARCHIVES, PAGES_FOR_SEARCHER, no_results_message
@@ -86,13 +94,14 @@ class SearchCommands(commands.Cog):
         name="search", description="Search every issue's resources (typos forgiven)."
     )
     @app_commands.describe(query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'")
-    @app_commands.checks.dynamic_cooldown(search_cooldown)
+    @per_user_cooldown(search_cooldown)
     async def search_command(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
     ) -> None:
         service = self.bot.service
         hits = await service.search(query, limit=MAX_RESULTS)
         if not hits:
+            refund_cooldown(interaction)  # nothing found: the search does not count
             suggestions = await service.suggest(query)
             await reply(interaction, no_results_message(query, suggestions), ephemeral=True)
             return
@@ -119,11 +128,12 @@ class SearchCommands(commands.Cog):
     @app_commands.command(
         name="random", description="A pick from the archives: a resource from an earlier issue."
     )
-    @app_commands.checks.dynamic_cooldown(random_cooldown)
+    @per_user_cooldown(random_cooldown)
     async def random_command(self, interaction: discord.Interaction) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
         pick = await self.bot.service.pick(scope)
         if pick is None:
+            refund_cooldown(interaction)
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
         card = resource_card(pick)

@@ -96,6 +96,7 @@ class FakeInteraction:
     command: Any = None
     sent: list[Sent] = field(default_factory=list)
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    extras: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.response = FakeResponse(self.sent)

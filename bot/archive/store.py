@@ -252,8 +252,10 @@ class ArchiveStore:
             await self._writer.commit()
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        # Executed and fetched in one step on the connection's thread: a statement left open
+        # between the two, while another task's query runs, would hold one read snapshot
+        # across both, and a query could miss a write committed before it started.
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     async def _value(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self._rows(sql, params)

@@ -171,7 +171,8 @@ async def test_writes_hammering_a_failing_then_succeeding_reload(
 
     assert hammer.seen <= {OLD, NEW} and OLD in hammer.seen
     assert await service.counts() == NEW
-    # Every user write landed: each pick in its scope's history, the last value of each
+    # Every user write landed: each pick in its scope's history (so none repeated: a read
+    # snapshot held open by another task's query once let a pick miss the one before it), the last value of each
     # setting, each schedule as its last change left it, each due slot claimed once.
     for scope, made in hammer.picks.items():
         assert len(await service._store.picked(scope)) == made, scope

@@ -173,6 +173,24 @@ def _schedule(row: Sequence[Any]) -> ScheduleRecord:
     )
 
 
+#: SQLite's result codes for a file that is damaged (SQLITE_CORRUPT) or no database (SQLITE_NOTADB).
+_DAMAGED_CODES = (11, 26)
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite raised ``error`` because the file is damaged (not busy, not read-only)."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in _DAMAGED_CODES
+
+
+def damaged(path: Path, error: sqlite3.Error) -> DatabaseError:
+    """The error for a database SQLite can't read, saying how to get the user state back."""
+    return DatabaseError(
+        f"{path}: not a usable SQLite database ({error}): run python -m bot db recover "
+        "(it saves the schedules and pick history it can read into a new file and keeps "
+        "this one aside; content is rebuilt from the files)"
+    )
+
+
 def _open_and_migrate(path: Path) -> None:
     """Create the folder and file if needed, check the file is SQLite, apply migrations."""
     try:
@@ -194,10 +212,7 @@ def _open_and_migrate(path: Path) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         migrate(db)
     except sqlite3.DatabaseError as error:
-        raise DatabaseError(
-            f"{path}: not a usable SQLite database ({error}): move the file aside and start "
-            "again (content is rebuilt from the files; schedules and pick history are lost)"
-        ) from None
+        raise damaged(path, error) from None
     finally:
         db.close()
 
@@ -206,10 +221,15 @@ class ArchiveStore:
     """The archive's SQLite file; open with ``ArchiveStore.open``, close with ``close``."""
 
     def __init__(
-        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, clock: Clock
+        self,
+        reader: aiosqlite.Connection,
+        writer: aiosqlite.Connection,
+        clock: Clock,
+        path: Path = Path("archive.sqlite3"),
     ) -> None:
         self._reader = reader
         self._writer = writer
+        self.path = path
         self._write_lock = asyncio.Lock()
         self.clock = clock
 
@@ -233,7 +253,7 @@ class ArchiveStore:
             if isinstance(error, sqlite3.Error):
                 raise DatabaseError(f"{path}: cannot open the database ({error})") from None
             raise
-        return cls(opened[0], opened[1], clock)
+        return cls(opened[0], opened[1], clock, path)
 
     async def close(self) -> None:
         await self._reader.close()
@@ -246,8 +266,10 @@ class ArchiveStore:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-            except BaseException:
+            except BaseException as error:
                 await self._writer.rollback()
+                if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
+                    raise damaged(self.path, error) from error
                 raise
             await self._writer.commit()
 
@@ -255,7 +277,12 @@ class ArchiveStore:
         # Executed and fetched in one step on the connection's thread: a statement left open
         # between the two, while another task's query runs, would hold one read snapshot
         # across both, and a query could miss a write committed before it started.
-        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        try:
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        except sqlite3.DatabaseError as error:
+            if is_damage(error):
+                raise damaged(self.path, error) from error
+            raise
 
     async def _value(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self._rows(sql, params)

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.client import ArchiveBot
 from bot.cogs.common import NotModerator, refund_cooldown, reply
-from bot.errors import ArchiveBotError
+from bot.errors import ArchiveBotError, DatabaseError
 from bot.render.echo import echoed
 from bot.render.messages import (
     NOT_HERE,
@@ -51,6 +51,8 @@ def user_message(interaction: discord.Interaction, error: app_commands.AppComman
         return NOT_HERE
     if isinstance(error, app_commands.TransformerError):
         return invalid_option_message(error.value)
+    if isinstance(original, DatabaseError):  # for the operator (db recover), not members
+        return log_with_error_id(f"/{name}", error)
     if isinstance(original, ArchiveBotError):
         log.warning("/%s: %s", name, original)
         return echoed(str(original))

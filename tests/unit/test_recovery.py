@@ -207,3 +207,21 @@ async def test_the_console_commands_exit_codes_and_lines(
     assert missing.returncode == 1 and missing.stderr == (
         f"{archive}: no database there yet (the bot creates it at its first start)\n"
     )
+
+
+async def test_damage_found_after_start_is_one_line_naming_db_recover(
+    archive: Path, content_dir: Path, tmp_path: Path
+) -> None:
+    resources = _pages(archive, "resources")
+    _damage(archive, resources[len(resources) // 2 : len(resources) // 2 + 2])
+    config = write_config(tmp_path, content_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "search", "machine learning", "--config", str(config)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert done.stderr == (
+        f"{archive}: not a usable SQLite database (database disk image is malformed): run "
+        "python -m bot db recover (it saves the schedules and pick history it can read into a "
+        "new file and keeps this one aside; content is rebuilt from the files)\n"
+    )

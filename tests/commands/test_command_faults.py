@@ -1,14 +1,16 @@
-"""/archive now on a channel Discord refuses (403) or that is gone (10003) disables the
-schedule with the reason, as the scheduled path does."""
+"""Faults met while answering a command: a channel that is gone or refused, a damaged database."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
 
 from bot.client import ArchiveBot
+from bot.errors import DatabaseError
 from tests.commands.helpers import FakeInteraction, invoke, moderator
 
 
@@ -40,3 +42,19 @@ async def test_now_to_a_lost_channel_disables_the_schedule(
     schedule = await bot.service.schedule(42)
     assert schedule is not None and not schedule.enabled
     assert reason in (schedule.disabled_reason or "")
+
+
+async def test_a_damaged_database_gets_an_apology_and_the_fix_goes_to_the_log(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def damaged(*_: Any, **__: Any) -> None:
+        raise DatabaseError("/data/archive.sqlite3: not a usable SQLite database: run db recover")
+
+    monkeypatch.setattr(bot.service, "search", damaged)
+    interaction = FakeInteraction(bot)
+    with caplog.at_level(logging.ERROR):
+        await invoke(bot, "search", interaction, query="resnet")
+    content = interaction.last.content or ""
+    assert content.startswith("Sorry, something went wrong on our side.")
+    assert "archive.sqlite3" not in content  # no file path shown to members
+    assert any("db recover" in str(r.exc_info and r.exc_info[1]) for r in caplog.records)

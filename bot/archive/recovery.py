@@ -26,6 +26,10 @@ USER_TABLES = ("schedules", "pick_history", "posted_slots", "meta")
 COUNTED_TABLES = ("issues", "resources", "schedules", "pick_history", "posted_slots")
 #: Problems ``check`` asks SQLite for at most.
 MAX_PROBLEMS = 20
+#: Ranges of rowids ``recover`` reads at most per table, past unreadable pages.
+MAX_PROBES = 4096
+#: Ranges this narrow are read one rowid at a time (a scan fails on the page after its end).
+NARROW = 64
 #: Files SQLite keeps beside a database in WAL mode; they belong with it when it moves.
 _COMPANIONS = ("-wal", "-shm")
 #: meta keys the new file's migrations write themselves.
@@ -112,31 +116,63 @@ def _columns(db: sqlite3.Connection, table: str) -> list[str]:
         return []
 
 
+def _scan(
+    db: sqlite3.Connection, sql: str, params: tuple[int, ...], rows: dict[int, tuple[Any, ...]]
+) -> tuple[int | None, bool]:
+    """Read the rows ``sql`` selects (rowid first) into ``rows`` until SQLite fails; the last
+    rowid read (None: none) and whether the scan got to the end."""
+    last = None
+    try:
+        for rowid, *values in db.execute(sql, params):
+            rows[rowid] = tuple(values)
+            last = rowid
+    except sqlite3.DatabaseError:
+        return last, False
+    return last, True
+
+
 def _readable_rows(
     db: sqlite3.Connection, table: str, columns: list[str]
 ) -> tuple[list[tuple[Any, ...]], bool]:
     """Every row of ``table`` SQLite can still read, in rowid order, and whether that is all.
 
-    Past a page that can't be read, the scan seeks further on (by a doubling step) and goes
-    on from the first row it reaches.
+    A range is read upwards until a page fails, then downwards from its top until one fails;
+    what lies between is halved and each half read the same way, down to ``NARROW`` rowids
+    read one by one (``MAX_PROBES`` reads at most), so rows between two damaged pages and
+    next to them are found too.
     """
-    sql = (
-        f"SELECT rowid, {', '.join(columns)} FROM {table} NOT INDEXED"
-        " WHERE rowid > ? ORDER BY rowid"
-    )
-    rows: list[tuple[Any, ...]] = []
-    after, step, complete = -(2**63), 1, True
-    while True:
-        try:
-            for row in db.execute(sql, (after,)):
-                rows.append(tuple(row[1:]))
-                after, step = row[0], 1
-            return rows, complete
-        except sqlite3.DatabaseError:
-            complete = False
-            if after > 2**62:
-                return rows, complete
-            after, step = after + step, step * 2
+    select = f"SELECT rowid, {', '.join(columns)} FROM {table} NOT INDEXED"
+    upwards = f"{select} WHERE rowid > ? AND rowid < ? ORDER BY rowid"
+    downwards = f"{select} WHERE rowid > ? AND rowid < ? ORDER BY rowid DESC"
+    single = f"{select} WHERE rowid = ?"
+    rows: dict[int, tuple[Any, ...]] = {}
+    complete = True
+    try:  # the first and last rowid: only the outermost pages are read
+        lowest, highest = db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+    except sqlite3.DatabaseError:
+        lowest = highest = None
+    ranges = [  # exclusive bounds
+        (-(2**63), 2**63 - 1) if lowest is None or highest is None else (lowest - 1, highest + 1)
+    ]
+    probes = 0
+    while ranges and probes < MAX_PROBES:
+        low, high = ranges.pop()
+        probes += 1
+        last, whole = _scan(db, upwards, (low, high), rows)
+        if whole:
+            continue
+        complete = False
+        low = low if last is None else last
+        first, _ = _scan(db, downwards, (low, high), rows)
+        high = high if first is None else first
+        if high - low - 1 <= NARROW:  # a scan steps past its last row: ask for each one
+            for rowid in range(low + 1, high):
+                _scan(db, single, (rowid,), rows)
+                probes += 1
+        else:  # rowids between the two failures may still be readable
+            middle = (low + high) // 2
+            ranges += [(low, middle + 1), (middle, high)]
+    return [rows[rowid] for rowid in sorted(rows)], complete
 
 
 def _aside_name(path: Path, now: dt.datetime) -> Path:

@@ -19,6 +19,7 @@ from bot.archive.service import ArchiveService
 from bot.config import load_settings
 from bot.content.loader import ContentSource
 from bot.errors import SchemaError
+from bot.heartbeat import heartbeat_path, write_heartbeat
 from tests.conftest import ROOT, FakeClock, write_config
 
 SCHEDULES, PICKS, SLOTS = 40, 3000, 200
@@ -245,3 +246,19 @@ async def test_damage_found_after_start_is_one_line_naming_db_recover(
         "python -m bot db recover (it saves the schedules and pick history it can read into a "
         "new file and keeps this one aside; content is rebuilt from the files)\n"
     )
+
+
+def test_recover_waits_for_the_bot_to_stop(
+    archive: Path, content_dir: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, content_dir)
+    beat = heartbeat_path(archive)
+    write_heartbeat(beat, guilds=1, latency_ms=40)
+    try:
+        refused = _run(config, "recover")
+    finally:
+        beat.unlink()
+    assert refused.returncode == 1 and refused.stderr == (
+        f"{archive}: the bot is running on this database: stop it, then run db recover again\n"
+    )
+    assert not list(tmp_path.glob("*.damaged-*"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.archive.schema import SCHEMA_VERSION, migrate
-from bot.errors import SchemaError
+from bot.errors import DatabaseError, SchemaError
 
 #: Tables only users create: what ``recover`` saves, in this order.
 USER_TABLES = ("schedules", "pick_history", "posted_slots", "meta")
@@ -235,13 +235,20 @@ def recover_database(
             )
         for stale in [building, *(Path(f"{building}{end}") for end in _COMPANIONS)]:
             stale.unlink(missing_ok=True)  # a recovery that stopped half-way: its own file
-        new = sqlite3.connect(building, isolation_level=None)
         try:
-            migrate(new)
-            tables = _salvage_into(new, old)
-            new.execute("PRAGMA journal_mode=WAL")
-        finally:
-            new.close()
+            new = sqlite3.connect(building, isolation_level=None)
+            try:
+                migrate(new)
+                tables = _salvage_into(new, old)
+                new.execute("PRAGMA journal_mode=WAL")
+            finally:
+                new.close()
+        except (sqlite3.Error, OSError) as error:  # a full disk or a read-only folder
+            building.unlink(missing_ok=True)
+            raise DatabaseError(
+                f"{building}: cannot write the new database ({error}): free some space or "
+                f"make {path.parent} writable, then run db recover again; nothing was changed"
+            ) from None
     finally:
         old.close()
     kept_as = _aside_name(path, clock())

@@ -225,7 +225,7 @@ class ArchiveStore:
         reader: aiosqlite.Connection,
         writer: aiosqlite.Connection,
         clock: Clock,
-        path: Path = Path("archive.sqlite3"),
+        path: Path,
     ) -> None:
         self._reader = reader
         self._writer = writer

@@ -18,7 +18,7 @@ from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
 from bot.content.loader import ContentSource
-from bot.errors import SchemaError
+from bot.errors import DatabaseError, SchemaError
 from bot.heartbeat import heartbeat_path, write_heartbeat
 from tests.conftest import ROOT, FakeClock, write_config
 
@@ -262,3 +262,20 @@ def test_recover_waits_for_the_bot_to_stop(
         f"{archive}: the bot is running on this database: stop it, then run db recover again\n"
     )
     assert not list(tmp_path.glob("*.damaged-*"))
+
+
+def test_a_recovery_that_cannot_write_changes_nothing(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _sha(archive)
+
+    def full_disk(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("bot.archive.recovery._salvage_into", full_disk)
+    with pytest.raises(
+        DatabaseError, match=r"cannot write the new database .* nothing was changed"
+    ):
+        recover_database(archive, FakeClock())
+    assert _sha(archive) == before
+    assert not [p for p in archive.parent.glob("bot.sqlite3.*") if p.is_file()]

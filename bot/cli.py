@@ -1,6 +1,7 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
 python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
+             | db check [--quick] | db recover
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.archive.recovery import check_database, recover_database
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
 from bot.content.loader import ContentSource, read_folder
-from bot.errors import ArchiveBotError, UnknownNewsletter
+from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
+from bot.render.database import bot_running, check_message, no_database, recovery_message
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -93,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query", type=_query)
     search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
     commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
+    database = commands.add_parser("db", help="check or recover the database file")
+    db_commands = database.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_check = db_commands.add_parser(
+        "check", parents=[common], help="exit 0 if the database is healthy, 3 if it is damaged"
+    )
+    db_check.add_argument("--quick", action="store_true", help="quick_check: faster, less thorough")
+    db_commands.add_parser(
+        "recover", parents=[common], help="save what can be read into a new file; keep the old"
+    )
     return parser
 
 
@@ -200,6 +212,23 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _database(args: argparse.Namespace, settings: Settings) -> int:
+    """``db check`` (exit 0 healthy, 3 damaged) and ``db recover`` (the bot stopped first)."""
+    path = settings.database_path
+    if not path.is_file():
+        print(no_database(path), file=sys.stderr)
+        return 1
+    if args.db_command == "check":
+        report = check_database(path, quick=args.quick)
+        print(check_message(report), file=sys.stdout if report.healthy else sys.stderr)
+        return 0 if report.healthy else DatabaseError.exit_code
+    if check_heartbeat(heartbeat_path(path)).healthy:
+        print(bot_running(path), file=sys.stderr)
+        return 1
+    print(recovery_message(recover_database(path)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every error meant for the user is one message and its exit code."""
     args = _parser().parse_args(argv)
@@ -215,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if health.healthy else 1
         if command == "check":
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
+        if command == "db":
+            return _database(args, settings)
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

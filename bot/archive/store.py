@@ -192,6 +192,24 @@ def _schedule(row: Sequence[Any]) -> ScheduleRecord:
     )  # fmt: skip
 
 
+#: SQLite's result codes for a file that is damaged (SQLITE_CORRUPT) or no database (SQLITE_NOTADB).
+_DAMAGED_CODES = (11, 26)
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite raised ``error`` because the file is damaged (not busy, not read-only)."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in _DAMAGED_CODES
+
+
+def damaged(path: Path, error: sqlite3.Error) -> DatabaseError:
+    """The error for a database SQLite can't read, saying how to get the user state back."""
+    return DatabaseError(
+        f"{path}: not a usable SQLite database ({error}): run python -m bot db recover "
+        "(it saves the schedules and pick history it can read into a new file and keeps "
+        "this one aside; content is rebuilt from the files)"
+    )
+
+
 def _open_and_migrate(path: Path) -> None:
     """Create the folder and file if needed, check the file is SQLite, apply migrations."""
     try:
@@ -213,10 +231,7 @@ def _open_and_migrate(path: Path) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         migrate(db)
     except sqlite3.DatabaseError as error:
-        raise DatabaseError(
-            f"{path}: not a usable SQLite database ({error}): move the file aside and start "
-            "again (content is rebuilt from the files; schedules and pick history are lost)"
-        ) from None
+        raise damaged(path, error) from None
     finally:
         db.close()
 
@@ -280,14 +295,23 @@ class ArchiveStore:
                     raise
                 await self._writer.commit()
             except sqlite3.Error as error:
+                if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
+                    raise damaged(self.path, error) from error
                 raise DatabaseError(
                     f"{self.path}: the database refused a write ({error}); nothing of it was "
                     "kept. Check that the disk has space and the file is writable, then try again"
                 ) from error
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        # Executed and fetched in one step on the connection's thread: a statement left open
+        # between the two, while another task's query runs, would hold one read snapshot
+        # across both, and a query could miss a write committed before it started.
+        try:
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        except sqlite3.DatabaseError as error:
+            if is_damage(error):
+                raise damaged(self.path, error) from error
+            raise
 
     async def _value(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self._rows(sql, params)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from bot.client import ArchiveBot
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def archive_bot(interaction: discord.Interaction) -> ArchiveBot:
@@ -137,6 +140,41 @@ async def moderator_check(interaction: discord.Interaction) -> bool:
 
 
 moderators_only = app_commands.check(moderator_check)
+
+
+#: Where a cooldown check leaves the bucket it used, for ``refund_cooldown``.
+_COOLDOWN_USED = "cooldown used"
+
+
+def per_user_cooldown(
+    factory: Callable[[discord.Interaction], app_commands.Cooldown],
+) -> Callable[[T], T]:
+    """A per-user cooldown check, as ``app_commands.checks.dynamic_cooldown`` with its default
+    key, except that ``refund_cooldown`` gives the use back when the command found nothing or
+    failed. A refusal raises ``CommandOnCooldown`` as discord.py's does."""
+    buckets: dict[int, app_commands.Cooldown] = {}
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        now = interaction.created_at.timestamp()
+        for user_id in [u for u, b in buckets.items() if b.get_tokens(now) >= b.rate]:
+            del buckets[user_id]  # a full bucket is the same as none
+        bucket = buckets.get(interaction.user.id) or factory(interaction)
+        buckets[interaction.user.id] = bucket
+        retry_after = bucket.update_rate_limit(now)
+        if retry_after is not None:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+        interaction.extras[_COOLDOWN_USED] = bucket
+        return True
+
+    return app_commands.check(predicate)
+
+
+def refund_cooldown(interaction: discord.Interaction) -> None:
+    """Give back the use a ``per_user_cooldown`` took for this interaction (once)."""
+    bucket: app_commands.Cooldown | None = interaction.extras.pop(_COOLDOWN_USED, None)
+    now = interaction.created_at.timestamp()
+    if bucket is not None and bucket.get_tokens(now) < bucket.rate:
+        bucket.update_rate_limit(now, tokens=-1)
 
 
 def search_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown:

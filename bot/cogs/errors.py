@@ -12,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import NotModerator, reply
-from bot.errors import ArchiveBotError
+from bot.cogs.common import NotModerator, refund_cooldown, reply
+from bot.errors import ArchiveBotError, DatabaseError
+from bot.render.echo import echoed
 from bot.render.messages import (
     NOT_HERE,
     SERVERS_ONLY,
@@ -50,9 +51,11 @@ def user_message(interaction: discord.Interaction, error: app_commands.AppComman
         return NOT_HERE
     if isinstance(error, app_commands.TransformerError):
         return invalid_option_message(error.value)
+    if isinstance(original, DatabaseError):  # for the operator (db recover), not members
+        return log_with_error_id(f"/{name}", error)
     if isinstance(original, ArchiveBotError):
         log.warning("/%s: %s", name, original)
-        return str(original)
+        return echoed(str(original))
     return log_with_error_id(f"/{name}", error)
 
 
@@ -70,6 +73,7 @@ class ErrorHandler(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        refund_cooldown(interaction)  # a command that failed does not count against the user
         message = user_message(interaction, error)
         try:
             await reply(interaction, message, ephemeral=True)

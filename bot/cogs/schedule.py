@@ -24,6 +24,7 @@ from bot.cogs.common import (
 )
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
+from bot.render.echo import echoed
 from bot.render.messages import (
     CHANNEL_DELETED,
     NO_SCHEDULE,
@@ -172,8 +173,8 @@ class ScheduleCommands(commands.Cog):
             runs = await self.bot.service.set_schedule(
                 interaction.guild.id, channel.id, cron, zone, chosen
             )
-        except ScheduleError as error:
-            await reply(interaction, str(error), ephemeral=True)
+        except ScheduleError as error:  # it quotes the cron or zone given
+            await reply(interaction, echoed(str(error)), ephemeral=True)
             return
         names = several(self.bot)
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None

@@ -18,7 +18,9 @@ from bot.cogs.common import (
     link_buttons,
     newsletter_autocomplete,
     newsletter_option,
+    per_user_cooldown,
     random_cooldown,
+    refund_cooldown,
     reply,
     search_cooldown,
     several,
@@ -101,7 +103,7 @@ class SearchCommands(commands.Cog):
         newsletter=NEWSLETTER_OPTION,
     )
     @app_commands.autocomplete(newsletter=newsletter_autocomplete)
-    @app_commands.checks.dynamic_cooldown(search_cooldown)
+    @per_user_cooldown(search_cooldown)
     async def search_command(
         self,
         interaction: discord.Interaction,
@@ -112,6 +114,7 @@ class SearchCommands(commands.Cog):
         chosen = newsletter_option(self.bot, newsletter)
         hits = await service.search(query, limit=MAX_RESULTS, newsletter=chosen)
         if not hits:
+            refund_cooldown(interaction)  # nothing found: the search does not count
             suggestions = await service.suggest(query, chosen)
             await reply(interaction, no_results_message(query, suggestions), ephemeral=True)
             return
@@ -143,13 +146,14 @@ class SearchCommands(commands.Cog):
     )
     @app_commands.describe(newsletter=NEWSLETTER_OPTION)
     @app_commands.autocomplete(newsletter=newsletter_autocomplete)
-    @app_commands.checks.dynamic_cooldown(random_cooldown)
+    @per_user_cooldown(random_cooldown)
     async def random_command(
         self, interaction: discord.Interaction, newsletter: str | None = None
     ) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
         pick = await self.bot.service.pick(scope, newsletter_option(self.bot, newsletter))
         if pick is None:
+            refund_cooldown(interaction)
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
         card = resource_card(pick)

@@ -15,6 +15,7 @@ from bot.archive.records import (
     SearchHit,
     format_date,
 )
+from bot.render.echo import echoed
 from bot.render.messages import format_duration
 from bot.render.titles import (
     context_line,
@@ -181,7 +182,7 @@ def search_card(
         for index, hit in enumerate(shown, start=1)
     )
     return Card(
-        title=f"Search: {query}",
+        title=f"Search: {echoed(query)}",
         description=f"{len(hits)} result{'s' if len(hits) != 1 else ''}",
         fields=fields,
         footer=f"Page {page + 1}/{pages}",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from bot.archive.records import LoadReport, LoadSummary
 from bot.content.models import Problem
+from bot.render.echo import echoed
 
 MAX_PROBLEMS_SHOWN = 10
 MESSAGE_LIMIT = 2000  # characters in a Discord message
@@ -41,7 +42,7 @@ def cooldown_message(command: str, again: str) -> str:
 
 
 def invalid_option_message(value: object) -> str:
-    return f"“{value}” is not a valid value for that option."
+    return f"“{echoed(str(value))}” is not a valid value for that option."
 
 
 def apology(error_id: str) -> str:
@@ -96,6 +97,7 @@ def unknown_newsletter_message(value: str, names: Mapping[str, str]) -> str:
 
 
 def no_results_message(query: str, suggestions: list[str]) -> str:
+    query = echoed(query)
     shown = query if len(query) <= 100 else query[:99] + "…"
     message = f"Nothing found for “{shown}”."
     if suggestions:

@@ -99,6 +99,7 @@ class FakeInteraction:
     #: The options typed so far (what an autocomplete sees of the others).
     namespace: Any = field(default_factory=SimpleNamespace)
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    extras: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.response = FakeResponse(self.sent)

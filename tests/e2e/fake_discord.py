@@ -413,10 +413,10 @@ class FakeDiscord:
         return record
 
     async def command(
-        self, name: str, *options: dict[str, Any], user_id: int = MEMBER_ID
+        self, name: str, *options: dict[str, Any], user_id: int = MEMBER_ID, timeout: float = 3.0
     ) -> Interaction:
         return await self.send(
-            self._base_interaction(2, user_id, self._command_data(name, list(options)))
+            self._base_interaction(2, user_id, self._command_data(name, list(options))), timeout
         )
 
     async def autocomplete(

@@ -18,7 +18,14 @@ from bot.render.cards import (
     resource_card,
     search_card,
 )
-from bot.render.messages import format_duration, reload_failed_message, reload_message
+from bot.render.echo import INVISIBLE, echoed
+from bot.render.messages import (
+    format_duration,
+    invalid_option_message,
+    no_results_message,
+    reload_failed_message,
+    reload_message,
+)
 from bot.render.text import card_text, plain
 
 LONG = "word " * 3000
@@ -139,3 +146,15 @@ def test_only_links_discord_accepts_become_buttons() -> None:
     assert limits.fit(card).links == card.links  # fitting the embed leaves the buttons be
     assert resource_card(_resource(1)).links == (CardLink("Open the link", _resource(1).links[0]),)
     assert limits.link_buttons(resource_card(_resource(1))) == ()  # its link is 3000 characters
+
+
+def test_echoes_lose_bidi_controls_and_zero_width_characters() -> None:
+    hostile = "".join(sorted(INVISIBLE))
+    assert echoed(f"a{hostile}b") == "ab"
+    assert echoed("سلام שלום 👍🏽") == "سلام שלום 👍🏽"  # right-to-left text itself stays
+    assert search_card("\u202eabc", [], 0, 5).title == "Search: abc"
+    assert no_results_message("x\u2067y", []).startswith("Nothing found for “xy”.")
+    assert (
+        invalid_option_message("\u200bmonday\u202c")
+        == "“monday” is not a valid value for that option."
+    )

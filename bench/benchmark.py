@@ -42,6 +42,7 @@ from rapidfuzz import fuzz, process
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
 from bot.content.loader import ContentSource, content_files, read_folder
+from bot.content.parse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -295,6 +296,20 @@ def report(result: dict[str, Any]) -> None:
     print(f"  {'peak RSS':<28} {result['peak_rss_mb']:.0f} MB")
 
 
+def pathological_parse() -> dict[str, float]:
+    """Seconds to parse one file of N repeated headingless paragraphs (the shape that was
+    quadratic): near-linear means doubling N about doubles the time."""
+    rules = ContentSource.from_settings(load_settings()).rules
+    paragraph = "This model trains on more data than any before it, and costs less to run."
+    seconds = {}
+    for count in (10_000, 20_000, 40_000):
+        text = "Welcome to the 3rd issue.\n\n" + "\n\n".join([paragraph] * count)
+        start = time.perf_counter()
+        parse_text(text, "big.txt", rules, "Data Digest", markdown=False)
+        seconds[str(count)] = round(time.perf_counter() - start, 2)
+    return seconds
+
+
 def _one(folder: Path, label: str) -> dict[str, Any]:
     """Measure in a fresh process, so that its peak memory is this size's alone."""
     done = subprocess.run(
@@ -344,8 +359,12 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_one(Path(tmp), f"{folder.name} ({count}×)"))
         if not args.json:
             report(results[-1])
+    pathological = pathological_parse()
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"sizes": results, "pathological_parse_s": pathological}, indent=2))
+    else:
+        print("One file of N repeated headingless paragraphs, parse time:")
+        print("  " + "   ".join(f"{n}: {s:.2f} s" for n, s in pathological.items()))
     return 0
 
 

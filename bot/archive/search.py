@@ -28,8 +28,10 @@ MAX_TERM_CHARS = 40
 CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
 _ONE_LETTER_WINDOW = 500
-_TOKEN = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: "_" separates words, as in unicode61
 _TYPO_CUTOFF = 80.0
+#: A stopword held by more than this share of the resources is left out of a query.
+_COMMON_SHARE = 0.02
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 
 
@@ -42,12 +44,18 @@ class Vocabulary:
     """The index's words with how many resources hold each, grouped by length so that a
     misspelt word is compared only with words long enough to be within the typo cutoff."""
 
-    def __init__(self, terms: dict[str, int]) -> None:
+    def __init__(self, terms: dict[str, int], documents: int = 0) -> None:
         self.terms = terms
+        self.documents = documents
         by_length: dict[int, list[str]] = {}
         for word in terms:
             by_length.setdefault(len(word), []).append(word)
         self._by_length = by_length
+
+    def is_noise(self, term: str) -> bool:
+        """A stopword that many resources hold: it would match half the archive and rank
+        nothing. A stopword the archive rarely uses ("those", "should") still narrows."""
+        return term in STOPWORDS and self.terms.get(term, 0) > _COMMON_SHARE * self.documents
 
     def close_words(self, term: str, cutoff: float = _TYPO_CUTOFF) -> list[tuple[str, float]]:
         """Words within ``cutoff`` (rapidfuzz ratio) of ``term``, best first."""
@@ -107,7 +115,8 @@ class Searcher:
     async def refresh(self) -> None:
         """Re-read the vocabulary and the issue list (built off the event loop)."""
         rows = await self._store.vocabulary()
-        self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows)))
+        _, documents = await self._store.counts()
+        self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows), documents))
         several = len(self._names) > 1
         order = {letter: index for index, letter in enumerate(self._names)}
         issues = await self._store.issue_list()
@@ -148,7 +157,7 @@ class Searcher:
         """Best matches for ``query`` (in ``newsletter``, or in all), best first; any string
         is a valid query."""
         terms = [t[:MAX_TERM_CHARS] for t in tokens(query)][:MAX_QUERY_TERMS]
-        terms = [t for t in terms if t not in STOPWORDS] or terms
+        terms = [t for t in terms if not self._vocabulary.is_noise(t)] or terms
         if not terms or limit < 1:
             return []
         groups = self._groups(terms)

@@ -468,14 +468,18 @@ class ArchiveStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [rows.issue for rows in prepared],
         )
-        # In batches: one long executemany keeps the GIL from the event loop's thread.
-        resources = [row for rows in prepared for row in rows.resources]
-        for start in range(0, len(resources), _BATCH):
-            await db.executemany(
-                "INSERT INTO resources(key, newsletter, issue, position, title, text, links,"
-                " section) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                resources[start : start + _BATCH],
-            )
+        # In batches, gathered as they go: one long executemany (or one list of every row
+        # built here) would hold the event loop's thread.
+        batch: list[tuple[Any, ...]] = []
+        for position, rows in enumerate(prepared, start=1):
+            batch += rows.resources
+            if len(batch) >= _BATCH or position == len(prepared):
+                await db.executemany(
+                    "INSERT INTO resources(key, newsletter, issue, position, title, text, links,"
+                    " section) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    batch,
+                )
+                batch = []
         await db.execute(
             "INSERT INTO resources_fts(rowid, title, text, links)"
             " SELECT id, title, text, links FROM resources WHERE id > ?",

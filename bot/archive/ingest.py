@@ -36,6 +36,8 @@ PROCESS_THRESHOLD = 24
 FILE_BUDGET_SECONDS = 30.0
 #: How long worker processes may take to start before parsing falls back to this process.
 WORKER_START_SECONDS = 30.0
+#: How much lower the parsing workers' CPU priority is than the bot's.
+WORKER_NICENESS = 10
 
 
 @dataclass
@@ -112,7 +114,9 @@ def _parse_until_too_slow(
     """Results in order, up to the first file that runs out of time (its worker is killed
     with the pool); None when workers can't start here."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:  # leaving the block terminates every worker
+    # Workers run at a lower priority, so that the bot's own process (its event loop) gets a
+    # core whenever it needs one while they parse.
+    with context.Pool(workers, _lower_priority) as pool:  # leaving the block kills them
         try:
             # Workers can't start where the main module can't be imported again (a script read
             # from stdin, an embedding without a ``__main__`` guard): then parse here instead.
@@ -127,6 +131,11 @@ def _parse_until_too_slow(
             except multiprocessing.TimeoutError:
                 break
     return parsed
+
+
+def _lower_priority() -> None:
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
 
 def _parse_task(task: tuple[list[tuple[Path, FileState]], ContentSource]) -> list[ParsedFile]:

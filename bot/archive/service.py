@@ -27,7 +27,7 @@ from bot.archive.records import (
 )
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
-from bot.archive.store import ArchiveStore, Clock, FileState, utcnow
+from bot.archive.store import ArchiveStore, Clock, FileState, release, utcnow
 from bot.config import DEFAULT_NEWSLETTER_ID, Settings
 from bot.content.loader import ContentSource
 from bot.content.models import Problem
@@ -184,6 +184,7 @@ class ArchiveService:
         stored = await self._store.stored_issues(source.newsletter)
         plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, source)
         summary = await self._store.apply(source.newsletter, plan.changes)
+        await asyncio.to_thread(release, parsed, plan.changes.upserts)
         return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
 
     # -- issues --------------------------------------------------------------------------

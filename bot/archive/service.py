@@ -16,8 +16,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.archive.announcements import Announcements, Announcer
 from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
 from bot.archive.records import (
+    AnnouncementRecord,
     IssueRecord,
     LoadReport,
     LoadSummary,
@@ -69,6 +71,7 @@ class ArchiveService:
         self._store = store
         self._searcher = Searcher(store, self.newsletters)
         self._schedules = ScheduledPosts(store, min_interval)
+        self._announcements = Announcements(store)
         self._reload_lock = asyncio.Lock()
         self.rng = rng or random.Random()
         #: Problems found by the last load (files skipped or kept at their previous version).
@@ -308,6 +311,33 @@ class ArchiveService:
     async def run_due_schedules(self, post: Poster) -> int:
         """Post every due schedule once (see ``ScheduledPosts.run_due``); how many posted."""
         return await self._schedules.run_due(post)
+
+    # -- announcements -------------------------------------------------------------------
+
+    async def set_announcement(
+        self, guild_id: int, channel_id: int, role_id: int | None, newsletter: str | None = None
+    ) -> None:
+        """Announce a server's new issues (of ``newsletter``, or of all) in a channel, pinging
+        ``role_id`` or nobody; issues added before it was first set are not announced."""
+        await self._announcements.set(guild_id, channel_id, role_id, newsletter)
+
+    async def announcement(self, guild_id: int) -> AnnouncementRecord | None:
+        return await self._announcements.get(guild_id)
+
+    async def stop_announcement(self, guild_id: int) -> bool:
+        """Delete a server's announcement; False if it had none."""
+        return await self._announcements.stop(guild_id)
+
+    async def disable_announcement(self, guild_id: int, reason: str) -> None:
+        await self._announcements.disable(guild_id, reason)
+
+    async def announced(self, guild_id: int) -> list[tuple[str, int]]:
+        """The issues a server has announced, (newsletter, number), oldest first."""
+        return await self._store.announced(guild_id)
+
+    async def run_announcements(self, post: Announcer) -> int:
+        """Announce every new issue due in every server once; how many were posted."""
+        return await self._announcements.run_due(post)
 
     # -- settings kept in the database -----------------------------------------------------
 

@@ -16,25 +16,25 @@ from bot.client import ArchiveBot
 from bot.cogs.common import (
     embed,
     link_buttons,
+    messageable,
+    missing_permissions,
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
     reply,
     several,
+    unavailable_reason,
 )
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
 from bot.render.echo import echoed
 from bot.render.messages import (
-    CHANNEL_DELETED,
     NO_SCHEDULE,
     NO_SCHEDULE_TO_STOP,
-    NOT_A_TEXT_CHANNEL,
     NOTHING_IN_ARCHIVES,
     SCHEDULE_FIRST,
     SCHEDULE_STOPPED,
     could_not_post_message,
-    lost_access,
     missing_permissions_message,
     posted_message,
     schedule_set_message,
@@ -43,25 +43,8 @@ from bot.render.titles import display_title
 
 log = logging.getLogger(__name__)
 
-NEEDED = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
-
-
-def _missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
-    have = channel.permissions_for(me)
-    return [
-        name.replace("_", " ").title()
-        for name, value in NEEDED
-        if value and not getattr(have, name)
-    ]
-
-
-def unavailable_reason(error: discord.HTTPException) -> str | None:
-    """Why a channel cannot take posts, for the errors that retrying will not fix."""
-    if isinstance(error, discord.NotFound) and error.code == 10003:
-        return CHANNEL_DELETED
-    if isinstance(error, discord.Forbidden) and error.code in (50001, 50013):
-        return lost_access(error.code)
-    return None
+#: The command that chooses another channel, named when a channel stops taking posts.
+SET_COMMAND = "/archive set"
 
 
 class ScheduleCommands(commands.Cog):
@@ -100,12 +83,6 @@ class ScheduleCommands(commands.Cog):
     async def _wait_until_ready(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelUnavailable(NOT_A_TEXT_CHANNEL)
-        return channel
-
     async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
         """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
         title, or None if there is none.
@@ -113,7 +90,7 @@ class ScheduleCommands(commands.Cog):
         ``ChannelUnavailable`` when the channel can no longer take posts.
         """
         try:
-            channel = await self._channel(channel_id)
+            channel = await messageable(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
@@ -125,7 +102,7 @@ class ScheduleCommands(commands.Cog):
             else:
                 await channel.send(embed=shown, view=view)
         except discord.HTTPException as error:
-            reason = unavailable_reason(error)
+            reason = unavailable_reason(error, SET_COMMAND)
             if reason is None:
                 raise
             raise ChannelUnavailable(reason) from error
@@ -161,7 +138,7 @@ class ScheduleCommands(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
-        missing = _missing_permissions(channel, interaction.guild.me)
+        missing = missing_permissions(channel, interaction.guild.me)
         if missing:
             await reply(
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True

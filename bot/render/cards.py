@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.archive.records import (
+    AnnouncementRecord,
     IssueRecord,
     ResourceRecord,
     ScheduleRecord,
@@ -31,6 +32,7 @@ __all__ = [
     "CardField",
     "CardLink",
     "about_card",
+    "announcement_card",
     "format_date",
     "issue_card",
     "latest_card",
@@ -217,6 +219,49 @@ def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = No
     )
     fields.append(CardField("Last post", last))
     return Card("Archive schedule", fields=tuple(fields))
+
+
+def announcement_card(
+    announcement: AnnouncementRecord,
+    role: str | None,
+    announced: list[tuple[str, int]],
+    names: Mapping[str, str] | None = None,
+) -> Card:
+    """A server's announcement of new issues: channel, role (``role``: its mention, or None
+    when the role set is gone), status (and why it stopped), what was announced; with
+    ``names`` (when the bot serves several newsletters), the newsletter announced."""
+    if announcement.role_id is None:
+        pinged = "none: announcements ping nobody"
+    else:
+        pinged = role or "deleted: announcements ping nobody until /announce set names another"
+    status = "active" if announcement.enabled else f"disabled: {announcement.disabled_reason}"
+    fields = [
+        CardField("Channel", f"<#{announcement.channel_id}>", inline=True),
+        CardField("Role", pinged, inline=True),
+        CardField("Status", status),
+    ]
+    if names:
+        letter = announcement.newsletter
+        fields.insert(
+            2,
+            CardField(
+                "Newsletter",
+                names.get(letter, letter) if letter else "every newsletter",
+                inline=True,
+            ),
+        )
+    if announced:
+        letter, number = announced[-1]
+        last = f"#{number}" + (f" of {names.get(letter, letter)}" if names else "")
+        fields.append(
+            CardField(
+                "Announced",
+                f"{len(announced)} issue{'s' if len(announced) != 1 else ''}; the last: {last}",
+            )
+        )
+    else:
+        fields.append(CardField("Announced", "none yet: the next issue a load adds"))
+    return Card("Announcements of new issues", fields=tuple(fields))
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,75 @@ NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
 SCHEDULE_STOPPED = "Scheduled archive posts stopped."
 NO_SCHEDULE_TO_STOP = "There was no archive schedule to stop."
-NOT_A_TEXT_CHANNEL = "the channel is not a text channel: choose another with /archive set"
-CHANNEL_DELETED = "the channel was deleted (Discord error 10003): choose another with /archive set"
+NO_ANNOUNCEMENT = "No announcements here yet: set them with /announce set."
+ANNOUNCEMENT_STOPPED = "Announcements of new issues stopped."
+NO_ANNOUNCEMENT_TO_STOP = "There were no announcements to stop."
+EVERYONE_REFUSED = "Choose a role other than @everyone: announcements never ping everyone."
+NO_ROLE_TO_SUBSCRIBE = (
+    "There is no announcement role to subscribe to here: a moderator can set one with "
+    "/announce set."
+)
+ROLE_GONE = (
+    "The announcement role no longer exists: a moderator can choose another with /announce set."
+)
 
 
-def lost_access(code: int) -> str:
-    """Why a schedule stopped after Discord refused a post with ``code`` (50001, 50013)."""
+def not_a_text_channel(command: str = "/archive set") -> str:
+    """Why posts stopped when the channel is not a text channel; ``command`` sets another."""
+    return f"the channel is not a text channel: choose another with {command}"
+
+
+def channel_deleted(command: str = "/archive set") -> str:
+    """Why posts stopped when the channel was deleted; ``command`` sets another."""
+    return f"the channel was deleted (Discord error 10003): choose another with {command}"
+
+
+def lost_access(code: int, command: str = "/archive set") -> str:
+    """Why posts stopped after Discord refused one with ``code`` (50001, 50013)."""
     return (
         f"the bot lost access to the channel (Discord error {code}): give it View Channel, "
-        "Send Messages and Embed Links there, then run /archive set again"
+        f"Send Messages and Embed Links there, then run {command} again"
     )
+
+
+def announce_set_message(channel: str, role: str | None, newsletter: str | None = None) -> str:
+    """``newsletter``: the one announced, named when the bot serves several."""
+    what = f"New issues of {newsletter}" if newsletter else "New issues"
+    ping = (
+        f", pinging {role}. Members can take or drop the role with /subscribe and /unsubscribe"
+        if role
+        else ", pinging nobody"
+    )
+    return f"{what} will be announced in {channel}{ping}. Issues already loaded are not announced."
+
+
+def new_issue_message(newsletter: str, number: int, role: str | None) -> str:
+    """The text above an announced issue's card; ``role`` (a mention) is the only ping."""
+    text = f"New issue of {newsletter}: #{number}"
+    return f"{role} {text}" if role else text
+
+
+def cannot_manage_role(role: str) -> str:
+    return (
+        f"I can't give or take {role}: I need Manage Roles and a role above it. "
+        "Ask a moderator to fix that."
+    )
+
+
+def subscribed_message(role: str) -> str:
+    return f"You now have {role}: you'll be pinged when a new issue is announced. /unsubscribe drops it."
+
+
+def already_subscribed_message(role: str) -> str:
+    return f"You already have {role}. /unsubscribe drops it."
+
+
+def unsubscribed_message(role: str) -> str:
+    return f"You no longer have {role}: new issues won't ping you. /subscribe takes it again."
+
+
+def not_subscribed_message(role: str) -> str:
+    return f"You don't have {role}. /subscribe takes it."
 
 
 def cooldown_message(command: str, again: str) -> str:

@@ -103,7 +103,7 @@ async def test_newsletter_autocomplete(two: ArchiveBot) -> None:
             assert options["newsletter"]["autocomplete"] is True, command.qualified_name
             assert options["newsletter"]["required"] is False
             checked.append(command.qualified_name)
-    assert sorted(checked) == ["archive set", "issue", "latest", "random", "search"]
+    assert sorted(checked) == ["announce set", "archive set", "issue", "latest", "random", "search"]
     choices = await newsletter_autocomplete(FakeInteraction(two), "rus")  # type: ignore[arg-type]
     assert [(c.name, c.value) for c in choices] == [("This Week in Rust", "rust")]
     issues = FakeInteraction(two)

@@ -74,7 +74,10 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
 ) -> None:
     assert fake_discord.identifies == 1 and fake_discord.command_syncs == 1
     commands = {c["name"]: c for c in fake_discord.global_commands}
-    assert set(commands) == {"latest", "issue", "search", "random", "archive", "reload", "about"}
+    assert set(commands) == {
+        "latest", "issue", "search", "random", "archive", "reload", "about",
+        "announce", "subscribe", "unsubscribe",
+    }  # fmt: skip
     for command in commands.values():
         assert command["description"]
         for opt in command.get("options", []):

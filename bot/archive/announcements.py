@@ -21,13 +21,16 @@ log = logging.getLogger(__name__)
 
 Announcer = Callable[[AnnouncementRecord, IssueRecord], Awaitable[None]]
 """Posts an issue's announcement in a server's channel."""
+IssueFinder = Callable[[int, str], Awaitable[IssueRecord | None]]
+"""Issue (number) of a newsletter (id), as members see it."""
 
 
 class Announcements:
     """Every server's announcement: set, show, stop, and the pass that posts new issues."""
 
-    def __init__(self, store: ArchiveStore) -> None:
+    def __init__(self, store: ArchiveStore, find: IssueFinder) -> None:
         self._store = store
+        self._find = find
 
     async def set(
         self, guild_id: int, channel_id: int, role_id: int | None, newsletter: str | None
@@ -53,7 +56,7 @@ class Announcements:
             guild = announcement.guild_id
             if guild in disabled:
                 continue
-            issue = await self._store.issue(newsletter, number)
+            issue = await self._find(number, newsletter)
             if issue is None:  # removed since the query
                 continue
             if not await self._store.claim_announcement(

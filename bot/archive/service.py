@@ -31,6 +31,7 @@ from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
 from bot.archive.store import ArchiveStore, Clock, FileState, utcnow
 from bot.config import DEFAULT_NEWSLETTER_ID, Settings
+from bot.content.links import issue_url
 from bot.content.loader import ContentSource
 from bot.content.models import Problem
 from bot.errors import ContentError
@@ -71,7 +72,7 @@ class ArchiveService:
         self._store = store
         self._searcher = Searcher(store, self.newsletters)
         self._schedules = ScheduledPosts(store, min_interval)
-        self._announcements = Announcements(store)
+        self._announcements = Announcements(store, self.issue)
         self._reload_lock = asyncio.Lock()
         self.rng = rng or random.Random()
         #: Problems found by the last load (files skipped or kept at their previous version).
@@ -194,13 +195,28 @@ class ArchiveService:
     def _ids(self, newsletter: str | None) -> list[str]:
         return [newsletter] if newsletter is not None else list(self.newsletters)
 
+    def _linked(self, issue: IssueRecord | None) -> IssueRecord | None:
+        """``issue`` with the address its newsletter's ``issue_url`` gives it, when its file
+        states none (worked out when read, so dates inferred later and a changed template count)."""
+        if issue is None or issue.url is not None:
+            return issue
+        template = next(
+            (s.issue_url for s in self.sources if s.newsletter == issue.newsletter), None
+        )
+        if template is None:
+            return issue
+        url = issue_url(template, issue.number, issue.year, issue.month, issue.title)
+        return replace(issue, url=url)
+
     async def latest_issue(self, newsletter: str | None = None) -> IssueRecord | None:
         """The latest issue of ``newsletter`` (default: the first newsletter)."""
-        return await self._store.latest_issue(newsletter or self.sources[0].newsletter)
+        return self._linked(
+            await self._store.latest_issue(newsletter or self.sources[0].newsletter)
+        )
 
     async def latest_issues(self, newsletter: str | None = None) -> list[IssueRecord]:
         """The latest issue of each newsletter (or of ``newsletter``), in config order."""
-        found = [await self._store.latest_issue(letter) for letter in self._ids(newsletter)]
+        found = [await self.latest_issue(letter) for letter in self._ids(newsletter)]
         return [issue for issue in found if issue is not None]
 
     async def issue(self, number: int, newsletter: str | None = None) -> IssueRecord | None:
@@ -209,7 +225,7 @@ class ArchiveService:
         for letter in self._ids(newsletter):
             found = await self._store.issue(letter, number)
             if found is not None:
-                return found
+                return self._linked(found)
         return None
 
     async def issue_numbers(self, newsletter: str | None = None) -> list[int]:

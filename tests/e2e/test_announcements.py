@@ -5,8 +5,11 @@ members taking and dropping the role."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
+import yaml
 
 from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import (
@@ -23,6 +26,22 @@ from tests.e2e.test_bot_end_to_end import followed_up, is_ephemeral, message
 from tests.unit.test_announcements import issue_file
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TEMPLATE = "https://example.org/{year}/{month_name}/{number}-{slug}"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot_process(
+    fake_discord: FakeDiscord, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BotProcess]:
+    """The bot on the seeds, its newsletter giving issues without an address ``TEMPLATE``'s."""
+    process = BotProcess(fake_discord, tmp_path_factory.mktemp("e2e-announce"))
+    data = yaml.safe_load(process.config.read_text())
+    data["newsletter"]["issue_url"] = TEMPLATE
+    process.config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    await process.start()
+    yield process
+    process.stop()
 
 
 async def reload(fake_discord: FakeDiscord) -> str:
@@ -56,6 +75,10 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     assert announced["content"] == f"<@&{NEWS_ROLE_ID}> New issue of Machine Learning Monthly: #29"
     assert announced["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
     assert announced["embeds"][0]["title"] == "Machine Learning Monthly issue 29"
+    address = "https://example.org/2022/may/29-machine-learning-monthly-issue-29"
+    assert announced["embeds"][0]["url"] == address
+    button = announced["components"][0]["components"][0]
+    assert (button["label"], button["url"]) == ("Read the issue", address)
     await bot_process.wait_for_log("announced default #29 in guild")
     async with asyncio.timeout(10):
         while not fake_discord.crossposts:
@@ -112,3 +135,16 @@ async def test_only_announcements_ping_and_only_their_role(
         mentions = body.get("allowed_mentions")
         assert mentions is not None and mentions.get("parse") == [], body
         assert not mentions.get("users") and not mentions.get("roles")
+
+
+async def test_issue_cards_link_back_stated_address_first_then_the_template(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    for number, address in (
+        (15, "https://zerotomastery.io/blog/machine-learning-monthly-march-2021/"),
+        (23, "https://example.org/2021/november/23-machine-learning-monthly-newsletter"),
+    ):
+        shown = message(await fake_discord.command("issue", option("number", number, 4)))
+        assert shown["embeds"][0]["url"] == address
+        button = shown["components"][0]["components"][0]
+        assert (button["label"], button["url"]) == ("Read the issue", address)

@@ -161,3 +161,20 @@ class AnnouncementRecord:
     disabled_reason: str | None
     #: Issues are announced when they were added after this moment.
     since: dt.datetime
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What narrows a search: one issue (by number), one year, one section (any case)."""
+
+    issue: int | None = None
+    year: int | None = None
+    section: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.issue is None and self.year is None and self.section is None
+
+
+#: A search narrowed by nothing.
+NO_FILTERS = SearchFilters()

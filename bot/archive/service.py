@@ -19,12 +19,14 @@ from pathlib import Path
 from bot.archive.announcements import Announcements, Announcer
 from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
 from bot.archive.records import (
+    NO_FILTERS,
     AnnouncementRecord,
     IssueRecord,
     LoadReport,
     LoadSummary,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
     SearchHit,
 )
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
@@ -245,9 +247,28 @@ class ArchiveService:
     # -- search --------------------------------------------------------------------------
 
     async def search(
-        self, query: str, limit: int = 10, newsletter: str | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        newsletter: str | None = None,
+        filters: SearchFilters = NO_FILTERS,
     ) -> list[SearchHit]:
-        return await self._searcher.search(query, limit, newsletter)
+        """Best matches for ``query`` (in ``newsletter``, or in all; within ``filters``)."""
+        return await self._searcher.search(query, limit, newsletter, filters)
+
+    async def autocomplete_sections(
+        self, partial: str, newsletter: str | None = None, limit: int = 25
+    ) -> list[str]:
+        """Section names (of ``newsletter``, or of any) holding what was typed, most used first."""
+        wanted = partial.strip().casefold()
+        found = [s for s in await self._store.sections(newsletter) if wanted in s.casefold()]
+        return found[:limit]
+
+    async def autocomplete_years(self, partial: str, newsletter: str | None = None) -> list[int]:
+        """Years issues (of ``newsletter``, or of any) are dated that begin with what was
+        typed, newest first."""
+        wanted = partial.strip()
+        return [y for y in await self._store.years(newsletter) if str(y).startswith(wanted)]
 
     async def suggest(self, query: str, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""

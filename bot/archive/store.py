@@ -23,11 +23,13 @@ from typing import Any
 import aiosqlite
 
 from bot.archive.records import (
+    NO_FILTERS,
     AnnouncementRecord,
     IssueRecord,
     LoadSummary,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
 )
 from bot.archive.schema import migrate
 from bot.content.models import Issue, NumberSource, year_month
@@ -166,6 +168,25 @@ _SCHEDULE_COLUMNS = (
 def _in(newsletter: str | None, column: str = "r.newsletter") -> tuple[str, tuple[str, ...]]:
     """A condition on ``column`` for one newsletter, or none (always true) for every one."""
     return (f"{column} = ?", (newsletter,)) if newsletter is not None else ("1", ())
+
+
+def _narrowed(filters: SearchFilters) -> tuple[str, tuple[Any, ...]]:
+    """Conditions on ``r`` (resources) for ``filters``; always true when there are none."""
+    conditions: list[str] = ["1"]
+    params: list[Any] = []
+    if filters.issue is not None:
+        conditions.append("r.issue = ?")
+        params.append(filters.issue)
+    if filters.year is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM issues y WHERE y.newsletter = r.newsletter"
+            " AND y.number = r.issue AND y.year = ?)"
+        )
+        params.append(filters.year)
+    if filters.section is not None:
+        conditions.append("r.section = ? COLLATE NOCASE")
+        params.append(filters.section)
+    return " AND ".join(conditions), tuple(params)
 
 
 def _resource(row: Sequence[Any]) -> ResourceRecord:
@@ -584,17 +605,44 @@ class ArchiveStore:
         return await self._rows("SELECT term, doc FROM resources_vocab")
 
     async def ranked_keys(
-        self, match: str, weights: tuple[float, ...], limit: int, newsletter: str | None = None
+        self,
+        match: str,
+        weights: tuple[float, ...],
+        limit: int,
+        newsletter: str | None = None,
+        filters: SearchFilters = NO_FILTERS,
     ) -> list[tuple[str, float]]:
-        """Resources that ``match`` (an FTS5 query) finds, best bm25 first: (key, rank)."""
+        """Resources that ``match`` (an FTS5 query) finds, of ``newsletter`` (or of any) and
+        within ``filters``, best bm25 first: (key, rank)."""
         weight_list = ", ".join(str(w) for w in weights)
         where, params = _in(newsletter)
+        narrowed, narrowing = _narrowed(filters)
         return await self._rows(
             f"SELECT r.key, bm25(resources_fts, {weight_list}) AS rank FROM resources_fts"
             " JOIN resources r ON r.id = resources_fts.rowid"
-            f" WHERE resources_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-            (match, *params, limit),
+            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY rank LIMIT ?",
+            (match, *params, *narrowing, limit),
         )
+
+    async def sections(self, newsletter: str | None = None) -> list[str]:
+        """Every section name (of ``newsletter``, or of any), the most used first."""
+        where, params = _in(newsletter)
+        rows = await self._rows(
+            f"SELECT r.section FROM resources r WHERE r.section IS NOT NULL AND {where}"
+            " GROUP BY r.section ORDER BY count(*) DESC, r.section",
+            params,
+        )
+        return [row[0] for row in rows]
+
+    async def years(self, newsletter: str | None = None) -> list[int]:
+        """Every year an issue (of ``newsletter``, or of any) is dated, newest first."""
+        where, params = _in(newsletter, "newsletter")
+        rows = await self._rows(
+            f"SELECT DISTINCT year FROM issues WHERE year IS NOT NULL AND {where}"
+            " ORDER BY year DESC",
+            params,
+        )
+        return [row[0] for row in rows]
 
     async def titles_matching(
         self,

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.archive.records import (
+    NO_FILTERS,
     AnnouncementRecord,
     IssueRecord,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
     SearchHit,
     format_date,
 )
 from bot.render.echo import echoed
-from bot.render.messages import format_duration
+from bot.render.messages import filters_text, format_duration
 from bot.render.titles import (
     context_line,
     display_title,
@@ -167,9 +169,11 @@ def search_card(
     page: int,
     per_page: int,
     names: Mapping[str, str] | None = None,
+    filters: SearchFilters = NO_FILTERS,
 ) -> Card:
     """One page of results (``page`` counts from 0); with ``names`` (each newsletter's name
-    by id, when there are several), each result says which newsletter it is from."""
+    by id, when there are several), each result says which newsletter it is from; what
+    narrowed the search (``filters``) follows the count."""
     pages = page_count(len(hits), per_page)
     shown = hits[page * per_page : (page + 1) * per_page]
     fields = tuple(
@@ -185,7 +189,8 @@ def search_card(
     )
     return Card(
         title=f"Search: {echoed(query)}",
-        description=f"{len(hits)} result{'s' if len(hits) != 1 else ''}",
+        description=f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+        + (f" {filters_text(filters)}" if not filters.empty else ""),
         fields=fields,
         footer=f"Page {page + 1}/{pages}",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from bot.archive.records import LoadReport, LoadSummary
+from bot.archive.records import NO_FILTERS, LoadReport, LoadSummary, SearchFilters
 from bot.content.models import Problem
 from bot.render.echo import echoed
 
@@ -20,6 +20,10 @@ NOT_HERE = "You can't use this command here."
 PAGES_FOR_SEARCHER = (
     "Only the person who searched can turn these pages: run /search to get your own."
 )
+SHARE_FOR_SEARCHER = (
+    "Only the person who searched can share these results: run /search to get your own."
+)
+SHARED = "Shared in the channel."
 NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
 SCHEDULE_STOPPED = "Scheduled archive posts stopped."
@@ -155,9 +159,32 @@ def unknown_newsletter_message(value: str, names: Mapping[str, str]) -> str:
     return f"There is no newsletter “{value[:100]}” here. Choose one of: {known}."
 
 
-def no_results_message(query: str, suggestions: list[str]) -> str:
+def filters_text(filters: SearchFilters) -> str:
+    """What narrowed a search, as words: ``in issue #15 · from 2021 · in “My work”``."""
+    parts = []
+    if filters.issue is not None:
+        parts.append(f"in issue #{filters.issue}")
+    if filters.year is not None:
+        parts.append(f"from {filters.year}")
+    if filters.section is not None:
+        parts.append(f"in “{echoed(filters.section)[:100]}”")
+    return " · ".join(parts)
+
+
+def shared_message(user: str) -> str:
+    """The line above a search a member shared from a private answer (``user``: a mention,
+    which pings nobody)."""
+    return f"{user} shared this search:"
+
+
+def no_results_message(
+    query: str, suggestions: list[str], filters: SearchFilters = NO_FILTERS
+) -> str:
+    """Nothing found; with ``filters``, says so (no suggestions: they ignore the filters)."""
     query = echoed(query)
     shown = query if len(query) <= 100 else query[:99] + "…"
+    if not filters.empty:
+        return f"Nothing found for “{shown}” {filters_text(filters)}. Try without those filters."
     message = f"Nothing found for “{shown}”."
     if suggestions:
         message += " Did you mean: " + "; ".join(f"“{s}”" for s in suggestions) + "?"

@@ -55,7 +55,28 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _iterate(cron: str, tz: ZoneInfo, after: dt.datetime) -> Iterator[dt.datetime]:
-    """Run times after ``after``, in UTC; ``ScheduleError`` for an invalid expression."""
+    """Run times after ``after``, in UTC; ``ScheduleError`` for an invalid expression.
+
+    Each local time runs once: when clocks go back, the hour that repeats is skipped the
+    second time (a run at the same wall-clock time as the one before it, or as ``after``,
+    which is the slot just posted when the scheduler asks for the next). A local time that
+    does not exist when clocks go forward runs at the first time after it.
+    """
+    previous = _wall(after, tz)
+    for run in _runs(cron, tz, after):
+        wall = _wall(run, tz)
+        if wall != previous:
+            yield run
+        previous = wall
+
+
+def _wall(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The wall-clock time ``moment`` shows in ``tz``, without its offset."""
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _runs(cron: str, tz: ZoneInfo, after: dt.datetime) -> Iterator[dt.datetime]:
+    """croniter's run times after ``after``, in UTC; ``ScheduleError`` for an invalid one."""
     fields = cron.split()
     if len(fields) != 5:
         raise ScheduleError(
@@ -200,8 +221,12 @@ class ScheduledPosts:
         for schedule in await self._store.due_schedules(self._store.clock()):
             try:
                 slot = self.latest_missed_slot(schedule)
+                now = self._store.clock()
+                # From the slot, so that the hour clocks repeat is known as posted.
                 following = next(
-                    _iterate(schedule.cron, zone(schedule.timezone), max(self._store.clock(), slot))
+                    run
+                    for run in _iterate(schedule.cron, zone(schedule.timezone), slot)
+                    if run > now
                 )
                 if following - slot < self.min_interval:  # a gap the set-time check missed
                     raise ScheduleError(_too_often(schedule.cron, self.min_interval))

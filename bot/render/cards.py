@@ -19,7 +19,7 @@ from bot.archive.records import (
     format_date,
 )
 from bot.render.echo import echoed
-from bot.render.messages import filters_text, format_duration
+from bot.render.messages import filters_text, format_duration, schedule_words
 from bot.render.titles import (
     context_line,
     display_title,
@@ -208,7 +208,7 @@ def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = No
     status = "active" if schedule.enabled else f"disabled: {schedule.disabled_reason}"
     fields = [
         CardField("Channel", f"<#{schedule.channel_id}>", inline=True),
-        CardField("Schedule", f"`{schedule.cron}` ({schedule.timezone})", inline=True),
+        CardField("Schedule", schedule_words(schedule.cron, schedule.timezone), inline=True),
         CardField("Status", status),
     ]
     if names:

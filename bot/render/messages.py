@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from bot.archive.records import NO_FILTERS, LoadReport, LoadSummary, SearchFilters
 from bot.content.models import Problem
+from bot.render.cron import describe
 from bot.render.echo import echoed
 
 MAX_PROBLEMS_SHOWN = 10
@@ -128,7 +129,13 @@ def schedule_set_message(
     """``newsletter``: where the picks come from, named when the bot serves several."""
     lines = "\n".join(f"• {run}" for run in runs)
     what = f"Archive picks from {newsletter}" if newsletter else "Archive picks"
-    return f"{what} will be posted in {channel} on `{cron}` ({zone}). Next runs:\n{lines}"
+    return f"{what} will be posted in {channel} {schedule_words(cron, zone)}. Next runs:\n{lines}"
+
+
+def schedule_words(cron: str, zone: str) -> str:
+    """When a schedule posts, in words, with its cron expression when the words don't quote it."""
+    words = describe(cron, zone)
+    return words if f"`{cron}`" in words else f"{words} (`{cron}`)"
 
 
 def posted_message(title: str, channel: str) -> str:

@@ -129,7 +129,8 @@ async def test_a_schedule_bound_to_one_newsletter(
         newsletter="rust",
     )
     assert (setting.last.content or "").startswith(
-        "Archive picks from This Week in Rust will be posted in <#500> on `0 9 * * 1` (UTC)."
+        "Archive picks from This Week in Rust will be posted in <#500> every Monday at 09:00, UTC"
+        " (`0 9 * * 1`)."
     )
     show = FakeInteraction(two, user=moderator())
     await invoke(two, "archive show", show)

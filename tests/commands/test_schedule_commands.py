@@ -70,7 +70,8 @@ async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -
     )
     content = interaction.last.content or ""
     assert content.startswith(
-        "Archive picks will be posted in <#500> on `0 9 * * 1` (Europe/Paris). Next runs:"
+        "Archive picks will be posted in <#500> every Monday at 09:00, Europe/Paris (`0 9 * * 1`)."
+        " Next runs:"
     )
     assert content.count("\n• <t:") == 3 and "Mon 12 Jan 09:00 Europe/Paris" in content
     show = FakeInteraction(bot, user=moderator())
@@ -80,6 +81,7 @@ async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -
     fields = {f.name: f.value for f in embed.fields}
     assert (
         fields["Channel"] == "<#500>"
+        and fields["Schedule"] == "every Monday at 09:00, Europe/Paris (`0 9 * * 1`)"
         and fields["Status"] == "active"
         and fields["Last post"] == "none yet"
     )

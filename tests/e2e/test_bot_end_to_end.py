@@ -379,7 +379,7 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     )
     content = message(setting)["content"]
     assert content.startswith(
-        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> on `* * * * *` (UTC). Next runs:"
+        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> on `* * * * *`, UTC. Next runs:"
     )
     assert content.count("\n• <t:") == 3
 

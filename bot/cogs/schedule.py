@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import time_zones
+from bot.archive.schedules import preset_cron, time_zones
 from bot.client import ArchiveBot
 from bot.cogs.common import (
     embed,
@@ -32,7 +33,10 @@ from bot.render.messages import (
     NO_SCHEDULE,
     NO_SCHEDULE_TO_STOP,
     NOTHING_IN_ARCHIVES,
+    PRESET_NEEDS_TIME,
+    PRESET_OPTIONS,
     SCHEDULE_FIRST,
+    SCHEDULE_OR_PRESET,
     SCHEDULE_STOPPED,
     could_not_post_message,
     missing_permissions_message,
@@ -45,6 +49,23 @@ log = logging.getLogger(__name__)
 
 #: The command that chooses another channel, named when a channel stops taking posts.
 SET_COMMAND = "/archive set"
+
+
+def _when_refusal(
+    schedule: str | None,
+    preset: str | None,
+    time: str | None,
+    weekday: str | None,
+    day: int | None,
+) -> str | None:
+    """Why the options given don't say when to post (None: they do)."""
+    if (schedule is None) == (preset is None):
+        return SCHEDULE_OR_PRESET
+    if preset is not None and time is None:
+        return PRESET_NEEDS_TIME
+    if (weekday is not None and preset != "weekly") or (day is not None and preset != "monthly"):
+        return PRESET_OPTIONS
+    return None
 
 
 class ScheduleCommands(commands.Cog):
@@ -123,6 +144,10 @@ class ScheduleCommands(commands.Cog):
     @app_commands.describe(
         channel="Where the picks go",
         schedule="Cron: minute hour day month weekday, e.g. '0 9 * * 1' = Mondays 09:00",
+        preset="Instead of cron: daily, weekly or monthly, at a time",
+        time="The preset's time of day, HH:MM, e.g. 09:00",
+        weekday="The weekly preset's day (default Monday)",
+        day="The monthly preset's day, 1 to 28 (default 1)",
         timezone="IANA time zone for the schedule, e.g. Europe/Paris (default from the config)",
         newsletter="The newsletter the picks come from (default: every one)",
     )
@@ -132,20 +157,39 @@ class ScheduleCommands(commands.Cog):
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel,
-        schedule: app_commands.Range[str, 9, 100],
+        schedule: app_commands.Range[str, 9, 100] | None = None,
+        preset: Literal["daily", "weekly", "monthly"] | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        weekday: Literal[
+            "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+        ]
+        | None = None,
+        day: app_commands.Range[int, 1, 28] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         newsletter: str | None = None,
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
+        refusal = _when_refusal(schedule, preset, time, weekday, day)
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
+            return
         missing = missing_permissions(channel, interaction.guild.me)
         if missing:
             await reply(
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        try:
+            cron = (
+                preset_cron(preset, time or "", weekday or "Monday", day or 1)
+                if preset
+                else (schedule or "").strip()
+            )
+        except ScheduleError as error:  # it quotes the time given
+            await reply(interaction, echoed(str(error)), ephemeral=True)
+            return
         zone = timezone or self.bot.settings.discord.default_timezone
-        cron = schedule.strip()
         try:
             runs = await self.bot.service.set_schedule(
                 interaction.guild.id, channel.id, cron, zone, chosen

@@ -25,6 +25,12 @@ SHARE_FOR_SEARCHER = (
     "Only the person who searched can share these results: run /search to get your own."
 )
 SHARED = "Shared in the channel."
+SCHEDULE_OR_PRESET = (
+    "Say when: either a cron `schedule`, or a `preset` (daily, weekly or monthly) with a "
+    "`time`, not both."
+)
+PRESET_NEEDS_TIME = "A preset needs a `time` (HH:MM), e.g. 09:00."
+PRESET_OPTIONS = "`weekday` goes with the weekly preset, and `day` with the monthly one."
 NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
 SCHEDULE_STOPPED = "Scheduled archive posts stopped."

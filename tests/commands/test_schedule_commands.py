@@ -205,3 +205,51 @@ def test_next_runs_are_shown_in_discord_time(clock: FakeClock) -> None:
         when(dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), "Europe/Paris")
         == "<t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris)"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"preset": "daily", "time": "7:05"}, "every day at 07:05, UTC (`5 7 * * *`)"),
+        (
+            {"preset": "weekly", "time": "18:30", "weekday": "Thursday"},
+            "every Thursday at 18:30, UTC (`30 18 * * 4`)",
+        ),
+        (
+            {"preset": "monthly", "time": "09:00", "day": 15},
+            "on the 15th of every month at 09:00, UTC (`0 9 15 * *`)",
+        ),
+    ],
+)
+async def test_a_preset_at_a_time_is_a_schedule(
+    bot: ArchiveBot, options: dict[str, Any], words: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(
+        bot, "archive set", interaction, channel=text_channel(500), timezone="UTC", **options
+    )
+    assert (interaction.last.content or "").startswith(
+        f"Archive picks will be posted in <#500> {words}. Next runs:"
+    )
+    saved = await bot.service.schedule(42)
+    assert saved is not None and f"(`{saved.cron}`)" in words
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "Say when: either a cron `schedule`, or a `preset`"),
+        ({"schedule": "0 9 * * *", "preset": "daily", "time": "09:00"}, "Say when: either"),
+        ({"preset": "daily"}, "A preset needs a `time` (HH:MM), e.g. 09:00."),
+        ({"preset": "daily", "time": "09:00", "day": 3}, "`weekday` goes with the weekly preset"),
+        ({"preset": "monthly", "time": "09:00", "weekday": "Monday"}, "`weekday` goes with"),
+        ({"preset": "daily", "time": "25:61"}, "“25:61” is not a time of day: use HH:MM"),
+    ],
+)
+async def test_when_a_preset_or_cron_is_missing_or_unclear_nothing_is_saved(
+    bot: ArchiveBot, options: dict[str, Any], message: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive set", interaction, channel=text_channel(500), **options)
+    assert interaction.last.ephemeral and (interaction.last.content or "").startswith(message)
+    assert await bot.service.schedule(42) is None

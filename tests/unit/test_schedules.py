@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import ScheduledPosts, next_runs
+from bot.archive.schedules import ScheduledPosts, next_runs, preset_cron
 from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
@@ -226,3 +226,35 @@ async def test_fall_back_hourly_posts_the_repeated_hour_once(
     )
     # 02:00 CEST; 02:00 CET skipped (that local time was posted); 03:00 CET; 04:00 CET
     assert hourly == [dt.datetime(2026, 10, 25, hour, tzinfo=UTC) for hour in (0, 2, 3)]
+
+
+@pytest.mark.parametrize(
+    ("preset", "time", "weekday", "day", "cron"),
+    [
+        ("daily", "09:00", "Monday", 1, "0 9 * * *"),
+        ("daily", "7:05", "Monday", 1, "5 7 * * *"),
+        ("weekly", "18:30", "Thursday", 1, "30 18 * * 4"),
+        ("weekly", "10:00", "Sunday", 1, "0 10 * * 0"),
+        ("monthly", "08:15", "Monday", 28, "15 8 28 * *"),
+    ],
+)
+def test_presets_are_cron(preset: str, time: str, weekday: str, day: int, cron: str) -> None:
+    assert preset_cron(preset, time, weekday, day) == cron
+
+
+@pytest.mark.parametrize(
+    ("preset", "time", "weekday", "day", "message"),
+    [
+        ("yearly", "09:00", "Monday", 1, "“yearly” is not a preset: use daily, weekly or monthly."),
+        ("daily", "24:00", "Monday", 1, "“24:00” is not a time of day: use HH:MM"),
+        ("daily", "9h", "Monday", 1, "“9h” is not a time of day"),
+        ("weekly", "09:00", "Caturday", 1, "“Caturday” is not a day of the week"),
+        ("monthly", "09:00", "Monday", 31, "Day 31 is not in every month"),
+    ],
+)
+def test_presets_refuse_what_cannot_be_a_schedule(
+    preset: str, time: str, weekday: str, day: int, message: str
+) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        preset_cron(preset, time, weekday, day)
+    assert str(caught.value).startswith(message)

@@ -318,6 +318,19 @@ class ArchiveService:
         await self._store.record_pick(scope, choice.key)
         return choice
 
+    async def preview_pick(
+        self, scope: str, newsletter: str | None = None
+    ) -> ResourceRecord | None:
+        """A pick drawn as ``pick`` would draw it for ``scope`` (no repeats this round; a new
+        round when every candidate had its turn), without using it up: nothing is recorded."""
+        rng = random.Random()
+        choice = await self._store.next_pick(scope, rng, newsletter)
+        if choice is None and await self._store.has_archive(newsletter):
+            # Every candidate had its turn: the next pick starts a new round, as a scope
+            # with no history would. Previews are never recorded, so this one has none.
+            choice = await self._store.next_pick(f"preview:{scope}", rng, newsletter)
+        return choice
+
     # -- schedules -----------------------------------------------------------------------
 
     async def set_schedule(

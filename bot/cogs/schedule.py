@@ -41,6 +41,7 @@ from bot.render.messages import (
     could_not_post_message,
     missing_permissions_message,
     posted_message,
+    preview_message,
     schedule_set_message,
 )
 from bot.render.titles import display_title
@@ -251,6 +252,34 @@ class ScheduleCommands(commands.Cog):
             return
         await service.record_schedule_post(interaction.guild_id, title)
         await reply(interaction, posted_message(title, f"<#{schedule.channel_id}>"), ephemeral=True)
+
+    @archive_group.command(
+        name="preview", description="What the next archive post will look like (uses no pick)."
+    )
+    @moderators_only
+    async def preview_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        schedule = await self.bot.service.schedule(interaction.guild_id)
+        if schedule is None:
+            await reply(interaction, SCHEDULE_FIRST, ephemeral=True)
+            return
+        pick = await self.bot.service.preview_pick(str(schedule.channel_id), schedule.newsletter)
+        if pick is None:
+            await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
+            return
+        card = resource_card(pick)
+        next_post = (
+            when(schedule.next_run_at, schedule.timezone)
+            if schedule.enabled and schedule.next_run_at
+            else None
+        )
+        await reply(
+            interaction,
+            preview_message(f"<#{schedule.channel_id}>", next_post),
+            embed=embed(card, self.bot, pick.newsletter),
+            view=link_buttons(card),
+            ephemeral=True,
+        )
 
     @archive_group.command(name="stop", description="Stop this server's scheduled archive posts.")
     @moderators_only

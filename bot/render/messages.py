@@ -31,6 +31,17 @@ SCHEDULE_OR_PRESET = (
 )
 PRESET_NEEDS_TIME = "A preset needs a `time` (HH:MM), e.g. 09:00."
 PRESET_OPTIONS = "`weekday` goes with the weekly preset, and `day` with the monthly one."
+
+
+def preview_message(channel: str, next_post: str | None) -> str:
+    """Above a preview of the next scheduled post (``next_post``: when, or None if disabled)."""
+    when_ = f" on {next_post}" if next_post else ""
+    return (
+        f"The next post in {channel}{when_} will look like this: a pick drawn the same way. "
+        "This one is not used up, so the post may show another."
+    )
+
+
 NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
 SCHEDULE_STOPPED = "Scheduled archive posts stopped."

@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from bot.client import ArchiveBot
+from bot.render.titles import display_title
 from tests.commands.helpers import FakeInteraction, invoke, member, moderator, text_channel
 from tests.conftest import FakeClock
 
@@ -19,7 +20,8 @@ def _http_error(kind: type[discord.HTTPException], code: int) -> discord.HTTPExc
 
 
 @pytest.mark.parametrize(
-    "command", ["archive set", "archive show", "archive now", "archive stop", "reload"]
+    "command",
+    ["archive set", "archive show", "archive now", "archive preview", "archive stop", "reload"],
 )
 async def test_members_without_manage_server_are_refused(
     bot: ArchiveBot, command: str, caplog: pytest.LogCaptureFixture
@@ -55,7 +57,9 @@ def test_moderator_commands_carry_default_member_permissions(bot: ArchiveBot) ->
         and payloads["reload"]["dm_permission"] is False
     )
     assert payloads["archive"]["contexts"] == payloads["reload"]["contexts"] == [0]  # guild only
-    assert {o["name"] for o in payloads["archive"]["options"]} == {"set", "show", "now", "stop"}
+    assert {o["name"] for o in payloads["archive"]["options"]} == {
+        "set", "show", "now", "preview", "stop",
+    }  # fmt: skip
 
 
 async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -> None:
@@ -253,3 +257,33 @@ async def test_when_a_preset_or_cron_is_missing_or_unclear_nothing_is_saved(
     await invoke(bot, "archive set", interaction, channel=text_channel(500), **options)
     assert interaction.last.ephemeral and (interaction.last.content or "").startswith(message)
     assert await bot.service.schedule(42) is None
+
+
+async def test_preview_shows_a_pick_and_uses_none(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive preview", first)
+    assert first.last.content == "Choose a channel first with /archive set."
+    channel = MagicMock(spec=discord.TextChannel)
+    channel.send = AsyncMock()
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: channel)
+    await bot.service.set_schedule(42, 500, "0 9 * * 1", "Europe/Paris")
+    given = await bot.service.pick("500")  # one pick already given in that channel this round
+    assert given is not None
+    picked = await bot.service._store.picked("500")
+    shown = set()
+    for _ in range(5):
+        interaction = FakeInteraction(bot, user=moderator())
+        await invoke(bot, "archive preview", interaction)
+        assert interaction.last.ephemeral
+        assert (interaction.last.content or "").startswith(
+            "The next post in <#500> on <t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris) will "
+            "look like this"
+        )
+        embed = interaction.last.embed
+        assert embed is not None and (embed.title or "").startswith("From the archives: ")
+        shown.add(embed.title)
+    assert await bot.service._store.picked("500") == picked  # nothing used up
+    assert channel.send.await_count == 0  # and nothing posted
+    assert f"From the archives: {display_title(given)}" not in shown  # no repeat this round

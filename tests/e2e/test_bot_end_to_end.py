@@ -96,7 +96,7 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     )
     assert commands["archive"]["contexts"] == commands["reload"]["contexts"] == [0]  # guild only
     archive = {o["name"]: o for o in commands["archive"]["options"]}
-    assert set(archive) == {"set", "show", "now", "stop"}
+    assert set(archive) == {"set", "show", "now", "preview", "stop"}
     set_options = archive["set"]["options"]
     assert [o["name"] for o in set_options] == [
         "channel",
@@ -389,6 +389,13 @@ async def test_archive_set_with_a_preset_in_plain_words(
     shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
     fields = {f["name"]: f["value"] for f in first_embed(shown)["fields"]}
     assert fields["Schedule"] == "every Friday at 09:30, Europe/Paris (`30 9 * * 5`)"
+    preview = await fake_discord.command("archive", subcommand("preview"), user_id=MODERATOR_ID)
+    assert is_ephemeral(preview)
+    assert message(preview)["content"].startswith(
+        f"The next post in <#{ARCHIVE_CHANNEL_ID}> on <t:"
+    )
+    assert first_embed(preview)["title"].startswith("From the archives: ")
+    assert fake_discord.channel_messages[ARCHIVE_CHANNEL_ID] == []  # a preview posts nothing
     unclear = await fake_discord.command(
         "archive",
         subcommand("set", option("channel", str(ARCHIVE_CHANNEL_ID), 7), option("preset", "daily")),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.archive.records import SearchFilters
 from bot.archive.recovery import check_database, recover_database
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
@@ -95,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", parents=[common, content], help="search the resources")
     search.add_argument("query", type=_query)
     search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
+    search.add_argument("--issue", type=_issue_number, help="only in this issue (its number)")
+    search.add_argument("--year", type=int, help="only in issues of this year")
+    search.add_argument("--section", help="only in this section (any case)")
     commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
     database = commands.add_parser("db", help="check or recover the database file")
     db_commands = database.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
@@ -196,11 +200,15 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
             _emit(args, issue_json(issue), card_text(issue_card(issue)))
         elif args.command == "search":
             limit = max(1, args.limit)
-            hits = await service.search(args.query, limit=limit, newsletter=letter)
+            filters = SearchFilters(args.issue, args.year, args.section)
+            hits = await service.search(args.query, limit, letter, filters)
+            suggestions = (
+                [] if hits or not filters.empty else await service.suggest(args.query, letter)
+            )
             text = (
-                card_text(search_card(args.query, hits, 0, limit, names))
+                card_text(search_card(args.query, hits, 0, limit, names, filters))
                 if hits
-                else no_results_message(args.query, await service.suggest(args.query, letter))
+                else no_results_message(args.query, suggestions, filters)
             )
             _emit(args, {"query": args.query, "results": [hit_json(h) for h in hits]}, text)
         else:

@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.cogs.issues",
     "bot.cogs.search",
     "bot.cogs.schedule",
+    "bot.cogs.announce",
     "bot.cogs.admin",
 )
 

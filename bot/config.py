@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
+from bot.content.links import check_template
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
@@ -97,23 +98,13 @@ class Newsletter(_Section):
     #: An issue whose month is known (e.g. the first), to date issues that state no year.
     date_anchor: DateAnchorSetting | None = None
     #: The web address of an issue whose file states none, e.g.
-    #: ``https://example.org/issues/{number}``.
+    #: ``https://example.org/issues/{number}`` (fields: ``bot.content.links.FIELDS``).
     issue_url: str | None = None
 
     @field_validator("issue_url")
     @classmethod
     def _template(cls, template: str | None) -> str | None:
-        if template is None:
-            return None
-        try:
-            filled = template.format(number=1)
-        except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(
-                f"{template!r} is not a template whose only field is {{number}} ({error})"
-            ) from None
-        if filled == template:
-            raise ValueError(f"{template!r} has no {{number}} in it")
-        return template
+        return check_template(template) if template is not None else None
 
     @property
     def colour_value(self) -> int:

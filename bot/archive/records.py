@@ -145,3 +145,36 @@ class ScheduleRecord:
     last_post_title: str | None
     #: The newsletter it posts from; None: from every newsletter.
     newsletter: str | None = None
+
+
+@dataclass(frozen=True)
+class AnnouncementRecord:
+    """One server's announcement of new issues as stored."""
+
+    guild_id: int
+    channel_id: int
+    #: The role pinged with each announcement; None: no ping.
+    role_id: int | None
+    #: The newsletter announced; None: every newsletter.
+    newsletter: str | None
+    enabled: bool
+    disabled_reason: str | None
+    #: Issues are announced when they were added after this moment.
+    since: dt.datetime
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What narrows a search: one issue (by number), one year, one section (any case)."""
+
+    issue: int | None = None
+    year: int | None = None
+    section: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.issue is None and self.year is None and self.section is None
+
+
+#: A search narrowed by nothing.
+NO_FILTERS = SearchFilters()

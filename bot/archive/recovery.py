@@ -21,7 +21,14 @@ from bot.archive.schema import SCHEMA_VERSION, migrate
 from bot.errors import DatabaseError, SchemaError
 
 #: Tables only users create: what ``recover`` saves, in this order.
-USER_TABLES = ("schedules", "pick_history", "posted_slots", "meta")
+USER_TABLES = (
+    "schedules",
+    "pick_history",
+    "posted_slots",
+    "announcements",
+    "announced_issues",
+    "meta",
+)
 #: Tables ``check`` counts.
 COUNTED_TABLES = ("issues", "resources", "schedules", "pick_history", "posted_slots")
 #: Problems ``check`` asks SQLite for at most.

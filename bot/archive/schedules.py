@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import itertools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -55,7 +56,28 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _iterate(cron: str, tz: ZoneInfo, after: dt.datetime) -> Iterator[dt.datetime]:
-    """Run times after ``after``, in UTC; ``ScheduleError`` for an invalid expression."""
+    """Run times after ``after``, in UTC; ``ScheduleError`` for an invalid expression.
+
+    Each local time runs once: when clocks go back, the hour that repeats is skipped the
+    second time (a run at the same wall-clock time as the one before it, or as ``after``,
+    which is the slot just posted when the scheduler asks for the next). A local time that
+    does not exist when clocks go forward runs at the first time after it.
+    """
+    previous = _wall(after, tz)
+    for run in _runs(cron, tz, after):
+        wall = _wall(run, tz)
+        if wall != previous:
+            yield run
+        previous = wall
+
+
+def _wall(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The wall-clock time ``moment`` shows in ``tz``, without its offset."""
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _runs(cron: str, tz: ZoneInfo, after: dt.datetime) -> Iterator[dt.datetime]:
+    """croniter's run times after ``after``, in UTC; ``ScheduleError`` for an invalid one."""
     fields = cron.split()
     if len(fields) != 5:
         raise ScheduleError(
@@ -118,6 +140,36 @@ def next_runs(
     """
     check_interval(cron, timezone, after, min_interval)
     return list(itertools.islice(_iterate(cron, zone(timezone), after), count))
+
+
+#: Presets beside raw cron, each at a time of day.
+PRESETS = ("daily", "weekly", "monthly")
+#: Weekday names, Monday first, as cron numbers them (Sunday 0).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def preset_cron(preset: str, time: str, weekday: str = "Monday", day: int = 1) -> str:
+    """The cron expression of a preset at ``time`` (HH:MM): ``daily``; ``weekly`` on
+    ``weekday``; ``monthly`` on ``day`` (1–28, so that every month has it).
+    ``ScheduleError`` for anything else."""
+    if preset not in PRESETS:
+        raise ScheduleError(f"“{preset}” is not a preset: use daily, weekly or monthly.")
+    found = _TIME.match(time.strip())
+    if found is None:
+        raise ScheduleError(f"“{time}” is not a time of day: use HH:MM, e.g. 09:00 or 18:30.")
+    hour, minute = int(found.group(1)), int(found.group(2))
+    if preset == "daily":
+        return f"{minute} {hour} * * *"
+    if preset == "weekly":
+        if weekday not in WEEKDAYS:
+            raise ScheduleError(f"“{weekday}” is not a day of the week: use Monday to Sunday.")
+        return f"{minute} {hour} * * {(WEEKDAYS.index(weekday) + 1) % 7}"
+    if not 1 <= day <= 28:
+        raise ScheduleError(
+            f"Day {day} is not in every month: a monthly post takes a day from 1 to 28."
+        )
+    return f"{minute} {hour} {day} * *"
 
 
 Poster = Callable[[ScheduleRecord, dt.datetime], Awaitable[str | None]]
@@ -200,8 +252,12 @@ class ScheduledPosts:
         for schedule in await self._store.due_schedules(self._store.clock()):
             try:
                 slot = self.latest_missed_slot(schedule)
+                now = self._store.clock()
+                # From the slot, so that the hour clocks repeat is known as posted.
                 following = next(
-                    _iterate(schedule.cron, zone(schedule.timezone), max(self._store.clock(), slot))
+                    run
+                    for run in _iterate(schedule.cron, zone(schedule.timezone), slot)
+                    if run > now
                 )
                 if following - slot < self.min_interval:  # a gap the set-time check missed
                     raise ScheduleError(_too_often(schedule.cron, self.min_interval))

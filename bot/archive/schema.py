@@ -182,7 +182,39 @@ CREATE VIRTUAL TABLE resources_vocab USING fts5vocab(resources_fts, 'row');
 ALTER TABLE schedules ADD COLUMN newsletter TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3)
+# Step 4: announcements. A server announces new issues (of one newsletter, or of all: NULL) in
+# one channel, pinging one role or none. A load that adds an issue newer than every issue its
+# newsletter had queues it in ``new_issues`` (a first load queues nothing: it is the baseline);
+# ``announced_issues`` is the ledger, unique per (server, newsletter, issue), claimed before
+# each post so that no issue is announced twice, even across a crash.
+_STEP_4 = """
+CREATE TABLE announcements (
+    guild_id        INTEGER PRIMARY KEY,
+    channel_id      INTEGER NOT NULL,
+    role_id         INTEGER,
+    newsletter      TEXT,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    since           TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE TABLE new_issues (
+    newsletter TEXT NOT NULL,
+    issue      INTEGER NOT NULL,
+    added_at   TEXT NOT NULL,
+    PRIMARY KEY (newsletter, issue)
+);
+CREATE TABLE announced_issues (
+    guild_id     INTEGER NOT NULL,
+    newsletter   TEXT NOT NULL,
+    issue        INTEGER NOT NULL,
+    channel_id   INTEGER NOT NULL,
+    announced_at TEXT NOT NULL,
+    PRIMARY KEY (guild_id, newsletter, issue)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

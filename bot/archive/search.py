@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from rapidfuzz import fuzz, process
 
-from bot.archive.records import ResourceRecord, SearchHit, format_date
+from bot.archive.records import NO_FILTERS, ResourceRecord, SearchFilters, SearchHit, format_date
 from bot.archive.store import ArchiveStore
 from bot.content.blocks import STOPWORDS
 
@@ -152,17 +152,21 @@ class Searcher:
         return " OR ".join(dict.fromkeys(alternatives))
 
     async def search(
-        self, query: str, limit: int = 10, newsletter: str | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        newsletter: str | None = None,
+        filters: SearchFilters = NO_FILTERS,
     ) -> list[SearchHit]:
-        """Best matches for ``query`` (in ``newsletter``, or in all), best first; any string
-        is a valid query."""
+        """Best matches for ``query`` (in ``newsletter``, or in all; within ``filters``),
+        best first; any string is a valid query."""
         terms = [t[:MAX_TERM_CHARS] for t in tokens(query)][:MAX_QUERY_TERMS]
         terms = [t for t in terms if not self._vocabulary.is_noise(t)] or terms
         if not terms or limit < 1:
             return []
         groups = self._groups(terms)
         rows = await self._store.ranked_keys(
-            self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES, newsletter
+            self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES, newsletter, filters
         )
         if not rows:
             return []

@@ -16,19 +16,24 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.archive.announcements import Announcements, Announcer
 from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
 from bot.archive.records import (
+    NO_FILTERS,
+    AnnouncementRecord,
     IssueRecord,
     LoadReport,
     LoadSummary,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
     SearchHit,
 )
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
 from bot.archive.store import ArchiveStore, Clock, FileState, release, utcnow
 from bot.config import DEFAULT_NEWSLETTER_ID, Settings
+from bot.content.links import issue_url
 from bot.content.loader import ContentSource
 from bot.content.models import Problem
 from bot.errors import ContentError
@@ -69,6 +74,7 @@ class ArchiveService:
         self._store = store
         self._searcher = Searcher(store, self.newsletters)
         self._schedules = ScheduledPosts(store, min_interval)
+        self._announcements = Announcements(store, self.issue)
         self._reload_lock = asyncio.Lock()
         self.rng = rng or random.Random()
         #: Problems found by the last load (files skipped or kept at their previous version).
@@ -192,13 +198,28 @@ class ArchiveService:
     def _ids(self, newsletter: str | None) -> list[str]:
         return [newsletter] if newsletter is not None else list(self.newsletters)
 
+    def _linked(self, issue: IssueRecord | None) -> IssueRecord | None:
+        """``issue`` with the address its newsletter's ``issue_url`` gives it, when its file
+        states none (worked out when read, so dates inferred later and a changed template count)."""
+        if issue is None or issue.url is not None:
+            return issue
+        template = next(
+            (s.issue_url for s in self.sources if s.newsletter == issue.newsletter), None
+        )
+        if template is None:
+            return issue
+        url = issue_url(template, issue.number, issue.year, issue.month, issue.title)
+        return replace(issue, url=url)
+
     async def latest_issue(self, newsletter: str | None = None) -> IssueRecord | None:
         """The latest issue of ``newsletter`` (default: the first newsletter)."""
-        return await self._store.latest_issue(newsletter or self.sources[0].newsletter)
+        return self._linked(
+            await self._store.latest_issue(newsletter or self.sources[0].newsletter)
+        )
 
     async def latest_issues(self, newsletter: str | None = None) -> list[IssueRecord]:
         """The latest issue of each newsletter (or of ``newsletter``), in config order."""
-        found = [await self._store.latest_issue(letter) for letter in self._ids(newsletter)]
+        found = [await self.latest_issue(letter) for letter in self._ids(newsletter)]
         return [issue for issue in found if issue is not None]
 
     async def issue(self, number: int, newsletter: str | None = None) -> IssueRecord | None:
@@ -207,7 +228,7 @@ class ArchiveService:
         for letter in self._ids(newsletter):
             found = await self._store.issue(letter, number)
             if found is not None:
-                return found
+                return self._linked(found)
         return None
 
     async def issue_numbers(self, newsletter: str | None = None) -> list[int]:
@@ -227,9 +248,28 @@ class ArchiveService:
     # -- search --------------------------------------------------------------------------
 
     async def search(
-        self, query: str, limit: int = 10, newsletter: str | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        newsletter: str | None = None,
+        filters: SearchFilters = NO_FILTERS,
     ) -> list[SearchHit]:
-        return await self._searcher.search(query, limit, newsletter)
+        """Best matches for ``query`` (in ``newsletter``, or in all; within ``filters``)."""
+        return await self._searcher.search(query, limit, newsletter, filters)
+
+    async def autocomplete_sections(
+        self, partial: str, newsletter: str | None = None, limit: int = 25
+    ) -> list[str]:
+        """Section names (of ``newsletter``, or of any) holding what was typed, most used first."""
+        wanted = partial.strip().casefold()
+        found = [s for s in await self._store.sections(newsletter) if wanted in s.casefold()]
+        return found[:limit]
+
+    async def autocomplete_years(self, partial: str, newsletter: str | None = None) -> list[int]:
+        """Years issues (of ``newsletter``, or of any) are dated that begin with what was
+        typed, newest first."""
+        wanted = partial.strip()
+        return [y for y in await self._store.years(newsletter) if str(y).startswith(wanted)]
 
     async def suggest(self, query: str, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
@@ -279,6 +319,19 @@ class ArchiveService:
         await self._store.record_pick(scope, choice.key)
         return choice
 
+    async def preview_pick(
+        self, scope: str, newsletter: str | None = None
+    ) -> ResourceRecord | None:
+        """A pick drawn as ``pick`` would draw it for ``scope`` (no repeats this round; a new
+        round when every candidate had its turn), without using it up: nothing is recorded."""
+        rng = random.Random()
+        choice = await self._store.next_pick(scope, rng, newsletter)
+        if choice is None and await self._store.has_archive(newsletter):
+            # Every candidate had its turn: the next pick starts a new round, as a scope
+            # with no history would. Previews are never recorded, so this one has none.
+            choice = await self._store.next_pick(f"preview:{scope}", rng, newsletter)
+        return choice
+
     # -- schedules -----------------------------------------------------------------------
 
     async def set_schedule(
@@ -309,6 +362,33 @@ class ArchiveService:
     async def run_due_schedules(self, post: Poster) -> int:
         """Post every due schedule once (see ``ScheduledPosts.run_due``); how many posted."""
         return await self._schedules.run_due(post)
+
+    # -- announcements -------------------------------------------------------------------
+
+    async def set_announcement(
+        self, guild_id: int, channel_id: int, role_id: int | None, newsletter: str | None = None
+    ) -> None:
+        """Announce a server's new issues (of ``newsletter``, or of all) in a channel, pinging
+        ``role_id`` or nobody; issues added before it was first set are not announced."""
+        await self._announcements.set(guild_id, channel_id, role_id, newsletter)
+
+    async def announcement(self, guild_id: int) -> AnnouncementRecord | None:
+        return await self._announcements.get(guild_id)
+
+    async def stop_announcement(self, guild_id: int) -> bool:
+        """Delete a server's announcement; False if it had none."""
+        return await self._announcements.stop(guild_id)
+
+    async def disable_announcement(self, guild_id: int, reason: str) -> None:
+        await self._announcements.disable(guild_id, reason)
+
+    async def announced(self, guild_id: int) -> list[tuple[str, int]]:
+        """The issues a server has announced, (newsletter, number), oldest first."""
+        return await self._store.announced(guild_id)
+
+    async def run_announcements(self, post: Announcer) -> int:
+        """Announce every new issue due in every server once; how many were posted."""
+        return await self._announcements.run_due(post)
 
     # -- settings kept in the database -----------------------------------------------------
 

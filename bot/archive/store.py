@@ -23,10 +23,13 @@ from typing import Any
 import aiosqlite
 
 from bot.archive.records import (
+    NO_FILTERS,
+    AnnouncementRecord,
     IssueRecord,
     LoadSummary,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
 )
 from bot.archive.schema import migrate
 from bot.content.models import Issue, NumberSource, year_month
@@ -162,6 +165,9 @@ _RESOURCE_COLUMNS = (
 )
 _RESOURCE_JOIN = "resources r JOIN issues i ON i.newsletter = r.newsletter AND i.number = r.issue"
 _ISSUE_COLUMNS = "number, title, year, month, url, source, date_inferred, newsletter"
+_ANNOUNCEMENT_COLUMNS = (
+    "a.guild_id, a.channel_id, a.role_id, a.newsletter, a.enabled, a.disabled_reason, a.since"
+)
 _SCHEDULE_COLUMNS = (
     "guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
     " last_post_at, last_post_title, newsletter"
@@ -171,6 +177,25 @@ _SCHEDULE_COLUMNS = (
 def _in(newsletter: str | None, column: str = "r.newsletter") -> tuple[str, tuple[str, ...]]:
     """A condition on ``column`` for one newsletter, or none (always true) for every one."""
     return (f"{column} = ?", (newsletter,)) if newsletter is not None else ("1", ())
+
+
+def _narrowed(filters: SearchFilters) -> tuple[str, tuple[Any, ...]]:
+    """Conditions on ``r`` (resources) for ``filters``; always true when there are none."""
+    conditions: list[str] = ["1"]
+    params: list[Any] = []
+    if filters.issue is not None:
+        conditions.append("r.issue = ?")
+        params.append(filters.issue)
+    if filters.year is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM issues y WHERE y.newsletter = r.newsletter"
+            " AND y.number = r.issue AND y.year = ?)"
+        )
+        params.append(filters.year)
+    if filters.section is not None:
+        conditions.append("r.section = ? COLLATE NOCASE")
+        params.append(filters.section)
+    return " AND ".join(conditions), tuple(params)
 
 
 def _resource(row: Sequence[Any]) -> ResourceRecord:
@@ -199,6 +224,13 @@ def _schedule(row: Sequence[Any]) -> ScheduleRecord:
         guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at),
         last_title, letter,
     )  # fmt: skip
+
+
+def _announcement(row: Sequence[Any]) -> AnnouncementRecord:
+    guild, channel, role, letter, enabled, reason, since = row
+    return AnnouncementRecord(
+        guild, channel, role, letter, bool(enabled), reason, dt.datetime.fromisoformat(since)
+    )
 
 
 #: SQLite's result codes for a file that is damaged (SQLITE_CORRUPT) or no database (SQLITE_NOTADB).
@@ -403,6 +435,7 @@ class ArchiveStore:
                 [(newsletter, name) for name in changes.removed],
             )
             await self._insert_issues(db, prepared)
+            await self._queue_new(db, newsletter, before, [rows.number for rows in prepared])
             await db.executemany(
                 "INSERT OR REPLACE INTO sources(newsletter, name, size, mtime_ns, sha256)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -464,6 +497,19 @@ class ArchiveStore:
         await db.execute(
             "DELETE FROM issues WHERE newsletter = ? AND number IN (SELECT value FROM json_each(?))",
             wanted,
+        )
+
+    async def _queue_new(
+        self, db: aiosqlite.Connection, newsletter: str, before: dict[int, str], numbers: list[int]
+    ) -> None:
+        """Queue for announcement the issues newer than every issue ``newsletter`` had; a
+        newsletter that had none (the first load) queues nothing: that load is the baseline."""
+        if not before:
+            return
+        newest = max(before)
+        await db.executemany(
+            "INSERT OR IGNORE INTO new_issues(newsletter, issue, added_at) VALUES (?, ?, ?)",
+            [(newsletter, n, self.clock().isoformat()) for n in numbers if n > newest],
         )
 
     @staticmethod
@@ -573,17 +619,44 @@ class ArchiveStore:
         return await self._rows("SELECT term, doc FROM resources_vocab")
 
     async def ranked_keys(
-        self, match: str, weights: tuple[float, ...], limit: int, newsletter: str | None = None
+        self,
+        match: str,
+        weights: tuple[float, ...],
+        limit: int,
+        newsletter: str | None = None,
+        filters: SearchFilters = NO_FILTERS,
     ) -> list[tuple[str, float]]:
-        """Resources that ``match`` (an FTS5 query) finds, best bm25 first: (key, rank)."""
+        """Resources that ``match`` (an FTS5 query) finds, of ``newsletter`` (or of any) and
+        within ``filters``, best bm25 first: (key, rank)."""
         weight_list = ", ".join(str(w) for w in weights)
         where, params = _in(newsletter)
+        narrowed, narrowing = _narrowed(filters)
         return await self._rows(
             f"SELECT r.key, bm25(resources_fts, {weight_list}) AS rank FROM resources_fts"
             " JOIN resources r ON r.id = resources_fts.rowid"
-            f" WHERE resources_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-            (match, *params, limit),
+            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY rank LIMIT ?",
+            (match, *params, *narrowing, limit),
         )
+
+    async def sections(self, newsletter: str | None = None) -> list[str]:
+        """Every section name (of ``newsletter``, or of any), the most used first."""
+        where, params = _in(newsletter)
+        rows = await self._rows(
+            f"SELECT r.section FROM resources r WHERE r.section IS NOT NULL AND {where}"
+            " GROUP BY r.section ORDER BY count(*) DESC, r.section",
+            params,
+        )
+        return [row[0] for row in rows]
+
+    async def years(self, newsletter: str | None = None) -> list[int]:
+        """Every year an issue (of ``newsletter``, or of any) is dated, newest first."""
+        where, params = _in(newsletter, "newsletter")
+        rows = await self._rows(
+            f"SELECT DISTINCT year FROM issues WHERE year IS NOT NULL AND {where}"
+            " ORDER BY year DESC",
+            params,
+        )
+        return [row[0] for row in rows]
 
     async def titles_matching(
         self,
@@ -756,6 +829,81 @@ class ArchiveStore:
             "SELECT slot FROM posted_slots WHERE guild_id = ? ORDER BY slot", (guild_id,)
         )
         return [row[0] for row in rows]
+
+    # -- announcements and their ledger ----------------------------------------------------
+
+    async def save_announcement(
+        self, guild_id: int, channel_id: int, role_id: int | None, newsletter: str | None
+    ) -> None:
+        """Set a server's announcement; a new one announces issues added from now on, one set
+        again keeps its start (and its ledger)."""
+        now = self.clock().isoformat()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO announcements(guild_id, channel_id, role_id, newsletter, enabled,"
+                " disabled_reason, since, updated_at) VALUES (?, ?, ?, ?, 1, NULL, ?, ?)"
+                " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                " role_id = excluded.role_id, newsletter = excluded.newsletter, enabled = 1,"
+                " disabled_reason = NULL, updated_at = excluded.updated_at",
+                (guild_id, channel_id, role_id, newsletter, now, now),
+            )
+
+    async def announcement(self, guild_id: int) -> AnnouncementRecord | None:
+        rows = await self._rows(
+            f"SELECT {_ANNOUNCEMENT_COLUMNS} FROM announcements a WHERE a.guild_id = ?",
+            (guild_id,),
+        )
+        return _announcement(rows[0]) if rows else None
+
+    async def delete_announcement(self, guild_id: int) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute("DELETE FROM announcements WHERE guild_id = ?", (guild_id,))
+            return cursor.rowcount > 0
+
+    async def disable_announcement(self, guild_id: int, reason: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE announcements SET enabled = 0, disabled_reason = ?, updated_at = ?"
+                " WHERE guild_id = ?",
+                (reason, self.clock().isoformat(), guild_id),
+            )
+
+    async def due_announcements(self) -> list[tuple[AnnouncementRecord, str, int]]:
+        """(announcement, newsletter, issue) for every issue still served that was queued
+        after the announcement was set and that its server has not announced, oldest first."""
+        rows = await self._rows(
+            f"SELECT {_ANNOUNCEMENT_COLUMNS}, q.newsletter, q.issue FROM announcements a"
+            " JOIN new_issues q ON (a.newsletter IS NULL OR a.newsletter = q.newsletter)"
+            " AND q.added_at >= a.since"
+            " JOIN issues i ON i.newsletter = q.newsletter AND i.number = q.issue"
+            " WHERE a.enabled = 1 AND NOT EXISTS (SELECT 1 FROM announced_issues l"
+            "   WHERE l.guild_id = a.guild_id AND l.newsletter = q.newsletter"
+            "   AND l.issue = q.issue)"
+            " ORDER BY q.added_at, q.newsletter, q.issue"
+        )
+        return [(_announcement(row[:7]), row[7], row[8]) for row in rows]
+
+    async def claim_announcement(
+        self, guild_id: int, newsletter: str, issue: int, channel_id: int
+    ) -> bool:
+        """Claim an issue's announcement in a server in the ledger; False when it was claimed
+        before (announced before a crash, or by another pass)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO announced_issues(guild_id, newsletter, issue, channel_id,"
+                " announced_at) VALUES (?, ?, ?, ?, ?)",
+                (guild_id, newsletter, issue, channel_id, self.clock().isoformat()),
+            )
+            return cursor.rowcount == 1
+
+    async def announced(self, guild_id: int) -> list[tuple[str, int]]:
+        """The issues a server has announced, (newsletter, number), oldest first."""
+        rows = await self._rows(
+            "SELECT newsletter, issue FROM announced_issues WHERE guild_id = ?"
+            " ORDER BY announced_at, newsletter, issue",
+            (guild_id,),
+        )
+        return [(row[0], row[1]) for row in rows]
 
     # -- meta -----------------------------------------------------------------------------
 

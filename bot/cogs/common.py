@@ -9,11 +9,17 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import discord
 from discord import app_commands
 
-from bot.errors import UnknownNewsletter
+from bot.errors import ChannelUnavailable, UnknownNewsletter
 from bot.render import limits
 from bot.render.cards import Card
 from bot.render.limits import AUTHOR, clip, fit
-from bot.render.messages import NOT_A_MODERATOR, unknown_newsletter_message
+from bot.render.messages import (
+    NOT_A_MODERATOR,
+    channel_deleted,
+    lost_access,
+    not_a_text_channel,
+    unknown_newsletter_message,
+)
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -46,6 +52,38 @@ def embed(card: Card, bot: ArchiveBot, newsletter_id: str | None = None) -> disc
     if card.footer:
         result.set_footer(text=card.footer)
     return result
+
+
+#: What the bot needs in a channel it posts to.
+NEEDED = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    """The permissions of ``NEEDED`` the bot lacks in ``channel``, as Discord names them."""
+    have = channel.permissions_for(me)
+    return [
+        name.replace("_", " ").title()
+        for name, value in NEEDED
+        if value and not getattr(have, name)
+    ]
+
+
+def unavailable_reason(error: discord.HTTPException, command: str) -> str | None:
+    """Why a channel cannot take posts, for the errors that retrying will not fix;
+    ``command`` is the one that chooses another channel."""
+    if isinstance(error, discord.NotFound) and error.code == 10003:
+        return channel_deleted(command)
+    if isinstance(error, discord.Forbidden) and error.code in (50001, 50013):
+        return lost_access(error.code, command)
+    return None
+
+
+async def messageable(bot: ArchiveBot, channel_id: int, command: str) -> discord.abc.Messageable:
+    """The channel to post to (``ChannelUnavailable`` when it is not one that takes posts)."""
+    channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        raise ChannelUnavailable(not_a_text_channel(command))
+    return channel
 
 
 def link_buttons(card: Card) -> discord.ui.View | None:

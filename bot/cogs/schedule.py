@@ -5,62 +5,67 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import time_zones
+from bot.archive.schedules import preset_cron, time_zones
 from bot.client import ArchiveBot
 from bot.cogs.common import (
     embed,
     link_buttons,
+    messageable,
+    missing_permissions,
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
     reply,
     several,
+    unavailable_reason,
 )
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
 from bot.render.echo import echoed
 from bot.render.messages import (
-    CHANNEL_DELETED,
     NO_SCHEDULE,
     NO_SCHEDULE_TO_STOP,
-    NOT_A_TEXT_CHANNEL,
     NOTHING_IN_ARCHIVES,
+    PRESET_NEEDS_TIME,
+    PRESET_OPTIONS,
     SCHEDULE_FIRST,
+    SCHEDULE_OR_PRESET,
     SCHEDULE_STOPPED,
     could_not_post_message,
-    lost_access,
     missing_permissions_message,
     posted_message,
+    preview_message,
     schedule_set_message,
 )
 from bot.render.titles import display_title
 
 log = logging.getLogger(__name__)
 
-NEEDED = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+#: The command that chooses another channel, named when a channel stops taking posts.
+SET_COMMAND = "/archive set"
 
 
-def _missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
-    have = channel.permissions_for(me)
-    return [
-        name.replace("_", " ").title()
-        for name, value in NEEDED
-        if value and not getattr(have, name)
-    ]
-
-
-def unavailable_reason(error: discord.HTTPException) -> str | None:
-    """Why a channel cannot take posts, for the errors that retrying will not fix."""
-    if isinstance(error, discord.NotFound) and error.code == 10003:
-        return CHANNEL_DELETED
-    if isinstance(error, discord.Forbidden) and error.code in (50001, 50013):
-        return lost_access(error.code)
+def _when_refusal(
+    schedule: str | None,
+    preset: str | None,
+    time: str | None,
+    weekday: str | None,
+    day: int | None,
+) -> str | None:
+    """Why the options given don't say when to post (None: they do)."""
+    if (schedule is None) == (preset is None):
+        return SCHEDULE_OR_PRESET
+    if preset is not None and time is None:
+        return PRESET_NEEDS_TIME
+    if (weekday is not None and preset != "weekly") or (day is not None and preset != "monthly"):
+        return PRESET_OPTIONS
     return None
 
 
@@ -100,12 +105,6 @@ class ScheduleCommands(commands.Cog):
     async def _wait_until_ready(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelUnavailable(NOT_A_TEXT_CHANNEL)
-        return channel
-
     async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
         """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
         title, or None if there is none.
@@ -113,7 +112,7 @@ class ScheduleCommands(commands.Cog):
         ``ChannelUnavailable`` when the channel can no longer take posts.
         """
         try:
-            channel = await self._channel(channel_id)
+            channel = await messageable(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
@@ -125,7 +124,7 @@ class ScheduleCommands(commands.Cog):
             else:
                 await channel.send(embed=shown, view=view)
         except discord.HTTPException as error:
-            reason = unavailable_reason(error)
+            reason = unavailable_reason(error, SET_COMMAND)
             if reason is None:
                 raise
             raise ChannelUnavailable(reason) from error
@@ -146,6 +145,10 @@ class ScheduleCommands(commands.Cog):
     @app_commands.describe(
         channel="Where the picks go",
         schedule="Cron: minute hour day month weekday, e.g. '0 9 * * 1' = Mondays 09:00",
+        preset="Instead of cron: daily, weekly or monthly, at a time",
+        time="The preset's time of day, HH:MM, e.g. 09:00",
+        weekday="The weekly preset's day (default Monday)",
+        day="The monthly preset's day, 1 to 28 (default 1)",
         timezone="IANA time zone for the schedule, e.g. Europe/Paris (default from the config)",
         newsletter="The newsletter the picks come from (default: every one)",
     )
@@ -155,20 +158,39 @@ class ScheduleCommands(commands.Cog):
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel,
-        schedule: app_commands.Range[str, 9, 100],
+        schedule: app_commands.Range[str, 9, 100] | None = None,
+        preset: Literal["daily", "weekly", "monthly"] | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        weekday: Literal[
+            "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+        ]
+        | None = None,
+        day: app_commands.Range[int, 1, 28] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         newsletter: str | None = None,
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
-        missing = _missing_permissions(channel, interaction.guild.me)
+        refusal = _when_refusal(schedule, preset, time, weekday, day)
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
+            return
+        missing = missing_permissions(channel, interaction.guild.me)
         if missing:
             await reply(
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        try:
+            cron = (
+                preset_cron(preset, time or "", weekday or "Monday", day or 1)
+                if preset
+                else (schedule or "").strip()
+            )
+        except ScheduleError as error:  # it quotes the time given
+            await reply(interaction, echoed(str(error)), ephemeral=True)
+            return
         zone = timezone or self.bot.settings.discord.default_timezone
-        cron = schedule.strip()
         try:
             runs = await self.bot.service.set_schedule(
                 interaction.guild.id, channel.id, cron, zone, chosen
@@ -230,6 +252,34 @@ class ScheduleCommands(commands.Cog):
             return
         await service.record_schedule_post(interaction.guild_id, title)
         await reply(interaction, posted_message(title, f"<#{schedule.channel_id}>"), ephemeral=True)
+
+    @archive_group.command(
+        name="preview", description="What the next archive post will look like (uses no pick)."
+    )
+    @moderators_only
+    async def preview_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        schedule = await self.bot.service.schedule(interaction.guild_id)
+        if schedule is None:
+            await reply(interaction, SCHEDULE_FIRST, ephemeral=True)
+            return
+        pick = await self.bot.service.preview_pick(str(schedule.channel_id), schedule.newsletter)
+        if pick is None:
+            await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
+            return
+        card = resource_card(pick)
+        next_post = (
+            when(schedule.next_run_at, schedule.timezone)
+            if schedule.enabled and schedule.next_run_at
+            else None
+        )
+        await reply(
+            interaction,
+            preview_message(f"<#{schedule.channel_id}>", next_post),
+            embed=embed(card, self.bot, pick.newsletter),
+            view=link_buttons(card),
+            ephemeral=True,
+        )
 
     @archive_group.command(name="stop", description="Stop this server's scheduled archive posts.")
     @moderators_only

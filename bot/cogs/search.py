@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive.records import SearchHit
+from bot.archive.records import NO_FILTERS, SearchFilters, SearchHit
 from bot.client import ArchiveBot
 from bot.cogs.common import (
     NEWSLETTER_OPTION,
@@ -27,7 +27,13 @@ from bot.cogs.common import (
 )
 from bot.cogs.errors import log_with_error_id
 from bot.render.cards import page_count, resource_card, search_card
-from bot.render.messages import NOTHING_IN_ARCHIVES, PAGES_FOR_SEARCHER, no_results_message
+from bot.render.messages import (
+    NOTHING_IN_ARCHIVES,
+    PAGES_FOR_SEARCHER,
+    SHARE_FOR_SEARCHER,
+    no_results_message,
+    shared_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +42,39 @@ MAX_RESULTS = 25
 
 
 class SearchPages(discord.ui.View):
-    """Previous/Next through search results; only the person who searched can page."""
+    """Previous/Next through search results, and Share for a private answer (it posts the
+    page shown in the channel); only the person who searched can press them."""
 
-    def __init__(self, bot: ArchiveBot, owner_id: int, query: str, hits: list[SearchHit]) -> None:
+    def __init__(
+        self,
+        bot: ArchiveBot,
+        owner_id: int,
+        query: str,
+        hits: list[SearchHit],
+        filters: SearchFilters = NO_FILTERS,
+        *,
+        private: bool = False,
+    ) -> None:
         super().__init__(timeout=bot.settings.discord.search_view_timeout)
         self.bot = bot
         self.owner_id = owner_id
         self.query = query
         self.hits = hits
+        self.filters = filters
         self.page = 0
         self.pages = page_count(len(hits), PER_PAGE)
         self.message: discord.InteractionMessage | None = None
+        if self.pages == 1:
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
+        if not private:
+            self.remove_item(self.share)
         self._update_buttons()
 
     def current(self) -> discord.Embed:
-        card = search_card(self.query, self.hits, self.page, PER_PAGE, several(self.bot))
+        card = search_card(
+            self.query, self.hits, self.page, PER_PAGE, several(self.bot), self.filters
+        )
         return embed(card, self.bot)
 
     def _update_buttons(self) -> None:
@@ -60,7 +84,9 @@ class SearchPages(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(PAGES_FOR_SEARCHER, ephemeral=True)
+        pressed = cast(dict[str, Any], interaction.data or {}).get("custom_id")
+        refusal = SHARE_FOR_SEARCHER if pressed == self.share.custom_id else PAGES_FOR_SEARCHER
+        await interaction.response.send_message(refusal, ephemeral=True)
         return False
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
@@ -75,6 +101,17 @@ class SearchPages(discord.ui.View):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._turn(interaction, 1)
+
+    @discord.ui.button(label="Share", style=discord.ButtonStyle.success)
+    async def share(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        """Post the page shown in the channel, for everyone; once."""
+        await interaction.response.send_message(
+            shared_message(interaction.user.mention), embed=self.current()
+        )
+        button.disabled = True
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -101,6 +138,10 @@ class SearchCommands(commands.Cog):
     @app_commands.describe(
         query="Words to look for, e.g. 'contrastive loss' or 'pytorch tips'",
         newsletter=NEWSLETTER_OPTION,
+        issue="Only in this issue (start typing its number, month or title)",
+        year="Only in issues of this year",
+        section="Only in this section of the issues (start typing to pick)",
+        private="Answer only you (you can share the answer after)",
     )
     @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @per_user_cooldown(search_cooldown)
@@ -109,22 +150,73 @@ class SearchCommands(commands.Cog):
         interaction: discord.Interaction,
         query: app_commands.Range[str, 1, 200],
         newsletter: str | None = None,
+        issue: app_commands.Range[int, 0, 1_000_000] | None = None,
+        year: app_commands.Range[int, 1900, 2200] | None = None,
+        section: app_commands.Range[str, 1, 100] | None = None,
+        private: bool = False,
     ) -> None:
         service = self.bot.service
         chosen = newsletter_option(self.bot, newsletter)
-        hits = await service.search(query, limit=MAX_RESULTS, newsletter=chosen)
+        filters = SearchFilters(issue, year, section.strip() if section else None)
+        hits = await service.search(query, limit=MAX_RESULTS, newsletter=chosen, filters=filters)
         if not hits:
             refund_cooldown(interaction)  # nothing found: the search does not count
-            suggestions = await service.suggest(query, chosen)
-            await reply(interaction, no_results_message(query, suggestions), ephemeral=True)
+            suggestions = await service.suggest(query, chosen) if filters.empty else []
+            await reply(
+                interaction, no_results_message(query, suggestions, filters), ephemeral=True
+            )
             return
-        if len(hits) <= PER_PAGE:
-            card = search_card(query, hits, 0, PER_PAGE, several(self.bot))
+        if len(hits) <= PER_PAGE and not private:
+            card = search_card(query, hits, 0, PER_PAGE, several(self.bot), filters)
             await reply(interaction, embed=embed(card, self.bot, chosen))
             return
-        view = SearchPages(self.bot, interaction.user.id, query, hits)
-        await reply(interaction, embed=view.current(), view=view)
+        view = SearchPages(self.bot, interaction.user.id, query, hits, filters, private=private)
+        await reply(interaction, embed=view.current(), view=view, ephemeral=private)
         view.message = await interaction.original_response()
+
+    def _newsletter_typed(self, interaction: discord.Interaction) -> str | None:
+        """The newsletter the options typed so far name, if any."""
+        chosen = getattr(interaction.namespace, "newsletter", None)
+        return self.bot.service.find_newsletter(chosen) if chosen else None
+
+    @search_command.autocomplete("issue")
+    async def issue_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        try:
+            found = self.bot.service.autocomplete_issues(
+                current, self._newsletter_typed(interaction)
+            )
+            return [app_commands.Choice(name=label[:100], value=number) for number, label in found]
+        except Exception:  # an autocomplete must answer, whatever happens
+            log.exception("search issue autocomplete failed")
+            return []
+
+    @search_command.autocomplete("year")
+    async def year_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        try:
+            years = await self.bot.service.autocomplete_years(
+                current, self._newsletter_typed(interaction)
+            )
+            return [app_commands.Choice(name=str(year), value=year) for year in years][:25]
+        except Exception:  # an autocomplete must answer, whatever happens
+            log.exception("search year autocomplete failed")
+            return []
+
+    @search_command.autocomplete("section")
+    async def section_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            sections = await self.bot.service.autocomplete_sections(
+                current[:100], self._newsletter_typed(interaction)
+            )
+            return [app_commands.Choice(name=name[:100], value=name[:100]) for name in sections]
+        except Exception:  # an autocomplete must answer, whatever happens
+            log.exception("search section autocomplete failed")
+            return []
 
     @search_command.autocomplete("query")
     async def search_autocomplete(

@@ -102,12 +102,9 @@ def content_files(folder: Path) -> list[Path]:
 
 
 def parse_one(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
-    """One file's issue and warnings, or its fatal problem: never raises. An issue whose file
-    states no web address gets the newsletter's ``issue_url``, if it has one."""
+    """One file's issue and warnings, or its fatal problem: never raises."""
     try:
         issue, problems = parse_file(path, source.rules, source.newsletter_name)
-        if issue.url is None and source.issue_url is not None:
-            issue.url = source.issue_url.format(number=issue.number)
         return issue, problems
     except ParseError as error:
         return None, [error.problem]

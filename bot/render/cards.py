@@ -9,14 +9,17 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.archive.records import (
+    NO_FILTERS,
+    AnnouncementRecord,
     IssueRecord,
     ResourceRecord,
     ScheduleRecord,
+    SearchFilters,
     SearchHit,
     format_date,
 )
 from bot.render.echo import echoed
-from bot.render.messages import format_duration
+from bot.render.messages import filters_text, format_duration, schedule_words
 from bot.render.titles import (
     context_line,
     display_title,
@@ -31,6 +34,7 @@ __all__ = [
     "CardField",
     "CardLink",
     "about_card",
+    "announcement_card",
     "format_date",
     "issue_card",
     "latest_card",
@@ -165,9 +169,11 @@ def search_card(
     page: int,
     per_page: int,
     names: Mapping[str, str] | None = None,
+    filters: SearchFilters = NO_FILTERS,
 ) -> Card:
     """One page of results (``page`` counts from 0); with ``names`` (each newsletter's name
-    by id, when there are several), each result says which newsletter it is from."""
+    by id, when there are several), each result says which newsletter it is from; what
+    narrowed the search (``filters``) follows the count."""
     pages = page_count(len(hits), per_page)
     shown = hits[page * per_page : (page + 1) * per_page]
     fields = tuple(
@@ -183,7 +189,8 @@ def search_card(
     )
     return Card(
         title=f"Search: {echoed(query)}",
-        description=f"{len(hits)} result{'s' if len(hits) != 1 else ''}",
+        description=f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+        + (f" {filters_text(filters)}" if not filters.empty else ""),
         fields=fields,
         footer=f"Page {page + 1}/{pages}",
     )
@@ -201,7 +208,7 @@ def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = No
     status = "active" if schedule.enabled else f"disabled: {schedule.disabled_reason}"
     fields = [
         CardField("Channel", f"<#{schedule.channel_id}>", inline=True),
-        CardField("Schedule", f"`{schedule.cron}` ({schedule.timezone})", inline=True),
+        CardField("Schedule", schedule_words(schedule.cron, schedule.timezone), inline=True),
         CardField("Status", status),
     ]
     if names:
@@ -217,6 +224,49 @@ def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = No
     )
     fields.append(CardField("Last post", last))
     return Card("Archive schedule", fields=tuple(fields))
+
+
+def announcement_card(
+    announcement: AnnouncementRecord,
+    role: str | None,
+    announced: list[tuple[str, int]],
+    names: Mapping[str, str] | None = None,
+) -> Card:
+    """A server's announcement of new issues: channel, role (``role``: its mention, or None
+    when the role set is gone), status (and why it stopped), what was announced; with
+    ``names`` (when the bot serves several newsletters), the newsletter announced."""
+    if announcement.role_id is None:
+        pinged = "none: announcements ping nobody"
+    else:
+        pinged = role or "deleted: announcements ping nobody until /announce set names another"
+    status = "active" if announcement.enabled else f"disabled: {announcement.disabled_reason}"
+    fields = [
+        CardField("Channel", f"<#{announcement.channel_id}>", inline=True),
+        CardField("Role", pinged, inline=True),
+        CardField("Status", status),
+    ]
+    if names:
+        letter = announcement.newsletter
+        fields.insert(
+            2,
+            CardField(
+                "Newsletter",
+                names.get(letter, letter) if letter else "every newsletter",
+                inline=True,
+            ),
+        )
+    if announced:
+        letter, number = announced[-1]
+        last = f"#{number}" + (f" of {names.get(letter, letter)}" if names else "")
+        fields.append(
+            CardField(
+                "Announced",
+                f"{len(announced)} issue{'s' if len(announced) != 1 else ''}; the last: {last}",
+            )
+        )
+    else:
+        fields.append(CardField("Announced", "none yet: the next issue a load adds"))
+    return Card("Announcements of new issues", fields=tuple(fields))
 
 
 @dataclass(frozen=True)

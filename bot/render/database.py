@@ -14,6 +14,8 @@ _ROWS = {
     "schedules": ("schedule", "schedules"),
     "pick_history": ("pick history entry", "pick history entries"),
     "posted_slots": ("posted slot", "posted slots"),
+    "announcements": ("announcement", "announcements"),
+    "announced_issues": ("announced issue", "announced issues"),
     "meta": ("setting", "settings"),
 }
 

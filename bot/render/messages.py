@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from bot.archive.records import LoadReport, LoadSummary
+from bot.archive.records import NO_FILTERS, LoadReport, LoadSummary, SearchFilters
 from bot.content.models import Problem
+from bot.render.cron import describe
 from bot.render.echo import echoed
 
 MAX_PROBLEMS_SHOWN = 10
@@ -20,20 +21,100 @@ NOT_HERE = "You can't use this command here."
 PAGES_FOR_SEARCHER = (
     "Only the person who searched can turn these pages: run /search to get your own."
 )
+SHARE_FOR_SEARCHER = (
+    "Only the person who searched can share these results: run /search to get your own."
+)
+SHARED = "Shared in the channel."
+SCHEDULE_OR_PRESET = (
+    "Say when: either a cron `schedule`, or a `preset` (daily, weekly or monthly) with a "
+    "`time`, not both."
+)
+PRESET_NEEDS_TIME = "A preset needs a `time` (HH:MM), e.g. 09:00."
+PRESET_OPTIONS = "`weekday` goes with the weekly preset, and `day` with the monthly one."
+
+
+def preview_message(channel: str, next_post: str | None) -> str:
+    """Above a preview of the next scheduled post (``next_post``: when, or None if disabled)."""
+    when_ = f" on {next_post}" if next_post else ""
+    return (
+        f"The next post in {channel}{when_} will look like this: a pick drawn the same way. "
+        "This one is not used up, so the post may show another."
+    )
+
+
 NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
 SCHEDULE_STOPPED = "Scheduled archive posts stopped."
 NO_SCHEDULE_TO_STOP = "There was no archive schedule to stop."
-NOT_A_TEXT_CHANNEL = "the channel is not a text channel: choose another with /archive set"
-CHANNEL_DELETED = "the channel was deleted (Discord error 10003): choose another with /archive set"
+NO_ANNOUNCEMENT = "No announcements here yet: set them with /announce set."
+ANNOUNCEMENT_STOPPED = "Announcements of new issues stopped."
+NO_ANNOUNCEMENT_TO_STOP = "There were no announcements to stop."
+EVERYONE_REFUSED = "Choose a role other than @everyone: announcements never ping everyone."
+NO_ROLE_TO_SUBSCRIBE = (
+    "There is no announcement role to subscribe to here: a moderator can set one with "
+    "/announce set."
+)
+ROLE_GONE = (
+    "The announcement role no longer exists: a moderator can choose another with /announce set."
+)
 
 
-def lost_access(code: int) -> str:
-    """Why a schedule stopped after Discord refused a post with ``code`` (50001, 50013)."""
+def not_a_text_channel(command: str = "/archive set") -> str:
+    """Why posts stopped when the channel is not a text channel; ``command`` sets another."""
+    return f"the channel is not a text channel: choose another with {command}"
+
+
+def channel_deleted(command: str = "/archive set") -> str:
+    """Why posts stopped when the channel was deleted; ``command`` sets another."""
+    return f"the channel was deleted (Discord error 10003): choose another with {command}"
+
+
+def lost_access(code: int, command: str = "/archive set") -> str:
+    """Why posts stopped after Discord refused one with ``code`` (50001, 50013)."""
     return (
         f"the bot lost access to the channel (Discord error {code}): give it View Channel, "
-        "Send Messages and Embed Links there, then run /archive set again"
+        f"Send Messages and Embed Links there, then run {command} again"
     )
+
+
+def announce_set_message(channel: str, role: str | None, newsletter: str | None = None) -> str:
+    """``newsletter``: the one announced, named when the bot serves several."""
+    what = f"New issues of {newsletter}" if newsletter else "New issues"
+    ping = (
+        f", pinging {role}. Members can take or drop the role with /subscribe and /unsubscribe"
+        if role
+        else ", pinging nobody"
+    )
+    return f"{what} will be announced in {channel}{ping}. Issues already loaded are not announced."
+
+
+def new_issue_message(newsletter: str, number: int, role: str | None) -> str:
+    """The text above an announced issue's card; ``role`` (a mention) is the only ping."""
+    text = f"New issue of {newsletter}: #{number}"
+    return f"{role} {text}" if role else text
+
+
+def cannot_manage_role(role: str) -> str:
+    return (
+        f"I can't give or take {role}: I need Manage Roles and a role above it. "
+        "Ask a moderator to fix that."
+    )
+
+
+def subscribed_message(role: str) -> str:
+    return f"You now have {role}: you'll be pinged when a new issue is announced. /unsubscribe drops it."
+
+
+def already_subscribed_message(role: str) -> str:
+    return f"You already have {role}. /unsubscribe drops it."
+
+
+def unsubscribed_message(role: str) -> str:
+    return f"You no longer have {role}: new issues won't ping you. /subscribe takes it again."
+
+
+def not_subscribed_message(role: str) -> str:
+    return f"You don't have {role}. /subscribe takes it."
 
 
 def cooldown_message(command: str, again: str) -> str:
@@ -65,7 +146,13 @@ def schedule_set_message(
     """``newsletter``: where the picks come from, named when the bot serves several."""
     lines = "\n".join(f"• {run}" for run in runs)
     what = f"Archive picks from {newsletter}" if newsletter else "Archive picks"
-    return f"{what} will be posted in {channel} on `{cron}` ({zone}). Next runs:\n{lines}"
+    return f"{what} will be posted in {channel} {schedule_words(cron, zone)}. Next runs:\n{lines}"
+
+
+def schedule_words(cron: str, zone: str) -> str:
+    """When a schedule posts, in words, with its cron expression when the words don't quote it."""
+    words = describe(cron, zone)
+    return words if f"`{cron}`" in words else f"{words} (`{cron}`)"
 
 
 def posted_message(title: str, channel: str) -> str:
@@ -96,9 +183,32 @@ def unknown_newsletter_message(value: str, names: Mapping[str, str]) -> str:
     return f"There is no newsletter “{value[:100]}” here. Choose one of: {known}."
 
 
-def no_results_message(query: str, suggestions: list[str]) -> str:
+def filters_text(filters: SearchFilters) -> str:
+    """What narrowed a search, as words: ``in issue #15 · from 2021 · in “My work”``."""
+    parts = []
+    if filters.issue is not None:
+        parts.append(f"in issue #{filters.issue}")
+    if filters.year is not None:
+        parts.append(f"from {filters.year}")
+    if filters.section is not None:
+        parts.append(f"in “{echoed(filters.section)[:100]}”")
+    return " · ".join(parts)
+
+
+def shared_message(user: str) -> str:
+    """The line above a search a member shared from a private answer (``user``: a mention,
+    which pings nobody)."""
+    return f"{user} shared this search:"
+
+
+def no_results_message(
+    query: str, suggestions: list[str], filters: SearchFilters = NO_FILTERS
+) -> str:
+    """Nothing found; with ``filters``, says so (no suggestions: they ignore the filters)."""
     query = echoed(query)
     shown = query if len(query) <= 100 else query[:99] + "…"
+    if not filters.empty:
+        return f"Nothing found for “{shown}” {filters_text(filters)}. Try without those filters."
     message = f"Nothing found for “{shown}”."
     if suggestions:
         message += " Did you mean: " + "; ".join(f"“{s}”" for s in suggestions) + "?"

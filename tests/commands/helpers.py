@@ -100,6 +100,8 @@ class FakeInteraction:
     namespace: Any = field(default_factory=SimpleNamespace)
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     extras: dict[Any, Any] = field(default_factory=dict)
+    #: The interaction's data (a pressed button's ``custom_id``).
+    data: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.response = FakeResponse(self.sent)

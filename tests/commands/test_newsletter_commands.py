@@ -103,7 +103,7 @@ async def test_newsletter_autocomplete(two: ArchiveBot) -> None:
             assert options["newsletter"]["autocomplete"] is True, command.qualified_name
             assert options["newsletter"]["required"] is False
             checked.append(command.qualified_name)
-    assert sorted(checked) == ["archive set", "issue", "latest", "random", "search"]
+    assert sorted(checked) == ["announce set", "archive set", "issue", "latest", "random", "search"]
     choices = await newsletter_autocomplete(FakeInteraction(two), "rus")  # type: ignore[arg-type]
     assert [(c.name, c.value) for c in choices] == [("This Week in Rust", "rust")]
     issues = FakeInteraction(two)
@@ -129,7 +129,8 @@ async def test_a_schedule_bound_to_one_newsletter(
         newsletter="rust",
     )
     assert (setting.last.content or "").startswith(
-        "Archive picks from This Week in Rust will be posted in <#500> on `0 9 * * 1` (UTC)."
+        "Archive picks from This Week in Rust will be posted in <#500> every Monday at 09:00, UTC"
+        " (`0 9 * * 1`)."
     )
     show = FakeInteraction(two, user=moderator())
     await invoke(two, "archive show", show)

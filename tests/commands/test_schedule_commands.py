@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from bot.client import ArchiveBot
+from bot.render.titles import display_title
 from tests.commands.helpers import FakeInteraction, invoke, member, moderator, text_channel
 from tests.conftest import FakeClock
 
@@ -19,7 +20,8 @@ def _http_error(kind: type[discord.HTTPException], code: int) -> discord.HTTPExc
 
 
 @pytest.mark.parametrize(
-    "command", ["archive set", "archive show", "archive now", "archive stop", "reload"]
+    "command",
+    ["archive set", "archive show", "archive now", "archive preview", "archive stop", "reload"],
 )
 async def test_members_without_manage_server_are_refused(
     bot: ArchiveBot, command: str, caplog: pytest.LogCaptureFixture
@@ -55,7 +57,9 @@ def test_moderator_commands_carry_default_member_permissions(bot: ArchiveBot) ->
         and payloads["reload"]["dm_permission"] is False
     )
     assert payloads["archive"]["contexts"] == payloads["reload"]["contexts"] == [0]  # guild only
-    assert {o["name"] for o in payloads["archive"]["options"]} == {"set", "show", "now", "stop"}
+    assert {o["name"] for o in payloads["archive"]["options"]} == {
+        "set", "show", "now", "preview", "stop",
+    }  # fmt: skip
 
 
 async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -> None:
@@ -70,7 +74,8 @@ async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -
     )
     content = interaction.last.content or ""
     assert content.startswith(
-        "Archive picks will be posted in <#500> on `0 9 * * 1` (Europe/Paris). Next runs:"
+        "Archive picks will be posted in <#500> every Monday at 09:00, Europe/Paris (`0 9 * * 1`)."
+        " Next runs:"
     )
     assert content.count("\n• <t:") == 3 and "Mon 12 Jan 09:00 Europe/Paris" in content
     show = FakeInteraction(bot, user=moderator())
@@ -80,6 +85,7 @@ async def test_set_replies_with_the_next_three_runs_then_show(bot: ArchiveBot) -
     fields = {f.name: f.value for f in embed.fields}
     assert (
         fields["Channel"] == "<#500>"
+        and fields["Schedule"] == "every Monday at 09:00, Europe/Paris (`0 9 * * 1`)"
         and fields["Status"] == "active"
         and fields["Last post"] == "none yet"
     )
@@ -203,3 +209,81 @@ def test_next_runs_are_shown_in_discord_time(clock: FakeClock) -> None:
         when(dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), "Europe/Paris")
         == "<t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris)"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"preset": "daily", "time": "7:05"}, "every day at 07:05, UTC (`5 7 * * *`)"),
+        (
+            {"preset": "weekly", "time": "18:30", "weekday": "Thursday"},
+            "every Thursday at 18:30, UTC (`30 18 * * 4`)",
+        ),
+        (
+            {"preset": "monthly", "time": "09:00", "day": 15},
+            "on the 15th of every month at 09:00, UTC (`0 9 15 * *`)",
+        ),
+    ],
+)
+async def test_a_preset_at_a_time_is_a_schedule(
+    bot: ArchiveBot, options: dict[str, Any], words: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(
+        bot, "archive set", interaction, channel=text_channel(500), timezone="UTC", **options
+    )
+    assert (interaction.last.content or "").startswith(
+        f"Archive picks will be posted in <#500> {words}. Next runs:"
+    )
+    saved = await bot.service.schedule(42)
+    assert saved is not None and f"(`{saved.cron}`)" in words
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "Say when: either a cron `schedule`, or a `preset`"),
+        ({"schedule": "0 9 * * *", "preset": "daily", "time": "09:00"}, "Say when: either"),
+        ({"preset": "daily"}, "A preset needs a `time` (HH:MM), e.g. 09:00."),
+        ({"preset": "daily", "time": "09:00", "day": 3}, "`weekday` goes with the weekly preset"),
+        ({"preset": "monthly", "time": "09:00", "weekday": "Monday"}, "`weekday` goes with"),
+        ({"preset": "daily", "time": "25:61"}, "“25:61” is not a time of day: use HH:MM"),
+    ],
+)
+async def test_when_a_preset_or_cron_is_missing_or_unclear_nothing_is_saved(
+    bot: ArchiveBot, options: dict[str, Any], message: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive set", interaction, channel=text_channel(500), **options)
+    assert interaction.last.ephemeral and (interaction.last.content or "").startswith(message)
+    assert await bot.service.schedule(42) is None
+
+
+async def test_preview_shows_a_pick_and_uses_none(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive preview", first)
+    assert first.last.content == "Choose a channel first with /archive set."
+    channel = MagicMock(spec=discord.TextChannel)
+    channel.send = AsyncMock()
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: channel)
+    await bot.service.set_schedule(42, 500, "0 9 * * 1", "Europe/Paris")
+    given = await bot.service.pick("500")  # one pick already given in that channel this round
+    assert given is not None
+    picked = await bot.service._store.picked("500")
+    shown = set()
+    for _ in range(5):
+        interaction = FakeInteraction(bot, user=moderator())
+        await invoke(bot, "archive preview", interaction)
+        assert interaction.last.ephemeral
+        assert (interaction.last.content or "").startswith(
+            "The next post in <#500> on <t:1768204800:F> (Mon 12 Jan 09:00 Europe/Paris) will "
+            "look like this"
+        )
+        embed = interaction.last.embed
+        assert embed is not None and (embed.title or "").startswith("From the archives: ")
+        shown.add(embed.title)
+    assert await bot.service._store.picked("500") == picked  # nothing used up
+    assert channel.send.await_count == 0  # and nothing posted
+    assert f"From the archives: {display_title(given)}" not in shown  # no repeat this round

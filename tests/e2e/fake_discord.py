@@ -23,13 +23,16 @@ BOT_ID = APP_ID
 GUILD_ID = 800_000_000_000_000_001
 CHANNEL_ID = 700_000_000_000_000_001  # where the commands are used
 ARCHIVE_CHANNEL_ID = 700_000_000_000_000_002  # where scheduled picks go
+NEWS_CHANNEL_ID = 700_000_000_000_000_003  # an announcement (news) channel
 MOD_ROLE_ID = 600_000_000_000_000_001
 BOT_ROLE_ID = 600_000_000_000_000_002
+NEWS_ROLE_ID = 600_000_000_000_000_003  # the role new issues ping
 MODERATOR_ID = 500_000_000_000_000_001
 MEMBER_ID = 500_000_000_000_000_002
 STRANGER_ID = 500_000_000_000_000_003
 
 MANAGE_GUILD = 1 << 5
+MANAGE_ROLES = 1 << 28
 VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)  # view channel, send messages, embed links
 HEARTBEAT_MS = 2000
 NOW = "2026-01-01T00:00:00+00:00"
@@ -54,8 +57,8 @@ def member(user_id: int, name: str, roles: list[int]) -> dict[str, Any]:
             "joined_at": NOW, "deaf": False, "mute": False, "flags": 0, "nick": None}  # fmt: skip
 
 
-def _channel(channel_id: int, name: str, position: int) -> dict[str, Any]:
-    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": position,
+def _channel(channel_id: int, name: str, position: int, kind: int = 0) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": kind, "guild_id": str(GUILD_ID), "name": name, "position": position,
             "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
             "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
 
@@ -80,9 +83,11 @@ def guild_payload() -> dict[str, Any]:
         "roles": [
             _role(GUILD_ID, "@everyone", VIEW_SEND_EMBED, 0),
             _role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | VIEW_SEND_EMBED, 1),
-            _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED, 2),
+            _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED | MANAGE_ROLES, 3),
+            _role(NEWS_ROLE_ID, "Newsletter", 0, 2),
         ],
-        "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1)],
+        "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1),
+                     _channel(NEWS_CHANNEL_ID, "new-issues", 2, kind=5)],
         "members": list(MEMBERS.values()), "threads": [], "voice_states": [], "presences": [],
         "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
         "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
@@ -133,7 +138,12 @@ class FakeDiscord:
         self.channel_messages: dict[int, list[dict[str, Any]]] = {
             CHANNEL_ID: [],
             ARCHIVE_CHANNEL_ID: [],
+            NEWS_CHANNEL_ID: [],
         }
+        #: Messages published from a news channel: (channel id, message id).
+        self.crossposts: list[tuple[int, str]] = []
+        #: Roles members took or dropped through the bot, on top of those in ``MEMBERS``.
+        self.member_roles: dict[int, set[int]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.identifies = 0
@@ -178,6 +188,12 @@ class FakeDiscord:
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._channel_message)
         app.router.add_get(f"{api}/channels/{{channel}}", self._get_channel)
+        app.router.add_post(
+            f"{api}/channels/{{channel}}/messages/{{message}}/crosspost", self._crosspost
+        )
+        member_role = f"{api}/guilds/{{guild}}/members/{{member}}/roles/{{role}}"
+        app.router.add_put(member_role, self._member_role)
+        app.router.add_delete(member_role, self._member_role)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -322,6 +338,22 @@ class FakeDiscord:
             self.message_posted.notify_all()
         return self._json(message)
 
+    async def _crosspost(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        message_id = request.match_info["message"]
+        found = next(m for m in self.channel_messages[channel_id] if m["id"] == message_id)
+        self.crossposts.append((channel_id, message_id))
+        return self._json({**found, "flags": 1})  # CROSSPOSTED
+
+    async def _member_role(self, request: web.Request) -> web.Response:
+        user_id, role_id = int(request.match_info["member"]), int(request.match_info["role"])
+        roles = self.member_roles.setdefault(user_id, set())
+        if request.method == "PUT":
+            roles.add(role_id)
+        else:
+            roles.discard(role_id)
+        return web.Response(status=204)
+
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
         for channel in guild_payload()["channels"]:
@@ -376,10 +408,12 @@ class FakeDiscord:
 
     # -- driving the bot ---------------------------------------------------------------
 
-    @staticmethod
-    def member(user_id: int) -> dict[str, Any]:
-        """A known member, or a new plain member (each with cooldowns of their own)."""
-        return MEMBERS.get(user_id) or member(user_id, f"user{user_id}", [])
+    def member(self, user_id: int) -> dict[str, Any]:
+        """A known member, or a new plain member (each with cooldowns of their own), with the
+        roles they took through the bot."""
+        found = MEMBERS.get(user_id) or member(user_id, f"user{user_id}", [])
+        taken = [str(role) for role in sorted(self.member_roles.get(user_id, ()))]
+        return {**found, "roles": sorted(set(found["roles"]) | set(taken))}
 
     def _base_interaction(self, kind: int, user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         interaction_id = snowflake()
@@ -396,11 +430,18 @@ class FakeDiscord:
         command_id = next((c["id"] for c in self.global_commands if c["name"] == name), snowflake())
         data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "options": options}
         channels = [o for o in _flatten(options) if o["type"] == 7]
+        resolved: dict[str, Any] = {}
         if channels:
             guild_channels = {c["id"]: c for c in guild_payload()["channels"]}
-            data["resolved"] = {"channels": {
+            resolved["channels"] = {
                 o["value"]: {**guild_channels[o["value"]], "permissions": str(VIEW_SEND_EMBED)} for o in channels
-            }}  # fmt: skip
+            }  # fmt: skip
+        roles = [o for o in _flatten(options) if o["type"] == 8]
+        if roles:
+            guild_roles = {r["id"]: r for r in guild_payload()["roles"]}
+            resolved["roles"] = {o["value"]: guild_roles[o["value"]] for o in roles}
+        if resolved:
+            data["resolved"] = resolved
         return data
 
     async def send(self, payload: dict[str, Any], timeout: float = 3.0) -> Interaction:
@@ -466,7 +507,7 @@ def _flatten(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def option(name: str, value: Any, kind: int = 3, *, focused: bool = False) -> dict[str, Any]:
-    """A command option as Discord sends it (3 string, 4 integer, 7 channel)."""
+    """A command option as Discord sends it (3 string, 4 integer, 7 channel, 8 role)."""
     result: dict[str, Any] = {"name": name, "type": kind, "value": value}
     if focused:
         result["focused"] = True

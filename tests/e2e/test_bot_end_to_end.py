@@ -74,7 +74,10 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
 ) -> None:
     assert fake_discord.identifies == 1 and fake_discord.command_syncs == 1
     commands = {c["name"]: c for c in fake_discord.global_commands}
-    assert set(commands) == {"latest", "issue", "search", "random", "archive", "reload", "about"}
+    assert set(commands) == {
+        "latest", "issue", "search", "random", "archive", "reload", "about",
+        "announce", "subscribe", "unsubscribe",
+    }  # fmt: skip
     for command in commands.values():
         assert command["description"]
         for opt in command.get("options", []):
@@ -93,17 +96,21 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     )
     assert commands["archive"]["contexts"] == commands["reload"]["contexts"] == [0]  # guild only
     archive = {o["name"]: o for o in commands["archive"]["options"]}
-    assert set(archive) == {"set", "show", "now", "stop"}
-    assert [o["name"] for o in archive["set"]["options"]] == [
+    assert set(archive) == {"set", "show", "now", "preview", "stop"}
+    set_options = archive["set"]["options"]
+    assert [o["name"] for o in set_options] == [
         "channel",
         "schedule",
+        "preset",
+        "time",
+        "weekday",
+        "day",
         "timezone",
         "newsletter",
     ]
-    assert (
-        archive["set"]["options"][0]["type"] == 7
-        and archive["set"]["options"][2]["required"] is False
-    )
+    assert set_options[0]["type"] == 7 and set_options[0]["required"] is True
+    assert all(o["required"] is False for o in set_options[1:])
+    assert [c["value"] for c in set_options[2]["choices"]] == ["daily", "weekly", "monthly"]
     search_query = commands["search"]["options"][0]
     assert (search_query["name"], search_query["autocomplete"], search_query["max_length"]) == (
         "query",
@@ -360,6 +367,44 @@ def _slots(log: str) -> list[str]:
     return re.findall(r"archive post for guild \d+, slot (\S+):", log)
 
 
+async def test_archive_set_with_a_preset_in_plain_words(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    setting = await fake_discord.command(
+        "archive",
+        subcommand(
+            "set",
+            option("channel", str(ARCHIVE_CHANNEL_ID), 7),
+            option("preset", "weekly"),
+            option("time", "09:30"),
+            option("weekday", "Friday"),
+            option("timezone", "Europe/Paris"),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    assert message(setting)["content"].startswith(
+        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> every Friday at 09:30,"
+        " Europe/Paris (`30 9 * * 5`). Next runs:"
+    )
+    shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
+    fields = {f["name"]: f["value"] for f in first_embed(shown)["fields"]}
+    assert fields["Schedule"] == "every Friday at 09:30, Europe/Paris (`30 9 * * 5`)"
+    preview = await fake_discord.command("archive", subcommand("preview"), user_id=MODERATOR_ID)
+    assert is_ephemeral(preview)
+    assert message(preview)["content"].startswith(
+        f"The next post in <#{ARCHIVE_CHANNEL_ID}> on <t:"
+    )
+    assert first_embed(preview)["title"].startswith("From the archives: ")
+    assert fake_discord.channel_messages[ARCHIVE_CHANNEL_ID] == []  # a preview posts nothing
+    unclear = await fake_discord.command(
+        "archive",
+        subcommand("set", option("channel", str(ARCHIVE_CHANNEL_ID), 7), option("preset", "daily")),
+        user_id=MODERATOR_ID,
+    )
+    assert is_ephemeral(unclear)
+    assert message(unclear)["content"] == "A preset needs a `time` (HH:MM), e.g. 09:00."
+
+
 async def test_archive_set_now_and_schedule_survive_a_restart(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
@@ -376,7 +421,7 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     )
     content = message(setting)["content"]
     assert content.startswith(
-        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> on `* * * * *` (UTC). Next runs:"
+        f"Archive picks will be posted in <#{ARCHIVE_CHANNEL_ID}> on `* * * * *`, UTC. Next runs:"
     )
     assert content.count("\n• <t:") == 3
 

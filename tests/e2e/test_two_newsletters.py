@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.archive.schema import SCHEMA_VERSION
 from tests.conftest import ROOT, TWIR, write_two_newsletter_config
 from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import (
@@ -60,7 +61,7 @@ async def test_the_0_1_database_is_upgraded_with_user_state_intact(
     two_bot: TwoNewsletterBot,
 ) -> None:
     with sqlite3.connect(two_bot.database) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         schedules = db.execute(
             "SELECT guild_id, channel_id, cron, newsletter FROM schedules ORDER BY guild_id"
         ).fetchall()

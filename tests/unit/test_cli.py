@@ -70,6 +70,19 @@ def test_search_text_and_nothing_found(capsys: pytest.CaptureFixture[str]) -> No
     assert "Nothing found for “zzqqxx”" in capsys.readouterr().out
 
 
+def test_search_filters(capsys: pytest.CaptureFixture[str]) -> None:
+    result = _json(capsys, "search", "model", "--issue", "23", "--section", "FROM THE INTERNET")
+    assert isinstance(result, dict) and result["results"]
+    assert {(r["issue"], r["section"]) for r in result["results"]} == {(23, "From the Internet")}
+    yearly = _json(capsys, "search", "model", "--year", "2020", "--limit", "25")
+    assert isinstance(yearly, dict) and yearly["results"]
+    assert {r["issue"] for r in yearly["results"]} <= {2, 7}
+    assert main(["search", "model", "--year", "2019", "--content", str(SEEDS)]) == 0
+    assert capsys.readouterr().out == (
+        "Nothing found for “model” from 2019. Try without those filters.\n"
+    )
+
+
 def test_random_json(capsys: pytest.CaptureFixture[str]) -> None:
     pick = _json(capsys, "random")
     assert (

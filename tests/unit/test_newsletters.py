@@ -102,7 +102,8 @@ def test_a_newsletters_list_and_the_single_form(tmp_path: Path) -> None:
         ),
         (
             "newsletters:\n  - {id: rust, name: R, folder: b, issue_url: 'https://r.org/'}\n",
-            "newsletters[rust].issue_url: 'https://r.org/' has no {number} in it",
+            "newsletters[rust].issue_url: 'https://r.org/' has none of {number}, {year}, {month},"
+            " {month_name}, {slug} in it",
         ),
         (
             "newsletter: {name: X}\nnewsletters:\n  - {id: a, name: A, folder: a}\n",

@@ -32,3 +32,18 @@ async def test_no_pick_when_only_the_latest_issue_exists(
     (content_dir / "004_3e1d68fb5b851ac9.txt").unlink()
     await service.reload()
     assert await service.pick("c") is None
+
+
+async def test_a_preview_uses_no_pick_and_follows_the_round(service: ArchiveService) -> None:
+    first = await service.pick("chan")
+    assert first is not None
+    for _ in range(10):
+        preview = await service.preview_pick("chan")
+        assert preview is not None and preview.key != first.key
+    assert await service._store.picked("chan") == [first.key]
+    while await service._store.next_pick("chan", service.rng) is not None:
+        await service.pick("chan")  # every candidate has its turn
+    everything = await service._store.picked("chan")
+    preview = await service.preview_pick("chan")  # the next pick starts a new round
+    assert preview is not None and preview.key in everything
+    assert await service._store.picked("chan") == everything  # the round was not reset

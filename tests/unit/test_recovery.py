@@ -22,7 +22,7 @@ from bot.errors import DatabaseError, SchemaError
 from bot.heartbeat import heartbeat_path, write_heartbeat
 from tests.conftest import ROOT, FakeClock, write_config
 
-SCHEDULES, PICKS, SLOTS = 40, 3000, 200
+SCHEDULES, PICKS, SLOTS, ANNOUNCED = 40, 3000, 200, 30
 
 
 async def _archive(path: Path, content_dir: Path) -> None:
@@ -44,6 +44,16 @@ async def _archive(path: Path, content_dir: Path) -> None:
         db.executemany(
             "INSERT INTO posted_slots(guild_id, slot, channel_id, posted_at) VALUES (?, ?, 1, 'x')",
             [(n % SCHEDULES, f"slot-{n:04d}") for n in range(SLOTS)],
+        )
+        db.executemany(
+            "INSERT INTO announcements(guild_id, channel_id, role_id, since, updated_at)"
+            " VALUES (?, ?, 7, '2026-01-01T00:00:00+00:00', 'then')",
+            [(guild, guild * 10) for guild in range(3)],
+        )
+        db.executemany(
+            "INSERT INTO announced_issues(guild_id, newsletter, issue, channel_id, announced_at)"
+            " VALUES (?, 'default', ?, 1, 'x')",
+            [(n % 3, n) for n in range(ANNOUNCED)],
         )
         db.execute("INSERT INTO meta(key, value) VALUES ('command_hash', 'abc')")
     # Closed: the last connection checkpoints the WAL into the file, where the damage goes.
@@ -109,6 +119,8 @@ async def test_damaged_content_pages_lose_no_user_state(
         "schedules": (SCHEDULES, True),
         "pick_history": (PICKS, True),
         "posted_slots": (SLOTS, True),
+        "announcements": (3, True),
+        "announced_issues": (ANNOUNCED, True),
         "meta": (2, True),  # the sync hash and when content was loaded; not the schema step
     }
     assert recovery.kept_as == tmp_path / "bot.sqlite3.damaged-20260105-080000"
@@ -123,6 +135,9 @@ async def test_damaged_content_pages_lose_no_user_state(
         schedule = await service.schedule(3)
         assert schedule is not None and schedule.channel_id == 30
         assert await service.setting("command_hash") == "abc"
+        announcement = await service.announcement(2)
+        assert announcement is not None and announcement.channel_id == 20
+        assert len(await service.announced(2)) == ANNOUNCED // 3
     finally:
         await service.close()
 

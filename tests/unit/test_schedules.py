@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import ScheduledPosts, next_runs
+from bot.archive.schedules import ScheduledPosts, next_runs, preset_cron
 from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
@@ -164,3 +164,97 @@ async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
     await stricter.run_due(recorder)  # no traceback loop: the paused one is simply not due
     assert [guild for guild, _ in recorder.posts] == [2]
     assert await stricter.pause_unfit() == []  # and it is paused once, not at every pass
+
+
+async def _posts_across(
+    store: ArchiveStore, clock: FakeClock, cron: str, start: dt.datetime, hours: int
+) -> list[dt.datetime]:
+    """Run the scheduler every 10 minutes for ``hours`` from ``start`` (Europe/Paris)."""
+    clock.now = start
+    schedules = ScheduledPosts(store)
+    await schedules.set(1, 100, cron, "Europe/Paris")
+    recorder = Recorder()
+    for _ in range(hours * 6):
+        clock.advance(minutes=10)
+        await schedules.run_due(recorder)
+    return [slot for _, slot in recorder.posts]
+
+
+async def test_spring_forward_adds_no_post(store: ArchiveStore, clock: FakeClock) -> None:
+    """29 March 2026, Paris: 02:00 jumps to 03:00, so 02:30 does not exist that day."""
+    daily = await _posts_across(
+        store, clock, "30 2 * * *", dt.datetime(2026, 3, 27, 12, tzinfo=UTC), 72
+    )
+    assert daily == [
+        dt.datetime(2026, 3, 28, 1, 30, tzinfo=UTC),  # 02:30 CET
+        dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # the missing 02:30 is posted at 03:00 CEST
+        dt.datetime(2026, 3, 30, 0, 30, tzinfo=UTC),  # 02:30 CEST
+    ]
+
+
+async def test_spring_forward_hourly_posts_each_hour_once(
+    store: ArchiveStore, clock: FakeClock
+) -> None:
+    hourly = await _posts_across(
+        store, clock, "0 * * * *", dt.datetime(2026, 3, 28, 23, 5, tzinfo=UTC), 4
+    )
+    assert hourly == [dt.datetime(2026, 3, 29, hour, tzinfo=UTC) for hour in (0, 1, 2, 3)]
+
+
+@pytest.mark.parametrize("late", [0, 7])  # the scheduler passes on the slot, or 7 min after
+async def test_fall_back_posts_no_second_time(
+    store: ArchiveStore, clock: FakeClock, late: int
+) -> None:
+    """25 October 2026, Paris: 03:00 goes back to 02:00, so 02:30 happens twice; one post."""
+    daily = await _posts_across(
+        store, clock, "30 2 * * *", dt.datetime(2026, 10, 23, 12, late, tzinfo=UTC), 72
+    )
+    assert daily == [
+        dt.datetime(2026, 10, 24, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 CEST, the first of two
+        dt.datetime(2026, 10, 26, 1, 30, tzinfo=UTC),  # 02:30 CET
+    ]
+    shown = next_runs("30 2 * * *", "Europe/Paris", dt.datetime(2026, 10, 24, 12, tzinfo=UTC))
+    assert shown == [*daily[1:], dt.datetime(2026, 10, 27, 1, 30, tzinfo=UTC)]
+
+
+async def test_fall_back_hourly_posts_the_repeated_hour_once(
+    store: ArchiveStore, clock: FakeClock
+) -> None:
+    hourly = await _posts_across(
+        store, clock, "0 * * * *", dt.datetime(2026, 10, 24, 23, 5, tzinfo=UTC), 4
+    )
+    # 02:00 CEST; 02:00 CET skipped (that local time was posted); 03:00 CET; 04:00 CET
+    assert hourly == [dt.datetime(2026, 10, 25, hour, tzinfo=UTC) for hour in (0, 2, 3)]
+
+
+@pytest.mark.parametrize(
+    ("preset", "time", "weekday", "day", "cron"),
+    [
+        ("daily", "09:00", "Monday", 1, "0 9 * * *"),
+        ("daily", "7:05", "Monday", 1, "5 7 * * *"),
+        ("weekly", "18:30", "Thursday", 1, "30 18 * * 4"),
+        ("weekly", "10:00", "Sunday", 1, "0 10 * * 0"),
+        ("monthly", "08:15", "Monday", 28, "15 8 28 * *"),
+    ],
+)
+def test_presets_are_cron(preset: str, time: str, weekday: str, day: int, cron: str) -> None:
+    assert preset_cron(preset, time, weekday, day) == cron
+
+
+@pytest.mark.parametrize(
+    ("preset", "time", "weekday", "day", "message"),
+    [
+        ("yearly", "09:00", "Monday", 1, "“yearly” is not a preset: use daily, weekly or monthly."),
+        ("daily", "24:00", "Monday", 1, "“24:00” is not a time of day: use HH:MM"),
+        ("daily", "9h", "Monday", 1, "“9h” is not a time of day"),
+        ("weekly", "09:00", "Caturday", 1, "“Caturday” is not a day of the week"),
+        ("monthly", "09:00", "Monday", 31, "Day 31 is not in every month"),
+    ],
+)
+def test_presets_refuse_what_cannot_be_a_schedule(
+    preset: str, time: str, weekday: str, day: int, message: str
+) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        preset_cron(preset, time, weekday, day)
+    assert str(caught.value).startswith(message)

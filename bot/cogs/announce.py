@@ -1,0 +1,268 @@
+"""/announce set|show|stop, /subscribe and /unsubscribe, and the loop that announces new issues."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.archive.records import AnnouncementRecord, IssueRecord
+from bot.client import ArchiveBot
+from bot.cogs.common import (
+    embed,
+    link_buttons,
+    messageable,
+    missing_permissions,
+    moderators_only,
+    newsletter_autocomplete,
+    newsletter_option,
+    reply,
+    several,
+    unavailable_reason,
+)
+from bot.errors import ChannelUnavailable
+from bot.render.cards import announcement_card, issue_card
+from bot.render.messages import (
+    ANNOUNCEMENT_STOPPED,
+    EVERYONE_REFUSED,
+    NO_ANNOUNCEMENT,
+    NO_ANNOUNCEMENT_TO_STOP,
+    NO_ROLE_TO_SUBSCRIBE,
+    ROLE_GONE,
+    already_subscribed_message,
+    announce_set_message,
+    cannot_manage_role,
+    missing_permissions_message,
+    new_issue_message,
+    not_subscribed_message,
+    subscribed_message,
+    unsubscribed_message,
+)
+
+log = logging.getLogger(__name__)
+
+#: The command that chooses another channel, named when a channel stops taking posts.
+SET_COMMAND = "/announce set"
+
+
+def can_manage(guild: discord.Guild, role: discord.Role) -> bool:
+    """Whether the bot may give and take ``role``: Manage Roles, and a role above it."""
+    return guild.me.guild_permissions.manage_roles and role.is_assignable()
+
+
+class AnnounceCommands(commands.Cog):
+    announce_group = app_commands.Group(
+        name="announce",
+        description="Announcements of new issues in this server.",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(
+            guild=True, dm_channel=False, private_channel=False
+        ),
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+        self.announcer.change_interval(seconds=bot.settings.discord.schedule_poll_seconds)
+
+    async def cog_load(self) -> None:
+        self.announcer.start()
+
+    async def cog_unload(self) -> None:
+        self.announcer.cancel()
+
+    # -- the announcer -----------------------------------------------------------------
+
+    @tasks.loop(seconds=30)
+    async def announcer(self) -> None:
+        # An exception escaping a tasks.loop body ends the loop for good.
+        try:
+            await self.bot.service.run_announcements(self.post_announcement)
+        except Exception:
+            log.exception("announcement pass failed")
+
+    @announcer.before_loop
+    async def _wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    def _role(self, announcement: AnnouncementRecord) -> discord.Role | None:
+        """The role an announcement pings, if it still exists."""
+        guild = self.bot.get_guild(announcement.guild_id)
+        if announcement.role_id is None or guild is None:
+            return None
+        return guild.get_role(announcement.role_id)
+
+    async def post_announcement(self, announcement: AnnouncementRecord, issue: IssueRecord) -> None:
+        """Post an issue's card in a server's announcement channel, pinging its role (only
+        that role), and publish it in a news channel.
+
+        ``ChannelUnavailable`` when the channel can no longer take posts.
+        """
+        role = self._role(announcement)
+        if announcement.role_id is not None and role is None:
+            log.warning(
+                "announcement role %s of guild %s is gone: announcing without a ping",
+                announcement.role_id,
+                announcement.guild_id,
+            )
+        name = self.bot.service.newsletters.get(issue.newsletter, issue.newsletter)
+        card = issue_card(issue)
+        shown = embed(card, self.bot, issue.newsletter)
+        view = link_buttons(card)
+        mentions = (
+            discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
+            if role is not None
+            else discord.AllowedMentions.none()
+        )
+        content = new_issue_message(name, issue.number, role.mention if role else None)
+        try:
+            channel = await messageable(self.bot, announcement.channel_id, SET_COMMAND)
+            if view is None:
+                message = await channel.send(content, embed=shown, allowed_mentions=mentions)
+            else:
+                message = await channel.send(
+                    content, embed=shown, view=view, allowed_mentions=mentions
+                )
+        except discord.HTTPException as error:
+            reason = unavailable_reason(error, SET_COMMAND)
+            if reason is None:
+                raise
+            raise ChannelUnavailable(reason) from error
+        log.info(
+            "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
+        )
+        if isinstance(channel, discord.TextChannel) and channel.is_news():
+            try:
+                await message.publish()
+            except discord.HTTPException as error:  # posted all the same: not worth stopping
+                log.warning(
+                    "could not publish the announcement in guild %s: %s",
+                    announcement.guild_id,
+                    error,
+                )
+
+    # -- moderators --------------------------------------------------------------------
+
+    @announce_group.command(name="set", description="Announce new issues in a channel.")
+    @app_commands.describe(
+        channel="Where new issues are announced (published there if it is an announcement channel)",
+        role="The role to ping with each announcement (default: ping nobody)",
+        newsletter="The newsletter announced (default: every one)",
+    )
+    @app_commands.autocomplete(newsletter=newsletter_autocomplete)
+    @moderators_only
+    async def set_command(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None = None,
+        newsletter: str | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        chosen = newsletter_option(self.bot, newsletter)
+        if role is not None and role.is_default():
+            await reply(interaction, EVERYONE_REFUSED, ephemeral=True)
+            return
+        missing = missing_permissions(channel, interaction.guild.me)
+        if missing:
+            await reply(
+                interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
+            )
+            return
+        await self.bot.service.set_announcement(
+            interaction.guild.id, channel.id, role.id if role else None, chosen
+        )
+        names = several(self.bot)
+        source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
+        await reply(
+            interaction,
+            announce_set_message(channel.mention, role.mention if role else None, source),
+        )
+
+    @announce_group.command(name="show", description="This server's announcements of new issues.")
+    @moderators_only
+    async def show_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        announcement = await self.bot.service.announcement(interaction.guild_id)
+        if announcement is None:
+            await reply(interaction, NO_ANNOUNCEMENT, ephemeral=True)
+            return
+        role = self._role(announcement)
+        announced = await self.bot.service.announced(interaction.guild_id)
+        card = announcement_card(
+            announcement, role.mention if role else None, announced, several(self.bot)
+        )
+        await reply(
+            interaction, embed=embed(card, self.bot, announcement.newsletter), ephemeral=True
+        )
+
+    @announce_group.command(name="stop", description="Stop announcing new issues here.")
+    @moderators_only
+    async def stop_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        stopped = await self.bot.service.stop_announcement(interaction.guild_id)
+        await reply(
+            interaction,
+            ANNOUNCEMENT_STOPPED if stopped else NO_ANNOUNCEMENT_TO_STOP,
+            ephemeral=True,
+        )
+
+    # -- members -----------------------------------------------------------------------
+
+    async def _announcement_role(self, interaction: discord.Interaction) -> discord.Role | None:
+        """The role members may take here, or None after telling them why there is none."""
+        assert interaction.guild is not None
+        announcement = await self.bot.service.announcement(interaction.guild.id)
+        if announcement is None or announcement.role_id is None:
+            await reply(interaction, NO_ROLE_TO_SUBSCRIBE, ephemeral=True)
+            return None
+        role = interaction.guild.get_role(announcement.role_id)
+        if role is None:
+            await reply(interaction, ROLE_GONE, ephemeral=True)
+            return None
+        if not can_manage(interaction.guild, role):
+            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
+            return None
+        return role
+
+    @app_commands.command(name="subscribe", description="Get pinged when a new issue is announced.")
+    @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    async def subscribe_command(self, interaction: discord.Interaction) -> None:
+        role = await self._announcement_role(interaction)
+        member = interaction.user
+        if role is None or not isinstance(member, discord.Member):
+            return
+        if role in member.roles:
+            await reply(interaction, already_subscribed_message(role.mention), ephemeral=True)
+            return
+        try:
+            await member.add_roles(role, reason="/subscribe: new issue announcements")
+        except discord.Forbidden:
+            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
+            return
+        await reply(interaction, subscribed_message(role.mention), ephemeral=True)
+
+    @app_commands.command(name="unsubscribe", description="Stop being pinged for new issues.")
+    @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    async def unsubscribe_command(self, interaction: discord.Interaction) -> None:
+        role = await self._announcement_role(interaction)
+        member = interaction.user
+        if role is None or not isinstance(member, discord.Member):
+            return
+        if role not in member.roles:
+            await reply(interaction, not_subscribed_message(role.mention), ephemeral=True)
+            return
+        try:
+            await member.remove_roles(role, reason="/unsubscribe: new issue announcements")
+        except discord.Forbidden:
+            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
+            return
+        await reply(interaction, unsubscribed_message(role.mention), ephemeral=True)
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(AnnounceCommands(bot))

@@ -1,0 +1,150 @@
+"""Announcements through the real bot process: /announce set, a reload that adds an issue, the
+post in a news channel pinging one role and published, no second post after a restart, and
+members taking and dropping the role."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+import yaml
+
+from tests.e2e.conftest import BotProcess
+from tests.e2e.fake_discord import (
+    GUILD_ID,
+    MEMBER_ID,
+    MODERATOR_ID,
+    NEWS_CHANNEL_ID,
+    NEWS_ROLE_ID,
+    FakeDiscord,
+    option,
+    subcommand,
+)
+from tests.e2e.test_bot_end_to_end import followed_up, is_ephemeral, message
+from tests.unit.test_announcements import issue_file
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TEMPLATE = "https://example.org/{year}/{month_name}/{number}-{slug}"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot_process(
+    fake_discord: FakeDiscord, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BotProcess]:
+    """The bot on the seeds, its newsletter giving issues without an address ``TEMPLATE``'s."""
+    process = BotProcess(fake_discord, tmp_path_factory.mktemp("e2e-announce"))
+    data = yaml.safe_load(process.config.read_text())
+    data["newsletter"]["issue_url"] = TEMPLATE
+    process.config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    await process.start()
+    yield process
+    process.stop()
+
+
+async def reload(fake_discord: FakeDiscord) -> str:
+    reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
+    content: str = message(reply)["content"]
+    return content
+
+
+async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+    setting = await fake_discord.command(
+        "announce",
+        subcommand(
+            "set",
+            option("channel", str(NEWS_CHANNEL_ID), 7),
+            option("role", str(NEWS_ROLE_ID), 8),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    assert message(setting)["content"].startswith(
+        f"New issues will be announced in <#{NEWS_CHANNEL_ID}>, pinging <@&{NEWS_ROLE_ID}>."
+    )
+    assert (await reload(fake_discord)).startswith("Reloaded: nothing changed.")
+
+    (bot_process.content / "029.md").write_text(issue_file(29, 5))
+    assert (await reload(fake_discord)).startswith("Reloaded: issues added #29.")
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 1, timeout=10)
+    announced = posts[0]["request"]
+    assert announced["content"] == f"<@&{NEWS_ROLE_ID}> New issue of Machine Learning Monthly: #29"
+    assert announced["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
+    assert announced["embeds"][0]["title"] == "Machine Learning Monthly issue 29"
+    address = "https://example.org/2022/may/29-machine-learning-monthly-issue-29"
+    assert announced["embeds"][0]["url"] == address
+    button = announced["components"][0]["components"][0]
+    assert (button["label"], button["url"]) == ("Read the issue", address)
+    await bot_process.wait_for_log("announced default #29 in guild")
+    async with asyncio.timeout(10):
+        while not fake_discord.crossposts:
+            await asyncio.sleep(0.05)
+    assert fake_discord.crossposts == [(NEWS_CHANNEL_ID, posts[0]["id"])]
+
+    # A crash, a restart: #29 is in the ledger. The next issue is the next post, and only it.
+    bot_process.kill()
+    await bot_process.start()
+    (bot_process.content / "030.md").write_text(issue_file(30, 6))
+    assert (await reload(fake_discord)).startswith("Reloaded: issues added #30.")
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 2, timeout=10)
+    assert posts[1]["request"]["content"].endswith("#30")
+    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+    fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+    assert fields["Role"] == f"<@&{NEWS_ROLE_ID}>" and fields["Status"] == "active"
+    assert fields["Announced"] == "2 issues; the last: #30"
+    assert len(posts) == 2
+
+
+async def test_members_take_and_drop_the_announcement_role(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    path = f"/api/v10/guilds/{GUILD_ID}/members/{MEMBER_ID}/roles/{NEWS_ROLE_ID}"
+    taking = await fake_discord.command("subscribe", user_id=MEMBER_ID)
+    assert is_ephemeral(taking)
+    assert message(taking)["content"].startswith(f"You now have <@&{NEWS_ROLE_ID}>")
+    assert [r.method for r in fake_discord.requests if r.path == path] == ["PUT"]
+    again = await fake_discord.command("subscribe", user_id=MEMBER_ID)
+    assert message(again)["content"].startswith(f"You already have <@&{NEWS_ROLE_ID}>")
+    dropping = await fake_discord.command("unsubscribe", user_id=MEMBER_ID)
+    assert message(dropping)["content"].startswith(f"You no longer have <@&{NEWS_ROLE_ID}>")
+    assert [r.method for r in fake_discord.requests if r.path == path] == ["PUT", "DELETE"]
+
+
+async def test_after_stop_nothing_is_announced_and_nobody_can_subscribe(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    stopped = await fake_discord.command("announce", subcommand("stop"), user_id=MODERATOR_ID)
+    assert message(stopped)["content"] == "Announcements of new issues stopped."
+    refused = await fake_discord.command("subscribe", user_id=MEMBER_ID)
+    assert message(refused)["content"].startswith("There is no announcement role to subscribe")
+
+
+async def test_only_announcements_ping_and_only_their_role(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    announcements = [m["request"] for m in fake_discord.channel_messages[NEWS_CHANNEL_ID]]
+    others = [body for body in fake_discord.bot_messages() if body not in announcements]
+    assert len(announcements) == 2 and others
+    for body in announcements:
+        assert body["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
+    for body in others:
+        mentions = body.get("allowed_mentions")
+        assert mentions is not None and mentions.get("parse") == [], body
+        assert not mentions.get("users") and not mentions.get("roles")
+
+
+async def test_issue_cards_link_back_stated_address_first_then_the_template(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    for number, address in (
+        (15, "https://zerotomastery.io/blog/machine-learning-monthly-march-2021/"),
+        (23, "https://example.org/2021/november/23-machine-learning-monthly-newsletter"),
+    ):
+        shown = message(await fake_discord.command("issue", option("number", number, 4)))
+        assert shown["embeds"][0]["url"] == address
+        button = shown["components"][0]["components"][0]
+        assert (button["label"], button["url"]) == ("Read the issue", address)

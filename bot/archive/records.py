@@ -132,8 +132,10 @@ class LoadReport:
 
 @dataclass(frozen=True)
 class ScheduleRecord:
-    """One server's archive schedule as stored."""
+    """One of a server's archive schedules as stored."""
 
+    #: Its own id (a server may have several), never reused.
+    id: int
     guild_id: int
     channel_id: int
     cron: str

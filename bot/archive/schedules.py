@@ -1,9 +1,10 @@
-"""Scheduled archive posts: per-guild settings, validated cron, and a ledger of posted slots.
+"""Scheduled archive posts: each server's schedules (several, each with an id), validated
+cron, and a ledger of posted slots.
 
 One scheduler pass (``run_due``) looks at every enabled schedule whose ``next_run_at`` has
 come. However many slots were missed while the bot was down, it posts once, for the latest
 missed slot, then moves ``next_run_at`` past now. The slot is claimed in ``posted_slots``
-(unique per guild and slot) before posting, so a slot is never posted twice, even across a
+(unique per schedule and slot) before posting, so a slot is never posted twice, even across a
 crash; the price is that a post that fails after its claim is not retried.
 """
 
@@ -25,6 +26,9 @@ from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 
 log = logging.getLogger(__name__)
+
+#: Schedules a server may have at most: ``/archive show`` shows each in an embed of one message.
+MAX_SCHEDULES = 10
 
 #: Schedules that fire more often than this are refused: an archive pick is not a ticker.
 DEFAULT_MIN_INTERVAL = dt.timedelta(hours=1)
@@ -192,31 +196,40 @@ class ScheduledPosts:
         cron: str,
         timezone: str,
         newsletter: str | None = None,
-    ) -> list[dt.datetime]:
-        """Save a guild's schedule (posting from ``newsletter``, or from all), starting from
-        now (no backfill); return the next runs."""
+    ) -> tuple[int, list[dt.datetime]]:
+        """Add a schedule to a guild's (posting from ``newsletter``, or from all), starting
+        from now (no backfill); return its id and the next runs."""
         runs = await asyncio.to_thread(
             next_runs, cron, timezone, self._store.clock(), min_interval=self.min_interval
         )
-        await self._store.save_schedule(guild_id, channel_id, cron, timezone, runs[0], newsletter)
-        return runs
+        if len(await self._store.schedules(guild_id)) >= MAX_SCHEDULES:
+            raise ScheduleError(
+                f"This server has {MAX_SCHEDULES} archive schedules, the most it can have: "
+                "stop one with /archive stop first."
+            )
+        schedule_id = await self._store.save_schedule(
+            guild_id, channel_id, cron, timezone, runs[0], newsletter
+        )
+        return schedule_id, runs
 
-    async def get(self, guild_id: int) -> ScheduleRecord | None:
-        return await self._store.schedule(guild_id)
+    async def all(self, guild_id: int) -> list[ScheduleRecord]:
+        return await self._store.schedules(guild_id)
 
-    async def stop(self, guild_id: int) -> bool:
-        return await self._store.delete_schedule(guild_id)
+    async def stop(self, guild_id: int, schedule_id: int) -> bool:
+        return await self._store.delete_schedule(guild_id, schedule_id)
 
-    async def disable(self, guild_id: int, reason: str) -> None:
-        log.warning("archive schedule of guild %s disabled: %s", guild_id, reason)
-        await self._store.disable_schedule(guild_id, reason)
+    async def disable(self, schedule: ScheduleRecord, reason: str) -> None:
+        log.warning(
+            "archive schedule %s of guild %s disabled: %s", schedule.id, schedule.guild_id, reason
+        )
+        await self._store.disable_schedule(schedule.id, reason)
 
-    async def record_post(self, guild_id: int, title: str) -> None:
-        await self._store.record_schedule_post(guild_id, title)
+    async def record_post(self, schedule_id: int, title: str) -> None:
+        await self._store.record_schedule_post(schedule_id, title)
 
     async def pause_unfit(self) -> list[int]:
         """Disable, with the reason, every schedule that no longer fits the minimum interval
-        (the config may have raised it since); return their guilds."""
+        (the config may have raised it since); return their ids."""
         paused = []
         for schedule in await self._store.enabled_schedules():
             try:
@@ -228,8 +241,8 @@ class ScheduledPosts:
                     self.min_interval,
                 )
             except ScheduleError as error:
-                await self.disable(schedule.guild_id, f"paused: {error}")
-                paused.append(schedule.guild_id)
+                await self.disable(schedule, f"paused: {error}")
+                paused.append(schedule.id)
         return paused
 
     def latest_missed_slot(self, schedule: ScheduleRecord) -> dt.datetime:
@@ -244,7 +257,7 @@ class ScheduledPosts:
         return slot
 
     async def run_due(self, post: Poster) -> int:
-        """Post every due schedule once; one guild's failure never touches another's.
+        """Post every due schedule once; one schedule's failure never touches another's.
 
         Returns how many posts were made.
         """
@@ -265,12 +278,14 @@ class ScheduledPosts:
                     continue
                 title = await post(schedule, slot)
                 if title is not None:
-                    await self.record_post(schedule.guild_id, title)
+                    await self.record_post(schedule.id, title)
                     posted += 1
             except ChannelUnavailable as error:
-                await self.disable(schedule.guild_id, str(error))
+                await self.disable(schedule, str(error))
             except ScheduleError as error:  # a zone or expression that stopped being valid
-                await self.disable(schedule.guild_id, f"paused: {error}")
+                await self.disable(schedule, f"paused: {error}")
             except Exception:
-                log.exception("archive schedule of guild %s failed", schedule.guild_id)
+                log.exception(
+                    "archive schedule %s of guild %s failed", schedule.id, schedule.guild_id
+                )
         return posted

@@ -214,7 +214,52 @@ CREATE TABLE announced_issues (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4)
+# Step 5: several schedules per server. A schedule has its own id (never reused: a stopped
+# schedule's ledger rows keep theirs), and the posted-slot ledger is unique per (schedule,
+# slot). Every schedule is carried over with a new id (in order of server); every ledger row
+# goes to its server's schedule, or to schedule 0 (which no schedule has) when the server's
+# schedule was stopped before the upgrade.
+_STEP_5 = """
+CREATE TABLE schedules_5 (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id        INTEGER NOT NULL,
+    channel_id      INTEGER NOT NULL,
+    cron            TEXT NOT NULL,
+    timezone        TEXT NOT NULL,
+    next_run_at     TEXT,
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    last_post_at    TEXT,
+    last_post_title TEXT,
+    updated_at      TEXT NOT NULL,
+    newsletter      TEXT
+);
+INSERT INTO schedules_5(guild_id, channel_id, cron, timezone, next_run_at, enabled,
+    disabled_reason, last_post_at, last_post_title, updated_at, newsletter)
+    SELECT guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,
+        last_post_at, last_post_title, updated_at, newsletter
+    FROM schedules ORDER BY guild_id;
+CREATE TABLE posted_slots_5 (
+    schedule_id  INTEGER NOT NULL DEFAULT 0,
+    guild_id     INTEGER NOT NULL,
+    slot         TEXT NOT NULL,
+    channel_id   INTEGER NOT NULL,
+    resource_key TEXT,
+    posted_at    TEXT NOT NULL,
+    PRIMARY KEY (schedule_id, slot)
+);
+INSERT INTO posted_slots_5(schedule_id, guild_id, slot, channel_id, resource_key, posted_at)
+    SELECT coalesce(s.id, 0), p.guild_id, p.slot, p.channel_id, p.resource_key, p.posted_at
+    FROM posted_slots p LEFT JOIN schedules_5 s ON s.guild_id = p.guild_id;
+DROP TABLE schedules;
+DROP TABLE posted_slots;
+ALTER TABLE schedules_5 RENAME TO schedules;
+ALTER TABLE posted_slots_5 RENAME TO posted_slots;
+CREATE INDEX schedules_by_guild ON schedules(guild_id);
+CREATE INDEX posted_slots_by_guild ON posted_slots(guild_id, slot);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

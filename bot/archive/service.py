@@ -341,23 +341,34 @@ class ArchiveService:
         cron: str,
         timezone: str,
         newsletter: str | None = None,
-    ) -> list[dt.datetime]:
-        """Save a server's schedule, posting from ``newsletter`` or from all
-        (``ScheduleError`` if it can't be used); the next runs."""
+    ) -> tuple[int, list[dt.datetime]]:
+        """Add a schedule to a server's, posting from ``newsletter`` or from all
+        (``ScheduleError`` if it can't be used); its id and the next runs."""
         return await self._schedules.set(guild_id, channel_id, cron, timezone, newsletter)
 
-    async def schedule(self, guild_id: int) -> ScheduleRecord | None:
-        return await self._schedules.get(guild_id)
+    async def schedules(self, guild_id: int) -> list[ScheduleRecord]:
+        """A server's schedules, oldest first."""
+        return await self._schedules.all(guild_id)
 
-    async def stop_schedule(self, guild_id: int) -> bool:
-        """Delete a server's schedule; False if it had none."""
-        return await self._schedules.stop(guild_id)
+    async def schedule(
+        self, guild_id: int, schedule_id: int | None = None
+    ) -> ScheduleRecord | None:
+        """The server's schedule with ``schedule_id``, or, without one, the server's only
+        schedule; None when there is no such schedule (or, without an id, several)."""
+        found = await self._schedules.all(guild_id)
+        if schedule_id is None:
+            return found[0] if len(found) == 1 else None
+        return next((schedule for schedule in found if schedule.id == schedule_id), None)
 
-    async def disable_schedule(self, guild_id: int, reason: str) -> None:
-        await self._schedules.disable(guild_id, reason)
+    async def stop_schedule(self, guild_id: int, schedule_id: int) -> bool:
+        """Delete one of a server's schedules; False if it had none with that id."""
+        return await self._schedules.stop(guild_id, schedule_id)
 
-    async def record_schedule_post(self, guild_id: int, title: str) -> None:
-        await self._schedules.record_post(guild_id, title)
+    async def disable_schedule(self, schedule: ScheduleRecord, reason: str) -> None:
+        await self._schedules.disable(schedule, reason)
+
+    async def record_schedule_post(self, schedule_id: int, title: str) -> None:
+        await self._schedules.record_post(schedule_id, title)
 
     async def run_due_schedules(self, post: Poster) -> int:
         """Post every due schedule once (see ``ScheduledPosts.run_due``); how many posted."""

@@ -169,7 +169,7 @@ _ANNOUNCEMENT_COLUMNS = (
     "a.guild_id, a.channel_id, a.role_id, a.newsletter, a.enabled, a.disabled_reason, a.since"
 )
 _SCHEDULE_COLUMNS = (
-    "guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
+    "id, guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
     " last_post_at, last_post_title, newsletter"
 )
 
@@ -219,9 +219,9 @@ def _time(value: str | None) -> dt.datetime | None:
 
 
 def _schedule(row: Sequence[Any]) -> ScheduleRecord:
-    guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title, letter = row
+    ident, guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title, letter = row
     return ScheduleRecord(
-        guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at),
+        ident, guild, channel, cron, tz, _time(next_run), bool(enabled), reason, _time(last_at),
         last_title, letter,
     )  # fmt: skip
 
@@ -752,24 +752,25 @@ class ArchiveStore:
         timezone: str,
         next_run: dt.datetime,
         newsletter: str | None = None,
-    ) -> None:
+    ) -> int:
+        """Add a schedule to a server's; its id."""
         async with self.transaction() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
-                " disabled_reason, updated_at, newsletter) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, ?)"
-                " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
-                " cron = excluded.cron, timezone = excluded.timezone,"
-                " next_run_at = excluded.next_run_at, enabled = 1, disabled_reason = NULL,"
-                " updated_at = excluded.updated_at, newsletter = excluded.newsletter",
+                " disabled_reason, updated_at, newsletter) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, ?)",
                 (guild_id, channel_id, cron, timezone, next_run.isoformat(),
                  self.clock().isoformat(), newsletter),
             )  # fmt: skip
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
 
-    async def schedule(self, guild_id: int) -> ScheduleRecord | None:
+    async def schedules(self, guild_id: int) -> list[ScheduleRecord]:
+        """A server's schedules, oldest first."""
         rows = await self._rows(
-            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = ?", (guild_id,)
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
         )
-        return _schedule(rows[0]) if rows else None
+        return [_schedule(row) for row in rows]
 
     async def enabled_schedules(self) -> list[ScheduleRecord]:
         rows = await self._rows(f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE enabled = 1")
@@ -778,55 +779,60 @@ class ArchiveStore:
     async def due_schedules(self, now: dt.datetime) -> list[ScheduleRecord]:
         rows = await self._rows(
             f"SELECT {_SCHEDULE_COLUMNS} FROM schedules"
-            " WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at",
+            " WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at, id",
             (now.isoformat(),),
         )
         return [_schedule(row) for row in rows]
 
-    async def delete_schedule(self, guild_id: int) -> bool:
+    async def delete_schedule(self, guild_id: int, schedule_id: int) -> bool:
+        """Delete one of a server's schedules (its ledger rows stay); False if it had none."""
         async with self.transaction() as db:
-            cursor = await db.execute("DELETE FROM schedules WHERE guild_id = ?", (guild_id,))
+            cursor = await db.execute(
+                "DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
+            )
             return cursor.rowcount > 0
 
-    async def disable_schedule(self, guild_id: int, reason: str) -> None:
+    async def disable_schedule(self, schedule_id: int, reason: str) -> None:
         async with self.transaction() as db:
             await db.execute(
                 "UPDATE schedules SET enabled = 0, disabled_reason = ?, updated_at = ?"
-                " WHERE guild_id = ?",
-                (reason, self.clock().isoformat(), guild_id),
+                " WHERE id = ?",
+                (reason, self.clock().isoformat(), schedule_id),
             )
 
-    async def record_schedule_post(self, guild_id: int, title: str) -> None:
+    async def record_schedule_post(self, schedule_id: int, title: str) -> None:
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE guild_id = ?",
-                (self.clock().isoformat(), title, guild_id),
+                "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE id = ?",
+                (self.clock().isoformat(), title, schedule_id),
             )
 
     async def claim_slot(
         self, schedule: ScheduleRecord, slot: dt.datetime, following: dt.datetime
     ) -> bool:
-        """Claim ``slot`` in the ledger and move ``next_run_at`` to ``following``, together.
+        """Claim ``slot`` of ``schedule`` in the ledger and move its ``next_run_at`` to
+        ``following``, together.
 
         False when the slot was claimed before (posted before a crash, or by another pass).
         """
         async with self.transaction() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO posted_slots(guild_id, slot, channel_id, posted_at)"
-                " VALUES (?, ?, ?, ?)",
-                (schedule.guild_id, slot.isoformat(), schedule.channel_id,
+                "INSERT OR IGNORE INTO posted_slots(schedule_id, guild_id, slot, channel_id,"
+                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                (schedule.id, schedule.guild_id, slot.isoformat(), schedule.channel_id,
                  self.clock().isoformat()),
             )  # fmt: skip
             claimed = cursor.rowcount == 1
             await db.execute(
-                "UPDATE schedules SET next_run_at = ? WHERE guild_id = ?",
-                (following.isoformat(), schedule.guild_id),
+                "UPDATE schedules SET next_run_at = ? WHERE id = ?",
+                (following.isoformat(), schedule.id),
             )
         return claimed
 
     async def posted_slots(self, guild_id: int) -> list[str]:
         rows = await self._rows(
-            "SELECT slot FROM posted_slots WHERE guild_id = ? ORDER BY slot", (guild_id,)
+            "SELECT slot FROM posted_slots WHERE guild_id = ? ORDER BY slot, schedule_id",
+            (guild_id,),
         )
         return [row[0] for row in rows]
 

@@ -105,23 +105,27 @@ async def reply(
     content: str | None = None,
     *,
     embed: discord.Embed | None = None,
+    embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Answer an interaction whether or not it was already answered or deferred."""
+    """Answer an interaction whether or not it was already answered or deferred (``embeds``:
+    several, up to 10, instead of one ``embed``)."""
     missing = discord.utils.MISSING
     embed_ = embed if embed is not None else missing
+    embeds_ = embeds if embeds is not None else missing
     view_ = view if view is not None else missing
     if interaction.response.is_done():
         await interaction.followup.send(
             content if content is not None else missing,
             embed=embed_,
+            embeds=embeds_,
             view=view_,
             ephemeral=ephemeral,
         )
     else:
         await interaction.response.send_message(
-            content, embed=embed_, view=view_, ephemeral=ephemeral
+            content, embed=embed_, embeds=embeds_, view=view_, ephemeral=ephemeral
         )
 
 

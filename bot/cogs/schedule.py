@@ -37,12 +37,15 @@ from bot.render.messages import (
     PRESET_OPTIONS,
     SCHEDULE_FIRST,
     SCHEDULE_OR_PRESET,
-    SCHEDULE_STOPPED,
     could_not_post_message,
     missing_permissions_message,
+    no_such_schedule_message,
     posted_message,
     preview_message,
+    schedule_choice,
     schedule_set_message,
+    schedule_stopped_message,
+    which_schedule_message,
 )
 from bot.render.titles import display_title
 
@@ -133,9 +136,49 @@ class ScheduleCommands(commands.Cog):
     async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
         title = await self.post_pick(schedule.channel_id, schedule.newsletter)
         log.info(
-            "archive post for guild %s, slot %s: %s", schedule.guild_id, slot.isoformat(), title
+            "archive post for guild %s, schedule %s, slot %s: %s",
+            schedule.guild_id,
+            schedule.id,
+            slot.isoformat(),
+            title,
         )
         return title
+
+    async def chosen(
+        self, interaction: discord.Interaction, schedule_id: int | None, none_yet: str
+    ) -> ScheduleRecord | None:
+        """The schedule ``schedule_id`` names (without one: the server's only schedule), or
+        None once the refusal is answered (``none_yet`` when the server has none)."""
+        assert interaction.guild_id is not None
+        service = self.bot.service
+        found = await service.schedule(interaction.guild_id, schedule_id)
+        if found is not None:
+            return found
+        ids = [schedule.id for schedule in await service.schedules(interaction.guild_id)]
+        if not ids:
+            refusal = none_yet
+        elif schedule_id is None:
+            refusal = which_schedule_message(ids)
+        else:
+            refusal = no_such_schedule_message(schedule_id, ids)
+        await reply(interaction, refusal, ephemeral=True)
+        return None
+
+    async def schedule_id_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        wanted = current.strip().lstrip("#")
+        choices = []
+        for schedule in await self.bot.service.schedules(interaction.guild_id):
+            if wanted and not str(schedule.id).startswith(wanted):
+                continue
+            channel = self.bot.get_channel(schedule.channel_id)
+            where = f"#{channel.name}" if isinstance(channel, discord.TextChannel) else "a channel"
+            name = schedule_choice(schedule.id, schedule.cron, schedule.timezone, where)
+            choices.append(app_commands.Choice(name=name, value=schedule.id))
+        return choices[:25]
 
     # -- commands ----------------------------------------------------------------------
 
@@ -192,7 +235,7 @@ class ScheduleCommands(commands.Cog):
             return
         zone = timezone or self.bot.settings.discord.default_timezone
         try:
-            runs = await self.bot.service.set_schedule(
+            schedule_id, runs = await self.bot.service.set_schedule(
                 interaction.guild.id, channel.id, cron, zone, chosen
             )
         except ScheduleError as error:  # it quotes the cron or zone given
@@ -203,7 +246,7 @@ class ScheduleCommands(commands.Cog):
         await reply(
             interaction,
             schedule_set_message(
-                channel.mention, cron, zone, [when(run, zone) for run in runs], source
+                schedule_id, channel.mention, cron, zone, [when(run, zone) for run in runs], source
             ),
         )
 
@@ -216,52 +259,56 @@ class ScheduleCommands(commands.Cog):
         return [app_commands.Choice(name=z, value=z) for z in itertools.islice(found, 25)]
 
     @archive_group.command(
-        name="show", description="This server's archive schedule and its last post."
+        name="show", description="This server's archive schedules and their posts."
     )
     @moderators_only
     async def show_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        schedule = await self.bot.service.schedule(interaction.guild_id)
-        if schedule is None:
+        schedules = await self.bot.service.schedules(interaction.guild_id)
+        if not schedules:
             await reply(interaction, NO_SCHEDULE, ephemeral=True)
             return
-        card = schedule_card(schedule, several(self.bot))
-        await reply(interaction, embed=embed(card, self.bot, schedule.newsletter), ephemeral=True)
+        names = several(self.bot)
+        embeds = [
+            embed(schedule_card(schedule, names), self.bot, schedule.newsletter)
+            for schedule in schedules
+        ]
+        await reply(interaction, embeds=embeds, ephemeral=True)
 
     @archive_group.command(
-        name="now", description="Post an archive pick to the scheduled channel right now."
+        name="now", description="Post an archive pick to a schedule's channel right now."
     )
+    @app_commands.describe(id="The schedule (see /archive show); not needed when there is one")
     @moderators_only
-    async def now_command(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
+    async def now_command(self, interaction: discord.Interaction, id: int | None = None) -> None:
         service = self.bot.service
-        schedule = await service.schedule(interaction.guild_id)
+        schedule = await self.chosen(interaction, id, SCHEDULE_FIRST)
         if schedule is None:
-            await reply(interaction, SCHEDULE_FIRST, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             title = await self.post_pick(schedule.channel_id, schedule.newsletter)
         except ChannelUnavailable as error:
             # The same channel would fail the scheduled posts too: stop them, as they would.
-            await service.disable_schedule(interaction.guild_id, str(error))
+            await service.disable_schedule(schedule, str(error))
             await reply(interaction, could_not_post_message(str(error)), ephemeral=True)
             return
         if title is None:
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
-        await service.record_schedule_post(interaction.guild_id, title)
+        await service.record_schedule_post(schedule.id, title)
         await reply(interaction, posted_message(title, f"<#{schedule.channel_id}>"), ephemeral=True)
 
     @archive_group.command(
-        name="preview", description="What the next archive post will look like (uses no pick)."
+        name="preview", description="What a schedule's next post will look like (uses no pick)."
     )
+    @app_commands.describe(id="The schedule (see /archive show); not needed when there is one")
     @moderators_only
-    async def preview_command(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        schedule = await self.bot.service.schedule(interaction.guild_id)
+    async def preview_command(
+        self, interaction: discord.Interaction, id: int | None = None
+    ) -> None:
+        schedule = await self.chosen(interaction, id, SCHEDULE_FIRST)
         if schedule is None:
-            await reply(interaction, SCHEDULE_FIRST, ephemeral=True)
             return
         pick = await self.bot.service.preview_pick(str(schedule.channel_id), schedule.newsletter)
         if pick is None:
@@ -281,14 +328,20 @@ class ScheduleCommands(commands.Cog):
             ephemeral=True,
         )
 
-    @archive_group.command(name="stop", description="Stop this server's scheduled archive posts.")
+    @archive_group.command(name="stop", description="Stop one of this server's archive schedules.")
+    @app_commands.describe(id="The schedule (see /archive show); not needed when there is one")
     @moderators_only
-    async def stop_command(self, interaction: discord.Interaction) -> None:
+    async def stop_command(self, interaction: discord.Interaction, id: int | None = None) -> None:
         assert interaction.guild_id is not None
-        stopped = await self.bot.service.stop_schedule(interaction.guild_id)
-        await reply(
-            interaction, SCHEDULE_STOPPED if stopped else NO_SCHEDULE_TO_STOP, ephemeral=True
-        )
+        schedule = await self.chosen(interaction, id, NO_SCHEDULE_TO_STOP)
+        if schedule is None:
+            return
+        await self.bot.service.stop_schedule(interaction.guild_id, schedule.id)
+        await reply(interaction, schedule_stopped_message(schedule.id), ephemeral=True)
+
+    now_command.autocomplete("id")(schedule_id_autocomplete)
+    preview_command.autocomplete("id")(schedule_id_autocomplete)
+    stop_command.autocomplete("id")(schedule_id_autocomplete)
 
 
 async def setup(bot: ArchiveBot) -> None:

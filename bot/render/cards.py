@@ -203,7 +203,7 @@ def when(moment: dt.datetime, timezone: str) -> str:
 
 
 def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = None) -> Card:
-    """A server's archive schedule: channel, cron, status (and why it stopped), next and last
+    """One of a server's archive schedules, titled with its id: channel, cron, status (and why it stopped), next and last
     post; with ``names`` (when the bot serves several newsletters), the newsletter it posts from."""
     status = "active" if schedule.enabled else f"disabled: {schedule.disabled_reason}"
     fields = [
@@ -223,7 +223,7 @@ def schedule_card(schedule: ScheduleRecord, names: Mapping[str, str] | None = No
         else "none yet"
     )
     fields.append(CardField("Last post", last))
-    return Card("Archive schedule", fields=tuple(fields))
+    return Card(f"Archive schedule #{schedule.id}", fields=tuple(fields))
 
 
 def announcement_card(

@@ -44,8 +44,32 @@ def preview_message(channel: str, next_post: str | None) -> str:
 
 NO_SCHEDULE = "No archive schedule here yet: set one with /archive set."
 SCHEDULE_FIRST = "Choose a channel first with /archive set."
-SCHEDULE_STOPPED = "Scheduled archive posts stopped."
 NO_SCHEDULE_TO_STOP = "There was no archive schedule to stop."
+
+
+def schedule_ids(ids: list[int]) -> str:
+    return ", ".join(f"#{schedule_id}" for schedule_id in ids)
+
+
+def which_schedule_message(ids: list[int]) -> str:
+    """When a server has several schedules and the command was given no ``id``."""
+    return f"This server has several archive schedules ({schedule_ids(ids)}): say which with `id`."
+
+
+def no_such_schedule_message(schedule_id: int, ids: list[int]) -> str:
+    return f"There is no archive schedule #{schedule_id} here: this server has {schedule_ids(ids)}."
+
+
+def schedule_stopped_message(schedule_id: int) -> str:
+    return f"Scheduled archive posts stopped (schedule #{schedule_id})."
+
+
+def schedule_choice(schedule_id: int, cron: str, zone: str, channel: str) -> str:
+    """A schedule as the ``id`` autocomplete offers it (at most 100 characters)."""
+    name = f"#{schedule_id} in {channel}: {describe(cron, zone)}"
+    return name if len(name) <= 100 else name[:99] + "…"
+
+
 NO_ANNOUNCEMENT = "No announcements here yet: set them with /announce set."
 ANNOUNCEMENT_STOPPED = "Announcements of new issues stopped."
 NO_ANNOUNCEMENT_TO_STOP = "There were no announcements to stop."
@@ -141,12 +165,20 @@ def missing_permissions_message(channel: str, missing: list[str]) -> str:
 
 
 def schedule_set_message(
-    channel: str, cron: str, zone: str, runs: list[str], newsletter: str | None = None
+    schedule_id: int,
+    channel: str,
+    cron: str,
+    zone: str,
+    runs: list[str],
+    newsletter: str | None = None,
 ) -> str:
     """``newsletter``: where the picks come from, named when the bot serves several."""
     lines = "\n".join(f"• {run}" for run in runs)
     what = f"Archive picks from {newsletter}" if newsletter else "Archive picks"
-    return f"{what} will be posted in {channel} {schedule_words(cron, zone)}. Next runs:\n{lines}"
+    return (
+        f"{what} will be posted in {channel} {schedule_words(cron, zone)}. Next runs:\n{lines}\n"
+        f"This is schedule #{schedule_id}: /archive now, preview and stop take its id."
+    )
 
 
 def schedule_words(cron: str, zone: str) -> str:

@@ -27,10 +27,20 @@ class Sent:
     view: discord.ui.View | None
     ephemeral: bool
     kind: str = "message"  # message | followup | edit
+    #: Every embed of the message: ``embed`` alone, or those sent as ``embeds``.
+    embeds: list[discord.Embed] = field(default_factory=list)
 
 
 def _value(value: Any) -> Any:
     return None if value is MISSING else value
+
+
+def _sent(content: Any, embed: Any, embeds: Any, view: Any, ephemeral: bool, kind: str) -> Sent:
+    """What a message with ``embed`` or ``embeds`` (discord.py refuses both) shows."""
+    assert embed is MISSING or embeds is MISSING, "embed and embeds are exclusive"
+    every = [embed] if embed is not MISSING else list(_value(embeds) or [])
+    first = every[0] if every else None
+    return Sent(_value(content), first, _value(view), ephemeral, kind, every)
 
 
 class FakeResponse:
@@ -42,11 +52,12 @@ class FakeResponse:
     def is_done(self) -> bool:
         return self.done
 
-    async def send_message(self, content: Any = None, *, embed: Any = MISSING, view: Any = MISSING,
+    async def send_message(self, content: Any = None, *, embed: Any = MISSING,
+                           embeds: Any = MISSING, view: Any = MISSING,
                            ephemeral: bool = False, **_: Any) -> None:  # fmt: skip
         assert not self.done, "an interaction can be answered once"
         self.done = True
-        self.sent.append(Sent(content, _value(embed), _value(view), ephemeral))
+        self.sent.append(_sent(content, embed, embeds, view, ephemeral, "message"))
 
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
         assert not self.done
@@ -62,9 +73,9 @@ class FakeFollowup:
     def __init__(self, sent: list[Sent]) -> None:
         self.sent = sent
 
-    async def send(self, content: Any = MISSING, *, embed: Any = MISSING, view: Any = MISSING,
-                   ephemeral: bool = False, **_: Any) -> None:  # fmt: skip
-        self.sent.append(Sent(_value(content), _value(embed), _value(view), ephemeral, "followup"))
+    async def send(self, content: Any = MISSING, *, embed: Any = MISSING, embeds: Any = MISSING,
+                   view: Any = MISSING, ephemeral: bool = False, **_: Any) -> None:  # fmt: skip
+        self.sent.append(_sent(content, embed, embeds, view, ephemeral, "followup"))
 
 
 def member(

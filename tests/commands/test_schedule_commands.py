@@ -186,13 +186,97 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
 
 
 async def test_stop(bot: ArchiveBot) -> None:
-    await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
+    schedule_id, _ = await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
-    await invoke(bot, "archive stop", interaction)
-    assert interaction.last.content == "Scheduled archive posts stopped."
+    await invoke(bot, "archive stop", interaction)  # the only one: no id needed
+    assert interaction.last.content == f"Scheduled archive posts stopped (schedule #{schedule_id})."
     again = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive stop", again)
     assert again.last.content == "There was no archive schedule to stop."
+
+
+async def test_several_schedules_are_added_listed_and_named_by_id(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channels = {500: MagicMock(spec=discord.TextChannel), 600: MagicMock(spec=discord.TextChannel)}
+    for channel_id, channel in channels.items():
+        channel.name, channel.send = f"channel-{channel_id}", AsyncMock()
+    lost = _http_error(discord.NotFound, 10003)
+    channels[600].send.side_effect = lost
+    monkeypatch.setattr(bot, "get_channel", channels.get)
+    for channel_id, options in (
+        (500, {"schedule": "0 9 * * 1", "timezone": "Europe/Paris"}),
+        (600, {"preset": "daily", "time": "18:30", "timezone": "UTC"}),
+    ):
+        setting = FakeInteraction(bot, user=moderator())
+        await invoke(bot, "archive set", setting, channel=text_channel(channel_id), **options)
+        assert "Next runs:" in (setting.last.content or "")
+    assert (setting.last.content or "").endswith(
+        "This is schedule #2: /archive now, preview and stop take its id."
+    )
+    first, second = await bot.service.schedules(42)  # the second was added, not a replacement
+    assert (first.id, first.channel_id, second.id, second.channel_id) == (1, 500, 2, 600)
+
+    show = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive show", show)
+    assert [e.title for e in show.last.embeds] == ["Archive schedule #1", "Archive schedule #2"]
+    fields = [{f.name: f.value for f in e.fields} for e in show.last.embeds]
+    assert [f["Channel"] for f in fields] == ["<#500>", "<#600>"]
+    assert fields[0]["Schedule"] == "every Monday at 09:00, Europe/Paris (`0 9 * * 1`)"
+    assert fields[1]["Schedule"] == "every day at 18:30, UTC (`30 18 * * *`)"
+    assert [f["Status"] for f in fields] == ["active", "active"]
+
+    cog: Any = bot.get_cog("ScheduleCommands")
+    choices = await cog.schedule_id_autocomplete(FakeInteraction(bot), "")
+    assert [(c.name, c.value) for c in choices] == [
+        ("#1 in #channel-500: every Monday at 09:00, Europe/Paris", 1),
+        ("#2 in #channel-600: every day at 18:30, UTC", 2),
+    ]
+    assert [c.value for c in await cog.schedule_id_autocomplete(FakeInteraction(bot), "#2")] == [2]
+
+    for command in ("archive now", "archive preview", "archive stop"):
+        unclear = FakeInteraction(bot, user=moderator())
+        await invoke(bot, command, unclear)
+        assert unclear.last.ephemeral and unclear.last.content == (
+            "This server has several archive schedules (#1, #2): say which with `id`."
+        )
+        unknown = FakeInteraction(bot, user=moderator())
+        await invoke(bot, command, unknown, id=7)
+        assert unknown.last.content == (
+            "There is no archive schedule #7 here: this server has #1, #2."
+        )
+    assert channels[500].send.await_count == channels[600].send.await_count == 0
+
+    preview = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive preview", preview, id=2)
+    assert (preview.last.content or "").startswith("The next post in <#600> on <t:")
+    now = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive now", now, id=1)
+    posted = now.last.content or ""
+    assert posted.startswith("Posted “") and posted.endswith("in <#500>.")
+    lost_now = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive now", lost_now, id=2)
+    assert (lost_now.last.content or "").startswith("I couldn't post: the channel was deleted")
+    kept, gone = await bot.service.schedules(42)
+    assert kept.enabled and kept.last_post_title is not None  # a lost channel stops only its own
+    assert not gone.enabled and "10003" in (gone.disabled_reason or "")
+
+    stop = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive stop", stop, id=2)
+    assert stop.last.content == "Scheduled archive posts stopped (schedule #2)."
+    assert [s.id for s in await bot.service.schedules(42)] == [1]
+
+
+async def test_a_server_with_ten_schedules_is_told_to_stop_one(bot: ArchiveBot) -> None:
+    for hour in range(10):
+        await bot.service.set_schedule(42, 500, f"0 {hour} * * *", "UTC")
+    interaction = FakeInteraction(bot, user=moderator())
+    await invoke(bot, "archive set", interaction, channel=text_channel(500), schedule="0 12 * * *")
+    assert interaction.last.ephemeral and interaction.last.content == (
+        "This server has 10 archive schedules, the most it can have: "
+        "stop one with /archive stop first."
+    )
+    assert len(await bot.service.schedules(42)) == 10
 
 
 async def test_timezone_autocomplete(bot: ArchiveBot) -> None:

@@ -364,7 +364,7 @@ async def test_the_gateway_drops_and_the_bot_resumes(
 
 
 def _slots(log: str) -> list[str]:
-    return re.findall(r"archive post for guild \d+, slot (\S+):", log)
+    return re.findall(r"archive post for guild \d+, schedule \d+, slot (\S+):", log)
 
 
 async def test_archive_set_with_a_preset_in_plain_words(
@@ -403,6 +403,40 @@ async def test_archive_set_with_a_preset_in_plain_words(
     )
     assert is_ephemeral(unclear)
     assert message(unclear)["content"] == "A preset needs a `time` (HH:MM), e.g. 09:00."
+
+    # A second schedule is added beside the first; each is then named by its id.
+    second = await fake_discord.command(
+        "archive",
+        subcommand(
+            "set",
+            option("channel", str(ARCHIVE_CHANNEL_ID), 7),
+            option("schedule", "0 12 1 * *"),
+            option("timezone", "UTC"),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    added = re.search(r"This is schedule #(\d+):", message(second)["content"])
+    first_id = re.search(r"This is schedule #(\d+):", message(setting)["content"])
+    assert added is not None and first_id is not None
+    ids = [int(first_id.group(1)), int(added.group(1))]
+    shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
+    assert [e["title"] for e in message(shown)["embeds"]] == [f"Archive schedule #{i}" for i in ids]
+    offered = await fake_discord.autocomplete(
+        "archive", subcommand("stop", option("id", "", 4, focused=True))
+    )
+    assert [c["value"] for c in offered.callback["data"]["choices"]] == ids
+    which = await fake_discord.command("archive", subcommand("preview"), user_id=MODERATOR_ID)
+    assert message(which)["content"] == (
+        f"This server has several archive schedules (#{ids[0]}, #{ids[1]}): say which with `id`."
+    )
+    for schedule_id in ids:
+        stopped = await fake_discord.command(
+            "archive", subcommand("stop", option("id", schedule_id, 4)), user_id=MODERATOR_ID
+        )
+        assert message(stopped)["content"] == (
+            f"Scheduled archive posts stopped (schedule #{schedule_id})."
+        )
+    assert fake_discord.channel_messages[ARCHIVE_CHANNEL_ID] == []
 
 
 async def test_archive_set_now_and_schedule_survive_a_restart(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from pathlib import Path
 from unittest import mock
 
 import pytest
 import yaml
 
+from bot.archive.records import ScheduleRecord
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.cli import main
@@ -227,9 +230,10 @@ async def test_a_schedule_belongs_to_one_newsletter_or_to_all(two: ArchiveServic
     one, every = await two.schedule(1), await two.schedule(2)
     assert one is not None and one.newsletter == "rust"
     assert every is not None and every.newsletter is None
-    await two.set_schedule(1, 10, "0 9 * * 1", "UTC")
-    again = await two.schedule(1)
+    second, _ = await two.set_schedule(1, 10, "0 9 * * 1", "UTC")  # a second one, beside it
+    again = await two.schedule(1, second)
     assert again is not None and again.newsletter is None
+    assert [s.newsletter for s in await two.schedules(1)] == ["rust", None]
 
 
 # -- migrations ---------------------------------------------------------------------------
@@ -250,6 +254,7 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
             r[0] for r in db.execute("SELECT resource_key FROM pick_history WHERE scope = '500'")
         )
         schedules_before = db.execute("SELECT guild_id, channel_id, cron FROM schedules").fetchall()
+        ledger_before = sorted(db.execute("SELECT guild_id, slot, channel_id FROM posted_slots"))
     settings = load_settings(write_two_newsletter_config(tmp_path, SEEDS, twir))
     service, report = await ArchiveService.from_settings(settings, database=path, clock=clock)
     try:
@@ -262,6 +267,29 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
             assert kept is not None and (kept.channel_id, kept.cron) == (channel, cron)
             assert kept.newsletter is None  # posts from every newsletter, as before
         assert await service._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
+        with closing(sqlite3.connect(path)) as raw:  # step 5: every ledger row, on its schedule
+            ledger = sorted(raw.execute("SELECT guild_id, slot, channel_id FROM posted_slots"))
+            orphans = raw.execute(
+                "SELECT count(*) FROM posted_slots p"
+                " WHERE NOT EXISTS (SELECT 1 FROM schedules s WHERE s.id = p.schedule_id)"
+            ).fetchone()
+        assert ledger == ledger_before and orphans == (0,)
+        # The schedules still post, and the ledger still refuses a slot posted before.
+        posted: list[tuple[int, dt.datetime]] = []
+
+        async def post(schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
+            posted.append((schedule.guild_id, slot))
+            return "pick"
+
+        clock.now = dt.datetime(2026, 11, 9, 8, 0, 30, tzinfo=dt.UTC)
+        assert await service.run_due_schedules(post) == 1  # 43's channel was lost: disabled
+        assert posted == [(42, dt.datetime(2026, 11, 9, 8, 0, tzinfo=dt.UTC))]
+        clock.now = dt.datetime(2026, 10, 26, 8, 0, 30, tzinfo=dt.UTC)
+        async with service._store.transaction() as writer:
+            await writer.execute(
+                "UPDATE schedules SET next_run_at = '2026-10-26T08:00:00+00:00' WHERE guild_id = 42"
+            )
+        assert await service.run_due_schedules(post) == 0 and len(posted) == 1
         # Pick history written before ids belongs to the first newsletter, keys unchanged.
         assert sorted(await service._store.picked("500")) == [f"ml/{k}" for k in picks_before]
         round_ = [await service.pick("500", "ml") for _ in range(37 - len(picks_before))]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import ScheduledPosts, next_runs, preset_cron
+from bot.archive.schedules import MAX_SCHEDULES, ScheduledPosts, next_runs, preset_cron
 from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
@@ -72,7 +72,8 @@ async def test_a_new_schedule_starts_from_now_and_posts_on_time(
     store: ArchiveStore, clock: FakeClock
 ) -> None:
     schedules = ScheduledPosts(store)
-    runs = await schedules.set(1, 100, "0 * * * *", "UTC")
+    schedule_id, runs = await schedules.set(1, 100, "0 * * * *", "UTC")
+    assert schedule_id == 1
     assert runs[0] == dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # not 08:00, which already passed
     recorder = Recorder()
     assert await schedules.run_due(recorder) == 0
@@ -80,8 +81,8 @@ async def test_a_new_schedule_starts_from_now_and_posts_on_time(
     assert await schedules.run_due(recorder) == 1
     assert await schedules.run_due(recorder) == 0  # same slot, same minute: nothing more
     assert recorder.posts == [(1, dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC))]
-    shown = await schedules.get(1)
-    assert shown is not None and shown.last_post_title == "pick for 09:00"
+    (shown,) = await schedules.all(1)
+    assert shown.last_post_title == "pick for 09:00"
     assert shown.next_run_at == dt.datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
@@ -104,7 +105,8 @@ async def test_a_claimed_slot_is_never_posted_again(store: ArchiveStore, clock: 
     recorder = Recorder()
     await schedules.run_due(recorder)
     # Simulate the crash: put next_run_at back as if the advance had been lost.
-    await store.save_schedule(1, 100, "0 * * * *", "UTC", dt.datetime(2026, 1, 5, 9, tzinfo=UTC))
+    async with store.transaction() as db:
+        await db.execute("UPDATE schedules SET next_run_at = '2026-01-05T09:00:00+00:00'")
     assert await schedules.run_due(recorder) == 0
     assert len(recorder.posts) == 1
 
@@ -122,31 +124,75 @@ async def test_an_unavailable_channel_disables_only_that_guild(
     clock.advance(hours=1)
     assert await schedules.run_due(recorder) == 1
     assert recorder.posts == [(3, dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC))]
-    first = await schedules.get(1)
-    assert first is not None and not first.enabled and "10003" in (first.disabled_reason or "")
-    second = await schedules.get(2)
-    assert second is not None and second.enabled  # a passing error does not disable
+    (first,) = await schedules.all(1)
+    assert not first.enabled and "10003" in (first.disabled_reason or "")
+    (second,) = await schedules.all(2)
+    assert second.enabled  # a passing error does not disable
     clock.advance(hours=1)
     recorder.fail_for.clear()
     await schedules.run_due(recorder)
     assert {guild for guild, _ in recorder.posts} == {2, 3}  # the disabled guild stays quiet
 
 
-async def test_set_again_re_enables_and_stop_removes(store: ArchiveStore) -> None:
+async def test_set_adds_a_schedule_and_stop_removes_one(store: ArchiveStore) -> None:
     schedules = ScheduledPosts(store)
-    await schedules.set(1, 100, "0 9 * * *", "UTC")
-    await schedules.disable(1, "gone")
-    await schedules.set(1, 101, "0 10 * * *", "Europe/Paris")
-    again = await schedules.get(1)
-    assert (
-        again is not None
-        and again.enabled
-        and again.channel_id == 101
-        and again.disabled_reason is None
-    )
-    assert await schedules.stop(1) is True
-    assert await schedules.get(1) is None
-    assert await schedules.stop(1) is False
+    first, _ = await schedules.set(1, 100, "0 9 * * *", "UTC")
+    await schedules.disable((await schedules.all(1))[0], "gone")
+    second, _ = await schedules.set(1, 101, "0 10 * * *", "Europe/Paris")
+    other, _ = await schedules.set(2, 200, "0 9 * * *", "UTC")
+    assert (first, second, other) == (1, 2, 3)
+    old, new = await schedules.all(1)
+    assert (old.id, old.enabled, old.disabled_reason) == (first, False, "gone")  # untouched
+    assert (new.id, new.channel_id, new.enabled) == (second, 101, True)
+    assert await schedules.stop(2, first) is False  # another server's id stops nothing
+    assert await schedules.stop(1, first) is True
+    assert [s.id for s in await schedules.all(1)] == [second]
+    assert await schedules.stop(1, first) is False
+    assert await schedules.stop(1, second) is True
+    third, _ = await schedules.set(1, 100, "0 9 * * *", "UTC")
+    assert third == 4  # ids are never reused
+
+
+async def test_a_server_has_at_most_ten_schedules(store: ArchiveStore) -> None:
+    schedules = ScheduledPosts(store)
+    for hour in range(MAX_SCHEDULES):
+        await schedules.set(1, 100, f"0 {hour} * * *", "UTC")
+    with pytest.raises(ScheduleError, match="has 10 archive schedules, the most it can have"):
+        await schedules.set(1, 100, "0 12 * * *", "UTC")
+    assert len(await schedules.all(1)) == MAX_SCHEDULES
+    await schedules.set(2, 200, "0 12 * * *", "UTC")  # another server has its own
+
+
+async def test_several_schedules_of_a_server_post_each_slot_once(
+    store: ArchiveStore, clock: FakeClock
+) -> None:
+    schedules = ScheduledPosts(store)
+    hourly, _ = await schedules.set(1, 100, "0 * * * *", "UTC")
+    again, _ = await schedules.set(1, 101, "0 * * * *", "UTC")  # the same slots, elsewhere
+    lost, _ = await schedules.set(1, 102, "0 * * * *", "UTC")
+    posted: list[tuple[int, dt.datetime]] = []
+
+    async def post(schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
+        if schedule.id == lost:
+            raise ChannelUnavailable("the channel was deleted (Discord error 10003)")
+        posted.append((schedule.id, slot))
+        return "pick"
+
+    clock.advance(hours=1)
+    assert await schedules.run_due(post) == 2
+    nine = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert sorted(posted) == [(hourly, nine), (again, nine)]
+    # Both moved on; put them back as a crash before the move would: the ledger refuses.
+    async with store.transaction() as db:
+        await db.execute("UPDATE schedules SET next_run_at = ?", (nine.isoformat(),))
+    assert await schedules.run_due(post) == 0
+    assert len(posted) == 2
+    assert await store.posted_slots(1) == [nine.isoformat()] * 3
+    states = {s.id: (s.enabled, s.disabled_reason) for s in await schedules.all(1)}
+    assert states[hourly] == states[again] == (True, None)  # a lost channel stops only its own
+    assert not states[lost][0] and "10003" in (states[lost][1] or "")
+    clock.advance(hours=1)
+    assert await schedules.run_due(post) == 2
 
 
 async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
@@ -156,8 +202,8 @@ async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
     await ScheduledPosts(store).set(2, 200, "0 9 * * *", "UTC")
     stricter = ScheduledPosts(store, dt.timedelta(hours=2))  # the config was raised since
     assert await stricter.pause_unfit() == [1]
-    paused = await stricter.get(1)
-    assert paused is not None and not paused.enabled
+    (paused,) = await stricter.all(1)
+    assert not paused.enabled
     assert (paused.disabled_reason or "").startswith("paused: “0 * * * *” runs more than")
     clock.advance(hours=2)
     recorder = Recorder()

@@ -104,10 +104,10 @@ class Hammer:
         worker = self._worker()
         while not self.finished.is_set():
             self._attempt(worker)
-            await self.service.set_schedule(guild, guild * 10, "0 9 * * *", "UTC")
+            schedule_id, _ = await self.service.set_schedule(guild, guild * 10, "0 9 * * *", "UTC")
             self.schedules[guild] = True
             self._attempt(worker)
-            assert await self.service.stop_schedule(guild)
+            assert await self.service.stop_schedule(guild, schedule_id)
             self.schedules[guild] = False
             worker.busy = False
 

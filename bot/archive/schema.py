@@ -214,7 +214,36 @@ CREATE TABLE announced_issues (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4)
+# Step 5 belongs to the schedules work (merged separately); until it lands it changes nothing,
+# and nothing below depends on what it holds.
+_STEP_5 = ""
+
+# Step 6: feeds. Each configured feed (per newsletter and URL) keeps what its last answer said
+# (ETag, Last-Modified, for conditional requests), how many polls in a row failed and why, and
+# when it is polled next (later after each failure); ``feed_entries`` holds the ids of the
+# entries already turned into issue files, so that none is written twice.
+_STEP_6 = """
+CREATE TABLE feeds (
+    newsletter    TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    next_poll_at  TEXT,
+    polled_at     TEXT,
+    PRIMARY KEY (newsletter, url)
+);
+CREATE TABLE feed_entries (
+    newsletter TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    entry_id   TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    PRIMARY KEY (newsletter, url, entry_id)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -111,13 +111,22 @@ class Newsletter(_Section):
         return int(self.colour[1:], 16)
 
 
-class Content(_Section):
+class _FeedSettings(_Section):
+    #: RSS or Atom feeds whose new entries become issue files in the content folder.
+    feeds: tuple[
+        Annotated[str, Field(pattern=r"^https?://\S+$", description="http(s) URL")], ...
+    ] = ()
+    #: Minutes between two polls of each feed (longer after errors).
+    feed_poll_minutes: float = Field(default=60.0, gt=0, le=10080)
+
+
+class Content(_FeedSettings):
     folder: Path = Path("../seeds")
     parser: ParserRules = ParserRules()
 
 
-class NewsletterEntry(Newsletter):
-    """One newsletter served: its settings, its content folder and its parser rules."""
+class NewsletterEntry(Newsletter, _FeedSettings):
+    """One newsletter served: its settings, its content folder, its parser rules and its feeds."""
 
     id: str = Field(pattern=NEWSLETTER_ID)
     folder: Path
@@ -197,6 +206,8 @@ class Settings(_Section):
                 id=self.newsletter.id or DEFAULT_NEWSLETTER_ID,
                 folder=self.content.folder,
                 parser=self.content.parser,
+                feeds=self.content.feeds,
+                feed_poll_minutes=self.content.feed_poll_minutes,
             ),
         )
 

@@ -166,6 +166,21 @@ class AnnouncementRecord:
 
 
 @dataclass(frozen=True)
+class FeedState:
+    """What one feed's last poll left: for the next conditional request and its backoff."""
+
+    newsletter: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    #: Polls in a row that failed; 0 after a success.
+    failures: int = 0
+    last_error: str | None = None
+    #: None: poll as soon as possible.
+    next_poll_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class SearchFilters:
     """What narrows a search: one issue (by number), one year, one section (any case)."""
 

@@ -258,8 +258,32 @@ ALTER TABLE posted_slots_5 RENAME TO posted_slots;
 CREATE INDEX schedules_by_guild ON schedules(guild_id);
 CREATE INDEX posted_slots_by_guild ON posted_slots(guild_id, slot);
 """
+# Step 6: feeds. Each configured feed (per newsletter and URL) keeps what its last answer said
+# (ETag, Last-Modified, for conditional requests), how many polls in a row failed and why, and
+# when it is polled next (later after each failure); ``feed_entries`` holds the ids of the
+# entries already turned into issue files, so that none is written twice.
+_STEP_6 = """
+CREATE TABLE feeds (
+    newsletter    TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    next_poll_at  TEXT,
+    polled_at     TEXT,
+    PRIMARY KEY (newsletter, url)
+);
+CREATE TABLE feed_entries (
+    newsletter TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    entry_id   TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    PRIMARY KEY (newsletter, url, entry_id)
+);
+"""
 
-MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5)
+MIGRATIONS: tuple[str, ...] = (_STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,10 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.archive.announcements import Announcements, Announcer
+from bot.archive.feeds import FeedPoller
 from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
 from bot.archive.records import (
     NO_FILTERS,
     AnnouncementRecord,
+    FeedState,
     IssueRecord,
     LoadReport,
     LoadSummary,
@@ -75,6 +77,7 @@ class ArchiveService:
         self._searcher = Searcher(store, self.newsletters)
         self._schedules = ScheduledPosts(store, min_interval)
         self._announcements = Announcements(store, self.issue)
+        self._feeds = FeedPoller(store, self.sources, self.issue_numbers, self.reload)
         self._reload_lock = asyncio.Lock()
         self.rng = rng or random.Random()
         #: Problems found by the last load (files skipped or kept at their previous version).
@@ -400,6 +403,18 @@ class ArchiveService:
     async def run_announcements(self, post: Announcer) -> int:
         """Announce every new issue due in every server once; how many were posted."""
         return await self._announcements.run_due(post)
+
+    # -- feeds ---------------------------------------------------------------------------
+
+    async def poll_feeds(self) -> int:
+        """Poll every configured feed that is due; its new entries become issue files in
+        their newsletter's folder, then one reload serves (and queues to announce) them. How
+        many issue files were written."""
+        return await self._feeds.poll_due()
+
+    async def feed_state(self, newsletter: str, url: str) -> FeedState:
+        """What a feed's last poll left (validators, failures, next poll)."""
+        return await self._store.feed_state(newsletter, url)
 
     # -- settings kept in the database -----------------------------------------------------
 

@@ -25,6 +25,7 @@ import aiosqlite
 from bot.archive.records import (
     NO_FILTERS,
     AnnouncementRecord,
+    FeedState,
     IssueRecord,
     LoadSummary,
     ResourceRecord,
@@ -910,6 +911,49 @@ class ArchiveStore:
             (guild_id,),
         )
         return [(row[0], row[1]) for row in rows]
+
+    # -- feeds ----------------------------------------------------------------------------
+
+    async def feed_state(self, newsletter: str, url: str) -> FeedState:
+        """A feed's state as its last poll left it (a fresh one if it was never polled)."""
+        rows = await self._rows(
+            "SELECT etag, last_modified, failures, last_error, next_poll_at FROM feeds"
+            " WHERE newsletter = ? AND url = ?",
+            (newsletter, url),
+        )
+        if not rows:
+            return FeedState(newsletter, url)
+        etag, modified, failures, error, next_poll = rows[0]
+        return FeedState(
+            newsletter, url, etag, modified, failures, error,
+            dt.datetime.fromisoformat(next_poll) if next_poll else None,
+        )  # fmt: skip
+
+    async def seen_feed_entries(self, newsletter: str, url: str) -> set[str]:
+        """The ids of a feed's entries already turned into issue files (or passed over)."""
+        rows = await self._rows(
+            "SELECT entry_id FROM feed_entries WHERE newsletter = ? AND url = ?", (newsletter, url)
+        )
+        return {row[0] for row in rows}
+
+    async def save_feed_poll(self, state: FeedState, seen: Iterable[str] = ()) -> None:
+        """Record a poll's outcome and the entries it dealt with, together."""
+        now = self.clock().isoformat()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO feeds(newsletter, url, etag, last_modified, failures,"
+                " last_error, next_poll_at, polled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    state.newsletter, state.url, state.etag, state.last_modified, state.failures,
+                    state.last_error,
+                    state.next_poll_at.isoformat() if state.next_poll_at else None, now,
+                ),
+            )  # fmt: skip
+            await db.executemany(
+                "INSERT OR IGNORE INTO feed_entries(newsletter, url, entry_id, seen_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(state.newsletter, state.url, entry, now) for entry in seen],
+            )
 
     # -- meta -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ whole list of issues.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,10 @@ class ContentSource:
     newsletter: str = DEFAULT_NEWSLETTER_ID
     #: The web address of an issue whose file states none (``{number}`` filled in).
     issue_url: str | None = None
+    #: RSS or Atom feeds whose new entries are written into ``folder`` as issue files.
+    feeds: tuple[str, ...] = ()
+    #: Time between two polls of each feed.
+    feed_poll: dt.timedelta = dt.timedelta(hours=1)
 
     @classmethod
     def from_settings(
@@ -72,6 +77,8 @@ class ContentSource:
             date_anchor=_anchor(entry),
             newsletter=entry.id,
             issue_url=entry.issue_url,
+            feeds=entry.feeds,
+            feed_poll=dt.timedelta(minutes=entry.feed_poll_minutes),
         )
 
 

@@ -48,6 +48,14 @@ def test_the_shipped_config_is_valid() -> None:
             "newsletter.date_anchor.date",
         ),
         ("discord: {}\n", "newsletter: Field required"),
+        (
+            "newsletter: {name: X}\ncontent: {feeds: ['ftp://example.org/feed']}\n",
+            "content.feeds.0: String should match pattern",
+        ),
+        (
+            "newsletters: [{id: a, name: A, folder: a, feed_poll_minutes: 0}]\n",
+            "newsletters[a].feed_poll_minutes: Input should be greater than 0",
+        ),
         ("newsletter: {name: X}\ndiscord: {token: abc}\n", "remove the token from the config file"),
         ("newsletter: [\n", "not valid YAML"),
         ("- just a list\n", "expected a mapping"),
@@ -59,6 +67,29 @@ def test_invalid_configs_name_the_file_and_key(tmp_path: Path, text: str, messag
         load_settings(path)
     assert str(path) in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_feeds_in_both_forms(tmp_path: Path) -> None:
+    single = load_settings(
+        _write(
+            tmp_path,
+            "newsletter: {name: X}\n"
+            "content: {feeds: ['https://example.org/feed.xml'], feed_poll_minutes: 15}\n",
+        )
+    )
+    assert single.feeds[0].feeds == ("https://example.org/feed.xml",)
+    assert single.feeds[0].feed_poll_minutes == 15
+    listed = load_settings(
+        _write(
+            tmp_path,
+            "newsletters:\n- {id: a, name: A, folder: a, feeds: ['http://127.0.0.1:1/a.atom']}\n"
+            "- {id: b, name: B, folder: b}\n",
+        )
+    )
+    assert [(e.feeds, e.feed_poll_minutes) for e in listed.feeds] == [
+        (("http://127.0.0.1:1/a.atom",), 60.0),
+        ((), 60.0),
+    ]
 
 
 def test_a_missing_config_file(tmp_path: Path) -> None:

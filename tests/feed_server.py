@@ -1,0 +1,72 @@
+"""A feed host on 127.0.0.1 for the tests: it serves the files in ``tests/feeds`` with ETag and
+Last-Modified, answers conditional requests with 304, and fails as told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+FEEDS = Path(__file__).with_name("feeds")
+LAST_MODIFIED = "Tue, 31 May 2022 09:00:00 GMT"
+
+
+@dataclass
+class Served:
+    """What a path answers: a feed file (its ETag), after ``fail`` answers of ``status``."""
+
+    file: str
+    etag: str
+    fail: int = 0
+    status: int = 500
+
+
+@dataclass
+class FeedServer:
+    routes: dict[str, Served] = field(default_factory=dict)
+    #: (path, If-None-Match, If-Modified-Since, status answered) of every request.
+    requests: list[tuple[str, str | None, str | None, int]] = field(default_factory=list)
+    port: int = 0
+    _runner: web.AppRunner | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, file: str, *, fail: int = 0, status: int = 500) -> str:
+        """Serve ``tests/feeds/<file>`` at ``path`` (after ``fail`` failures); its URL."""
+        self.routes[path] = Served(file, f'"{file}-{len(self.requests)}"', fail, status)
+        return self.url(path)
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        served = self.routes.get(request.path)
+        match = request.headers.get("If-None-Match")
+        since = request.headers.get("If-Modified-Since")
+        if served is None:
+            response = web.Response(status=404)
+        elif served.fail:
+            served.fail -= 1
+            response = web.Response(status=served.status, text="Internal Server Error")
+        elif match == served.etag:
+            response = web.Response(status=304, headers={"ETag": served.etag})
+        else:
+            response = web.Response(
+                body=(FEEDS / served.file).read_bytes(),
+                content_type="application/xml",
+                headers={"ETag": served.etag, "Last-Modified": LAST_MODIFIED},
+            )
+        self.requests.append((request.path, match, since, response.status))
+        return response
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{name}", self._answer)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -28,6 +28,7 @@ EXTENSIONS = (
     "bot.cogs.search",
     "bot.cogs.schedule",
     "bot.cogs.announce",
+    "bot.cogs.importer",
     "bot.cogs.admin",
 )
 

@@ -29,6 +29,7 @@ EXTENSIONS = (
     "bot.cogs.schedule",
     "bot.cogs.announce",
     "bot.cogs.feeds",
+    "bot.cogs.importer",
     "bot.cogs.admin",
 )
 

@@ -18,6 +18,18 @@ from pathlib import Path
 
 from bot.archive.announcements import Announcements, Announcer
 from bot.archive.feeds import FeedPoller
+from bot.archive.imports import (
+    ImportFile,
+    ImportPreview,
+    ImportRefused,
+    SavedImport,
+    check_name,
+    check_size,
+    download,
+    parse_import,
+    safe_name,
+    write_import,
+)
 from bot.archive.ingest import Scan, parse_files, plan_changes, scan_folder
 from bot.archive.records import (
     NO_FILTERS,
@@ -195,6 +207,56 @@ class ArchiveService:
         summary = await self._store.apply(source.newsletter, plan.changes)
         await asyncio.to_thread(release, parsed, plan.changes.upserts)
         return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
+
+    # -- imports -------------------------------------------------------------------------
+
+    def _source(self, newsletter: str | None) -> ContentSource:
+        return next((s for s in self.sources if s.newsletter == newsletter), self.sources[0])
+
+    def check_import(self, name: str, size: int) -> None:
+        """``ImportRefused`` for a file an import does not take, by its name and size (before
+        it is downloaded)."""
+        check_name(name)
+        check_size(size)
+
+    async def download_import(self, url: str) -> ImportFile:
+        """The issue file at ``url`` (http or https), within the import limits;
+        ``ImportRefused`` says why not."""
+        return await download(url)
+
+    async def preview_import(
+        self, name: str, data: bytes, newsletter: str | None = None
+    ) -> ImportPreview:
+        """``data`` (a file called ``name``) read as an issue of ``newsletter`` (default: the
+        first), as a load would read it, without saving anything; ``ImportRefused`` for a
+        type an import does not take."""
+        source = self._source(newsletter)
+        file_name = safe_name(name)
+        issue, problems = await asyncio.to_thread(parse_import, file_name, data, source)
+        existing = None
+        if issue is not None:
+            found = await self._store.issue(source.newsletter, issue.number)
+            existing = found.source if found is not None else None
+        return ImportPreview(source.newsletter, file_name, data, issue, tuple(problems), existing)
+
+    async def save_import(self, preview: ImportPreview) -> tuple[SavedImport, LoadReport]:
+        """Write a previewed issue into its newsletter's content folder (under a free name:
+        never over a file), then reload (which queues its announcement); where it went and
+        what the reload changed. ``ImportRefused`` when its number was loaded since the
+        preview, ``ValueError`` for a preview that can't be saved."""
+        issue = preview.issue
+        if issue is None or not preview.can_save:
+            raise ValueError("this preview cannot be saved")
+        source = self._source(preview.newsletter)
+        found = await self._store.issue(source.newsletter, issue.number)
+        if found is not None:  # loaded since the preview
+            raise ImportRefused("exists", found.source)
+        async with self._reload_lock:
+            name = await asyncio.to_thread(
+                write_import, source.folder, preview.file_name, preview.data
+            )
+        report = await self.reload()
+        return SavedImport(source.newsletter, name, issue.number), report
 
     # -- issues --------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from bot.archive.imports import PREVIEW_RESOURCES as IMPORT_PREVIEW_RESOURCES
+from bot.archive.imports import ImportPreview
 from bot.archive.records import (
     NO_FILTERS,
     AnnouncementRecord,
@@ -322,4 +324,43 @@ def about_card(facts: AboutFacts) -> Card:
     by = f" by {facts.author}" if facts.author else ""
     return Card(
         f"About {facts.bot_name}", f"The back issues of {facts.newsletter}{by}.", facts.url, fields
+    )
+
+
+def import_preview_card(preview: ImportPreview, newsletter_name: str | None = None) -> Card:
+    """An import before it is saved: the issue's number, date, title, resource count and first
+    resources, and every problem (a number already served means it can't be saved as is);
+    ``newsletter_name`` when the bot serves several."""
+    issue = preview.issue
+    problems = [str(problem) for problem in preview.problems]
+    if preview.existing is not None and issue is not None:
+        problems.insert(
+            0,
+            f"Issue #{issue.number} is already in the archive (from {preview.existing}): "
+            "remove or change that file first to replace it.",
+        )
+    fields = (CardField("Problems", "\n".join(f"• {p}" for p in problems)),) if problems else ()
+    into = f" into {newsletter_name}" if newsletter_name else ""
+    of = f" of {newsletter_name}" if newsletter_name else ""
+    if issue is None:
+        return Card(
+            title="Not an issue",
+            description=f"{preview.file_name} can't be imported{into}: it can't be read as an issue.",
+            fields=fields,
+        )
+    count = len(issue.resources)
+    shown = [f"• {display_title(r)}" for r in issue.resources[:IMPORT_PREVIEW_RESOURCES]]
+    if count > len(shown):
+        shown.append(f"… and {count - len(shown)} more")
+    date = issue_date_text(issue.date, issue.date_inferred) if issue.date else "no date stated"
+    header = f"Issue #{issue.number} · {date} · {count} resource{'s' if count != 1 else ''}"
+    return Card(
+        title=issue.title,
+        description="\n".join([header, "", *shown])
+        if shown
+        else f"{header}\n\nNo resources found.",
+        fields=fields,
+        footer=f"Save writes {preview.file_name} into the content folder{of} and reloads."
+        if preview.can_save
+        else "It can't be saved as it is.",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.archive.records import NO_FILTERS, LoadReport, LoadSummary, SearchFilters
 from bot.content.models import Problem
@@ -25,6 +25,12 @@ SHARE_FOR_SEARCHER = (
     "Only the person who searched can share these results: run /search to get your own."
 )
 SHARED = "Shared in the channel."
+IMPORT_FILE_OR_URL = "Give the issue either as a `file` or as a `url`, not both."
+IMPORT_FOR_REQUESTER = (
+    "Only the moderator who ran this import can save or cancel it: run /import to preview your own."
+)
+IMPORT_CANCELLED = "Import cancelled: nothing was saved."
+IMPORT_EXPIRED = "This preview expired: nothing was saved. Run /import again."
 SCHEDULE_OR_PRESET = (
     "Say when: either a cron `schedule`, or a `preset` (daily, weekly or monthly) with a "
     "`time`, not both."
@@ -304,3 +310,37 @@ def format_duration(delta: dt.timedelta) -> str:
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+def import_refused_message(
+    kind: str, detail: str, limit_bytes: int, suffixes: Sequence[str]
+) -> str:
+    """Why an import was refused (``kind``: an ``ImportRefused`` kind; ``detail``: what it
+    names), and what it takes."""
+    if kind == "scheme":
+        return f"Only http:// and https:// links can be imported, not “{echoed(detail)}”."
+    if kind == "type":
+        return (
+            f"{echoed(detail)} is not a file type an import takes: use " + ", ".join(suffixes) + "."
+        )
+    if kind == "size":
+        return f"That file is too large to import: the limit is {limit_bytes // 1024} KB."
+    if kind == "status":
+        return f"The link could not be downloaded: the server answered {echoed(detail)}."
+    if kind == "timeout":
+        return f"The download took longer than {echoed(detail)} seconds: nothing was imported."
+    if kind == "exists":
+        return (
+            f"That issue number was loaded since the preview (from {echoed(detail)}): "
+            "nothing was saved."
+        )
+    return f"The file could not be downloaded ({echoed(detail)}): nothing was imported."
+
+
+def import_saved_message(file_name: str, number: int, report: LoadReport,
+                         names: Mapping[str, str] | None = None) -> str:  # fmt: skip
+    """What a saved import did: the file it became, then what the reload changed."""
+    return (
+        f"Saved issue #{number} as `{file_name}` in the content folder.\n"
+        + reload_message(report, names)
+    )[:MESSAGE_LIMIT]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from bot.archive.records import ResourceRecord, format_date
+from bot.content.models import Resource
 
 __all__ = [
     "MAX_TITLE",
@@ -164,7 +165,7 @@ def _name_for(sentence: str) -> str:
     return shorten(_first_clause(sentence))
 
 
-def display_title(resource: ResourceRecord) -> str:
+def display_title(resource: ResourceRecord | Resource) -> str:
     """What to call the resource on a card: its title, or a name derived from the sentence
     it was titled with; never more than ``MAX_TITLE`` characters."""
     title = _SPACES.sub(" ", resource.title).strip()

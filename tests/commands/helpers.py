@@ -63,10 +63,11 @@ class FakeResponse:
         assert not self.done
         self.done = self.deferred = True
 
-    async def edit_message(self, *, embed: Any = MISSING, view: Any = MISSING, **_: Any) -> None:
+    async def edit_message(self, *, content: Any = MISSING, embed: Any = MISSING,
+                           view: Any = MISSING, **_: Any) -> None:  # fmt: skip
         assert not self.done
         self.done = True
-        self.sent.append(Sent(None, _value(embed), _value(view), False, "edit"))
+        self.sent.append(Sent(_value(content), _value(embed), _value(view), False, "edit"))
 
 
 class FakeFollowup:

@@ -116,6 +116,8 @@ class Interaction:
     sent_at: float
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
+    #: The messages the followups became (what a button under one is clicked on).
+    followup_messages: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)
     original: dict[str, Any] | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event)
@@ -144,6 +146,8 @@ class FakeDiscord:
         self.crossposts: list[tuple[int, str]] = []
         #: Roles members took or dropped through the bot, on top of those in ``MEMBERS``.
         self.member_roles: dict[int, set[int]] = {}
+        #: Files attached to interactions, by attachment id: (name, bytes), served as the CDN.
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.identifies = 0
@@ -191,6 +195,7 @@ class FakeDiscord:
         app.router.add_post(
             f"{api}/channels/{{channel}}/messages/{{message}}/crosspost", self._crosspost
         )
+        app.router.add_get("/attachments/{id}/{name}", self._attachment_file)
         member_role = f"{api}/guilds/{{guild}}/members/{{member}}/roles/{{role}}"
         app.router.add_put(member_role, self._member_role)
         app.router.add_delete(member_role, self._member_role)
@@ -277,6 +282,12 @@ class FakeDiscord:
             message["webhook_id"] = str(APP_ID)
         return message
 
+    async def _attachment_file(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["id"])
+        if found is None or found[0] != request.match_info["name"]:
+            return web.Response(status=404)
+        return web.Response(body=found[1], content_type="application/octet-stream")
+
     def _interaction(self, request: web.Request) -> Interaction:
         token = request.match_info["token"]
         return next(i for i in self.interactions.values() if i.token == token)
@@ -324,8 +335,10 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request)
         interaction.followups.append(request[BODY])
+        sent = self._message(CHANNEL_ID, request[BODY], interaction=interaction)
+        interaction.followup_messages.append(sent)
         self._answered(interaction)
-        return self._json(self._message(CHANNEL_ID, request[BODY], interaction=interaction))
+        return self._json(sent)
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
@@ -440,9 +453,31 @@ class FakeDiscord:
         if roles:
             guild_roles = {r["id"]: r for r in guild_payload()["roles"]}
             resolved["roles"] = {o["value"]: guild_roles[o["value"]] for o in roles}
+        attachments = [o for o in _flatten(options) if o["type"] == 11]
+        if attachments:
+            resolved["attachments"] = {
+                o["value"]: self._attachment(o["value"]) for o in attachments
+            }
         if resolved:
             data["resolved"] = resolved
         return data
+
+    def attach(self, name: str, data: bytes, option_name: str = "file") -> dict[str, Any]:
+        """An attachment option: the file is served by the stand-in, as Discord's CDN would."""
+        attachment_id = snowflake()
+        self.files[attachment_id] = (name, data)
+        return option(option_name, attachment_id, 11)
+
+    def _attachment(self, attachment_id: str) -> dict[str, Any]:
+        name, data = self.files[attachment_id]
+        url = f"{self.base}/attachments/{attachment_id}/{name}"
+        return {
+            "id": attachment_id,
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+        }
 
     async def send(self, payload: dict[str, Any], timeout: float = 3.0) -> Interaction:
         """Send an interaction over the gateway; wait until the bot answers it."""
@@ -507,7 +542,8 @@ def _flatten(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def option(name: str, value: Any, kind: int = 3, *, focused: bool = False) -> dict[str, Any]:
-    """A command option as Discord sends it (3 string, 4 integer, 7 channel, 8 role)."""
+    """A command option as Discord sends it (3 string, 4 integer, 7 channel, 8 role,
+    11 attachment: see ``FakeDiscord.attach``)."""
     result: dict[str, Any] = {"name": name, "type": kind, "value": value}
     if focused:
         result["focused"] = True

@@ -1,0 +1,181 @@
+"""An issue brought in from outside the content folder (a Discord attachment, a link): its
+limits, its download, a safe file name, its parse as a preview, and its place in the folder.
+
+The folder stays the one source of truth: an import is saved there as a file, never written
+into the database directly, and a reload serves it.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+import aiohttp
+
+from bot.content.loader import ContentSource, parse_one
+from bot.content.models import Issue, Problem
+from bot.content.parse import CONTENT_SUFFIXES
+
+#: The largest file an import takes, in bytes.
+MAX_IMPORT_BYTES = 1024 * 1024
+#: How long a download may take, in seconds, from the request to the last byte.
+IMPORT_TIMEOUT = 20.0
+#: The file types an import takes (those the content folder is read from).
+IMPORT_SUFFIXES = CONTENT_SUFFIXES
+#: How many resources a preview lists by title.
+PREVIEW_RESOURCES = 5
+
+_BY_CONTENT_TYPE = {"text/html": ".html", "text/markdown": ".md", "text/plain": ".txt"}
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+RefusalKind = Literal["scheme", "type", "size", "status", "timeout", "unreachable", "exists"]
+
+
+class ImportRefused(Exception):
+    """A file or link an import does not take; ``kind`` says why and ``detail`` names what
+    (bot/render words it)."""
+
+    def __init__(self, kind: RefusalKind, detail: str = "") -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+
+
+@dataclass(frozen=True)
+class ImportFile:
+    """A downloaded file: the name it came with and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would add to a newsletter, before it is saved."""
+
+    newsletter: str
+    #: The name the file is saved under (unless one by that name is there by then).
+    file_name: str
+    data: bytes
+    #: The parsed issue, or None when the file is not one (``problems`` says why).
+    issue: Issue | None
+    problems: tuple[Problem, ...]
+    #: The file that already serves this issue number, when one does.
+    existing: str | None = None
+
+    @property
+    def can_save(self) -> bool:
+        return self.issue is not None and self.existing is None
+
+
+@dataclass(frozen=True)
+class SavedImport:
+    """Where an import was saved (a file name in the newsletter's folder)."""
+
+    newsletter: str
+    file_name: str
+    number: int
+
+
+def check_name(name: str) -> str:
+    """The suffix of ``name`` (lower case) if an import takes it; ``ImportRefused`` if not."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        raise ImportRefused("type", suffix or name)
+    return suffix
+
+
+def check_size(size: int) -> None:
+    if size > MAX_IMPORT_BYTES:
+        raise ImportRefused("size", str(size))
+
+
+def safe_name(name: str) -> str:
+    """A file name the content folder can hold: the last part of ``name``, in lower-case
+    ASCII letters, digits, '.', '_' and '-', with a suffix an import takes, never hidden or
+    skipped by the loader (a README, a leading '.' or '_')."""
+    suffix = check_name(name)
+    stem = unicodedata.normalize("NFKD", Path(name.replace("\\", "/")).name[: -len(suffix)])
+    stem = _UNSAFE.sub("-", stem.encode("ascii", "ignore").decode().lower()).strip("-._")
+    stem = stem[:80] or "imported"
+    if stem.startswith("readme"):
+        stem = f"imported-{stem}"
+    return stem + suffix
+
+
+def free_name(folder: Path, name: str) -> str:
+    """``name``, or ``stem-2.ext``, ``stem-3.ext`` … when a file by that name is in ``folder``
+    (compared without case, as some file systems do)."""
+    taken = {path.name.lower() for path in folder.iterdir()}
+    stem, suffix = name[: -len(Path(name).suffix)], Path(name).suffix
+    candidate, n = name, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    return candidate
+
+
+def url_name(url: str, content_type: str) -> str:
+    """The name of a downloaded file: the last part of its address, or ``import`` with the
+    suffix its content type gives when the address names no file an import takes."""
+    last = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    if Path(last).suffix.lower() in IMPORT_SUFFIXES:
+        return last
+    suffix = _BY_CONTENT_TYPE.get(content_type.split(";")[0].strip().lower())
+    if suffix is None:
+        raise ImportRefused("type", content_type or last)
+    return (Path(last).stem or "import") + suffix
+
+
+async def download(url: str, *, timeout: float = IMPORT_TIMEOUT) -> ImportFile:
+    """The file at ``url`` (http or https only), within the size limit and the timeout;
+    ``ImportRefused`` otherwise."""
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise ImportRefused("scheme", urlsplit(url).scheme or url)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.get(url) as response,
+        ):
+            if response.status != 200:
+                raise ImportRefused("status", str(response.status))
+            name = url_name(str(response.url), response.headers.get("Content-Type", ""))
+            if response.content_length is not None:
+                check_size(response.content_length)
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                check_size(len(data))
+    except TimeoutError:
+        raise ImportRefused("timeout", f"{timeout:g}") from None
+    except (aiohttp.ClientError, ValueError) as error:
+        raise ImportRefused("unreachable", type(error).__name__) from None
+    return ImportFile(name, bytes(data))
+
+
+def parse_import(
+    name: str, data: bytes, source: ContentSource
+) -> tuple[Issue | None, list[Problem]]:
+    """``data`` parsed as the loader parses a file called ``name`` of ``source``'s folder."""
+    with tempfile.TemporaryDirectory(prefix="import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return parse_one(path, source)
+
+
+def write_import(folder: Path, name: str, data: bytes) -> str:
+    """Write ``data`` into ``folder`` under ``name`` or the next free name (never over a file
+    that is there); the name used."""
+    while True:
+        chosen = free_name(folder, name)
+        try:
+            with (folder / chosen).open("xb") as file:
+                file.write(data)
+        except FileExistsError:  # written meanwhile by someone else: take the next name
+            continue
+        return chosen

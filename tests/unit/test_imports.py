@@ -1,0 +1,194 @@
+"""Imports in the core: a file read as an issue of a newsletter (a preview that saves
+nothing), saved into the content folder under a safe, free name and reloaded; the refusals
+(type, size, scheme, status) and downloads from a local server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.archive.imports import (
+    MAX_IMPORT_BYTES,
+    ImportRefused,
+    download,
+    free_name,
+    safe_name,
+)
+from bot.archive.service import ArchiveService
+
+NEW_ISSUE = (
+    "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n"
+    "## Brand new tool\n\nIt does things.\n\n## Another paper\n\nIt says things.\n"
+)
+
+
+async def test_a_preview_reads_the_issue_and_saves_nothing(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    before = sorted(p.name for p in content_dir.iterdir())
+    preview = await service.preview_import("May 2022.md", NEW_ISSUE.encode())
+    assert preview.issue is not None and preview.can_save
+    assert (preview.issue.number, preview.issue.date) == (29, "2022-05")
+    assert preview.issue.title == "Machine Learning Monthly May 2022"
+    assert [r.title for r in preview.issue.resources] == ["Brand new tool", "Another paper"]
+    assert preview.file_name == "may-2022.md"
+    assert preview.existing is None
+    assert sorted(p.name for p in content_dir.iterdir()) == before
+    assert await service.issue(29) is None
+
+
+async def test_saving_writes_the_file_and_reloads(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    preview = await service.preview_import("issue-29.md", NEW_ISSUE.encode())
+    saved, report = await service.save_import(preview)
+    assert (saved.file_name, saved.number) == ("issue-29.md", 29)
+    assert (content_dir / "issue-29.md").read_bytes() == NEW_ISSUE.encode()
+    assert report.summaries[0].added == (29,)
+    latest = await service.latest_issue()
+    assert latest is not None and latest.number == 29
+
+
+async def test_a_number_already_served_is_a_problem_and_cannot_be_saved(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    existing = await service.issue(28)
+    assert existing is not None
+    text = NEW_ISSUE.replace("number: 29", "number: 28")
+    preview = await service.preview_import("again.md", text.encode())
+    assert preview.existing == existing.source and not preview.can_save
+    with pytest.raises(ValueError):
+        await service.save_import(preview)
+    assert not (content_dir / "again.md").exists()
+
+
+async def test_a_number_loaded_after_the_preview_is_refused_at_save(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    first = await service.preview_import("one.md", NEW_ISSUE.encode())
+    second = await service.preview_import("two.md", NEW_ISSUE.encode())
+    await service.save_import(first)
+    with pytest.raises(ImportRefused) as refused:
+        await service.save_import(second)
+    assert (refused.value.kind, refused.value.detail) == ("exists", "one.md")
+    assert not (content_dir / "two.md").exists()
+
+
+async def test_a_file_by_that_name_is_never_overwritten(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    (content_dir / "issue-29.md").write_text("not an issue at all\n")
+    preview = await service.preview_import("issue-29.md", NEW_ISSUE.encode())
+    saved, _ = await service.save_import(preview)
+    assert saved.file_name == "issue-29-2.md"
+    assert (content_dir / "issue-29.md").read_text() == "not an issue at all\n"
+    assert (content_dir / "issue-29-2.md").read_bytes() == NEW_ISSUE.encode()
+
+
+async def test_a_file_that_is_not_an_issue_has_its_problem(service: ArchiveService) -> None:
+    preview = await service.preview_import("notes.txt", b"Just some words, no number.\n")
+    assert preview.issue is None and not preview.can_save
+    assert [p.fatal for p in preview.problems] == [True]
+    assert "no issue number found" in str(preview.problems[0])
+
+
+def test_refusals_by_name_and_size(service: ArchiveService) -> None:
+    with pytest.raises(ImportRefused) as wrong_type:
+        service.check_import("photo.png", 10)
+    assert (wrong_type.value.kind, wrong_type.value.detail) == ("type", ".png")
+    with pytest.raises(ImportRefused) as too_large:
+        service.check_import("issue.md", MAX_IMPORT_BYTES + 1)
+    assert too_large.value.kind == "size"
+    service.check_import("Issue.HTM", MAX_IMPORT_BYTES)
+
+
+@pytest.mark.parametrize(
+    ("given", "safe"),
+    [
+        ("../../etc/Issue 12 (final).MD", "issue-12-final.md"),
+        ("C:\\Users\\me\\issue-3.txt", "issue-3.txt"),
+        (".hidden.md", "hidden.md"),
+        ("_draft.md", "draft.md"),
+        ("README.md", "imported-readme.md"),
+        ("Édition n°7.html", "edition-n7.html"),
+        ("???.txt", "imported.txt"),
+    ],
+)
+def test_safe_names(given: str, safe: str) -> None:
+    assert safe_name(given) == safe
+
+
+def test_free_names(tmp_path: Path) -> None:
+    (tmp_path / "Issue-4.md").write_text("")
+    (tmp_path / "issue-4-2.md").write_text("")
+    assert free_name(tmp_path, "issue-4.md") == "issue-4-3.md"
+    assert free_name(tmp_path, "issue-5.md") == "issue-5.md"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[str]:
+    """A local web server: an issue, a page without a suffix, a big file, an image, a 404."""
+
+    async def issue(_: web.Request) -> web.Response:
+        return web.Response(text=NEW_ISSUE, content_type="text/markdown")
+
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(
+            text="<html><body><h1>Issue 30</h1></body></html>", content_type="text/html"
+        )
+
+    async def big(_: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(_)
+        for _n in range(MAX_IMPORT_BYTES // 1024 + 2):
+            await response.write(b"x" * 1024)
+        return response
+
+    async def image(_: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG", content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/issues/issue-29.md", issue)
+    app.router.add_get("/issues/30", page)
+    app.router.add_get("/big", big)
+    app.router.add_get("/image", image)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_downloads_name_the_file_from_the_address_or_its_type(server: str) -> None:
+    got = await download(f"{server}/issues/issue-29.md")
+    assert (got.name, got.data) == ("issue-29.md", NEW_ISSUE.encode())
+    page = await download(f"{server}/issues/30")
+    assert page.name == "30.html"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/big", "size"), ("/image", "type"), ("/missing.md", "status")],
+)
+async def test_downloads_refused(server: str, path: str, kind: str) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        await download(server + path)
+    assert refused.value.kind == kind
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/issue.md", "issue.md"])
+async def test_only_http_links_are_downloaded(url: str) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        await download(url)
+    assert refused.value.kind == "scheme"
+
+
+async def test_a_server_that_is_not_there_is_refused(server: str) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        await download("http://127.0.0.1:9/issue.md")
+    assert refused.value.kind == "unreachable"

@@ -15,6 +15,7 @@ from bot.cogs.common import (
     link_buttons,
     messageable,
     missing_permissions,
+    moderator_group,
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
@@ -53,15 +54,7 @@ def can_manage(guild: discord.Guild, role: discord.Role) -> bool:
 
 
 class AnnounceCommands(commands.Cog):
-    announce_group = app_commands.Group(
-        name="announce",
-        description="Announcements of new issues in this server.",
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(
-            guild=True, dm_channel=False, private_channel=False
-        ),
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
+    announce_group = moderator_group("announce", "Announcements of new issues in this server.")
 
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot

@@ -184,6 +184,20 @@ async def moderator_check(interaction: discord.Interaction) -> bool:
 moderators_only = app_commands.check(moderator_check)
 
 
+def moderator_group(name: str, description: str) -> app_commands.Group:
+    """A group of server-only commands that Discord shows to Manage Server by default (each
+    command still checks ``moderators_only`` at run time)."""
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(
+            guild=True, dm_channel=False, private_channel=False
+        ),
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+
 #: Where a cooldown check leaves the bucket it used, for ``refund_cooldown``.
 _COOLDOWN_USED = "cooldown used"
 

@@ -19,6 +19,7 @@ from bot.cogs.common import (
     link_buttons,
     messageable,
     missing_permissions,
+    moderator_group,
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
@@ -73,14 +74,8 @@ def _when_refusal(
 
 
 class ScheduleCommands(commands.Cog):
-    archive_group = app_commands.Group(
-        name="archive",
-        description="Scheduled 'from the archives' posts for this server.",
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(
-            guild=True, dm_channel=False, private_channel=False
-        ),
-        default_permissions=discord.Permissions(manage_guild=True),
+    archive_group = moderator_group(
+        "archive", "Scheduled 'from the archives' posts for this server."
     )
 
     def __init__(self, bot: ArchiveBot) -> None:

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.archive.store import ContentChanges, FileState, StoredIssue
+from bot.archive.store import ContentChanges, FileState, IssueContent, StoredIssue, issue_content
 from bot.content.issue_meta import infer_dates
 from bot.content.loader import (
     ContentSource,
@@ -31,6 +31,10 @@ from bot.errors import ContentError
 
 #: From this many changed files on, parsing runs in worker processes (one per core).
 PROCESS_THRESHOLD = 24
+#: Files per task sent to a worker. One file per task means a thousand messages a second, and
+#: the pool's threads, each letting go of the GIL and taking it back for every message, keep the
+#: event loop's thread from getting it for tens of milliseconds at a time (the GIL convoy).
+FILES_PER_TASK = 8
 #: A file whose parse takes longer is skipped (worker processes only; the parser is
 #: near-linear, so only a parser bug comes near it).
 FILE_BUDGET_SECONDS = 30.0
@@ -79,7 +83,7 @@ class ParsedFile:
     """One file read: its issue, or the problem that stops it; warnings either way."""
 
     state: FileState
-    issue: Issue | None
+    content: IssueContent | None
     problems: tuple[Problem, ...]
 
 
@@ -87,7 +91,8 @@ def _parse_chunk(items: list[tuple[Path, FileState]], source: ContentSource) -> 
     parsed = []
     for path, state in items:
         issue, problems = parse_one(path, source)
-        parsed.append(ParsedFile(state, issue, tuple(problems)))
+        content = issue_content(source.newsletter, state, issue) if issue else None
+        parsed.append(ParsedFile(state, content, tuple(problems)))
     return parsed
 
 
@@ -97,21 +102,27 @@ def _parse_in_workers(
     """Parse ``items`` in worker processes, skipping any file that takes longer than
     ``FILE_BUDGET_SECONDS``; None when workers can't start here."""
     parsed: list[ParsedFile] = []
+    per_task = FILES_PER_TASK
     while len(parsed) < len(items):
-        done = _parse_until_too_slow(items[len(parsed) :], source, workers)
+        done = _parse_until_too_slow(items[len(parsed) :], source, workers, per_task)
         if done is None:
             return None
         parsed += done
-        if len(parsed) < len(items):  # the next file ran out of time: skip it, go on
-            path, state = items[len(parsed)]
-            parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
+        if len(parsed) == len(items):
+            break
+        if per_task > 1:  # a task ran out of time: go on a file at a time to find the file
+            per_task = 1
+            continue
+        path, state = items[len(parsed)]  # this file ran out of time: skip it, go on
+        parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
+        per_task = FILES_PER_TASK
     return parsed
 
 
 def _parse_until_too_slow(
-    items: list[tuple[Path, FileState]], source: ContentSource, workers: int
+    items: list[tuple[Path, FileState]], source: ContentSource, workers: int, per_task: int
 ) -> list[ParsedFile] | None:
-    """Results in order, up to the first file that runs out of time (its worker is killed
+    """Results in order, up to the first task that runs out of time (its worker is killed
     with the pool); None when workers can't start here."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     # Workers run at a lower priority, so that the bot's own process (its event loop) gets a
@@ -123,11 +134,12 @@ def _parse_until_too_slow(
             pool.apply_async(os.getpid).get(timeout=WORKER_START_SECONDS)
         except multiprocessing.TimeoutError:
             return None
-        results = pool.imap(_parse_task, [([item], source) for item in items])
+        tasks = [items[start : start + per_task] for start in range(0, len(items), per_task)]
+        results = pool.imap(_parse_task, [(task, source) for task in tasks])
         parsed: list[ParsedFile] = []
-        for _ in items:
+        for task in tasks:
             try:
-                parsed += results.next(timeout=FILE_BUDGET_SECONDS)
+                parsed += results.next(timeout=FILE_BUDGET_SECONDS * len(task))
             except multiprocessing.TimeoutError:
                 break
     return parsed
@@ -190,16 +202,16 @@ def plan_changes(
     by_source = {issue.source: issue for issue in stored}
     problems = [problem for item in parsed for problem in item.problems]
     kept = [
-        item.state.name for item in parsed if item.issue is None and item.state.name in by_source
+        item.state.name for item in parsed if item.content is None and item.state.name in by_source
     ]
-    fresh = {item.issue.source: item for item in parsed if item.issue is not None}
+    fresh = {item.content.issue.source: item.content for item in parsed if item.content}
     staying = {
         issue.source: _stand_in(issue)
         for issue in stored
         if issue.source not in fresh and issue.source not in scan.removed
     }
     winners, duplicates = resolve_duplicates(
-        [*(i.issue for i in fresh.values() if i.issue), *staying.values()]
+        [*(content.issue for content in fresh.values()), *staying.values()]
     )
     problems += duplicates
     won = {issue.source for issue in winners}
@@ -207,9 +219,7 @@ def plan_changes(
     # its file is read again next time); a fresh loser keeps its previous version, if any.
     displaced = [name for name in staying if name not in won]
     kept += [name for name in fresh if name not in won and name in by_source]
-    upserts = [
-        (item.state, item.issue) for name, item in fresh.items() if name in won and item.issue
-    ]
+    upserts = [content for name, content in fresh.items() if name in won]
     moved = _date_issues(
         winners, {name: by_source[name] for name in staying if name in won}, source
     )

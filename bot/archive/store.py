@@ -16,7 +16,7 @@ import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class ContentChanges:
     """One reload's changes, applied in one transaction by ``ArchiveStore.apply``."""
 
     #: Files read again, with the issue each now holds (dates final).
-    upserts: list[tuple[FileState, Issue]] = field(default_factory=list)
+    upserts: list[IssueContent] = field(default_factory=list)
     #: Files whose size or mtime changed but whose bytes did not.
     touched: list[FileState] = field(default_factory=list)
     #: Files that are gone: their issues leave the archive.
@@ -92,32 +92,21 @@ class ContentChanges:
         return not (self.upserts or self.touched or self.removed or self.redated)
 
 
-def fingerprint(issue: Issue) -> str:
-    payload = json.dumps(
-        [
-            issue.title,
-            issue.year,
-            issue.month,
-            issue.url,
-            [(r.title, r.text, r.links, r.section) for r in issue.resources],
-        ],
-        ensure_ascii=False,
-    )
-    return hashlib.sha1(payload.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
-class _IssueRows:
-    """One issue as rows, prepared off the event loop."""
+class IssueContent:
+    """One issue as parsed, its resources already rows: built where the file was parsed (a
+    worker process for a large load), so that the bot's own process only writes them."""
 
     state: FileState
-    number: int
-    issue: tuple[Any, ...]
+    #: The issue's own fields (its dates are settled later); its resources are in ``resources``.
+    issue: Issue
     resources: list[tuple[Any, ...]]
-    fingerprint: str
+    #: Digest of the title, URL and resources: what the file says, before any dating.
+    digest: str
 
 
-def _issue_rows(newsletter: str, state: FileState, issue: Issue) -> _IssueRows:
+def issue_content(newsletter: str, state: FileState, issue: Issue) -> IssueContent:
+    """``issue`` as the rows ``ArchiveStore.apply`` writes."""
     resources = []
     keys: set[str] = set()
     for position, resource in enumerate(issue.resources):
@@ -127,37 +116,38 @@ def _issue_rows(newsletter: str, state: FileState, issue: Issue) -> _IssueRows:
         keys.add(key)
         links = json.dumps(list(resource.links))
         resources.append(
-            (
-                key,
-                newsletter,
-                issue.number,
-                position,
-                resource.title,
-                resource.text,
-                links,
-                resource.section,
-            )
-        )
-    print_ = fingerprint(issue)
+            (key, newsletter, issue.number, position, resource.title, resource.text, links,
+             resource.section)
+        )  # fmt: skip
+    payload = json.dumps(
+        [issue.title, issue.url, [(r.title, r.text, r.links, r.section) for r in issue.resources]],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha1(payload.encode()).hexdigest()
+    return IssueContent(state, replace(issue, resources=[]), resources, digest)
+
+
+def fingerprint(content: IssueContent) -> str:
+    """What an issue holds, dates included: a changed fingerprint is a changed issue."""
+    issue = content.issue
+    return hashlib.sha1(f"{content.digest} {issue.year} {issue.month}".encode()).hexdigest()
+
+
+def _issue_row(newsletter: str, content: IssueContent) -> tuple[Any, ...]:
+    issue = content.issue
     stated_year, stated_month = issue.stated or (None, None)
-    row = (newsletter, issue.number, issue.title, issue.year, issue.month, int(issue.date_inferred),
-           stated_year, stated_month, issue.number_source, issue.url, state.name,
-           print_)  # fmt: skip
-    return _IssueRows(state, issue.number, row, resources, print_)
+    return (newsletter, issue.number, issue.title, issue.year, issue.month,
+            int(issue.date_inferred), stated_year, stated_month, issue.number_source, issue.url,
+            content.state.name, fingerprint(content))  # fmt: skip
 
 
 def release(*collections: list[Any]) -> None:
-    """Empty large lists a slice at a time: freeing a few hundred thousand objects in one call
+    """Empty large lists one item at a time: freeing a few hundred thousand objects in one call
     holds the GIL (and so the event loop) for a tenth of a second or more. Call it in a worker
-    thread, where the slices let the loop run in between."""
+    thread, where the interpreter can hand the GIL to the loop between two items."""
     for items in collections:
         while items:
-            del items[-_BATCH:]
-
-
-def prepare(newsletter: str, changes: ContentChanges) -> list[_IssueRows]:
-    """The rows ``apply`` writes: built in a worker thread, not on the event loop."""
-    return [_issue_rows(newsletter, state, issue) for state, issue in changes.upserts]
+            items.pop()
 
 
 _RESOURCE_COLUMNS = (
@@ -413,8 +403,12 @@ class ArchiveStore:
     async def apply(self, newsletter: str, changes: ContentChanges) -> LoadSummary:
         """Write one reload's changes to one newsletter in one transaction; say which of its
         issues changed."""
-        prepared = await asyncio.to_thread(prepare, newsletter, changes)
-        replaced = json.dumps(changes.removed + [rows.state.name for rows in prepared])
+        prepared = changes.upserts
+        issue_rows = await asyncio.to_thread(
+            lambda: [_issue_row(newsletter, content) for content in prepared]
+        )
+        numbers = [content.issue.number for content in prepared]
+        replaced = json.dumps(changes.removed + [content.state.name for content in prepared])
         async with self.transaction() as db:
             before: dict[int, str] = {
                 number: print_
@@ -430,19 +424,19 @@ class ArchiveStore:
                     (newsletter, replaced),
                 )
             ]
-            await self._delete_issues(db, newsletter, going + [rows.number for rows in prepared])
+            await self._delete_issues(db, newsletter, going + numbers)
             await db.executemany(
                 "DELETE FROM sources WHERE newsletter = ? AND name = ?",
                 [(newsletter, name) for name in changes.removed],
             )
-            await self._insert_issues(db, prepared)
-            await self._queue_new(db, newsletter, before, [rows.number for rows in prepared])
+            await self._insert_issues(db, issue_rows, prepared)
+            await self._queue_new(db, newsletter, before, numbers)
             await db.executemany(
                 "INSERT OR REPLACE INTO sources(newsletter, name, size, mtime_ns, sha256)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
                     (newsletter, s.name, s.size, s.mtime_ns, s.sha256)
-                    for s in [rows.state for rows in prepared] + changes.touched
+                    for s in [content.state for content in prepared] + changes.touched
                 ],
             )
             await db.executemany(
@@ -461,8 +455,7 @@ class ArchiveStore:
                 (newsletter, newsletter),
             )
         issues, resources = next(iter(counts))
-        after = {rows.number: rows.fingerprint for rows in prepared}
-        await asyncio.to_thread(release, prepared)
+        after = {row[1]: row[-1] for row in issue_rows}
         redated = {number for number, *_ in changes.redated}
         return LoadSummary(
             added=tuple(sorted(set(after) - set(before))),
@@ -514,7 +507,9 @@ class ArchiveStore:
         )
 
     @staticmethod
-    async def _insert_issues(db: aiosqlite.Connection, prepared: list[_IssueRows]) -> None:
+    async def _insert_issues(
+        db: aiosqlite.Connection, issue_rows: list[tuple[Any, ...]], prepared: list[IssueContent]
+    ) -> None:
         """Insert issues and their resources, and index the new resources in one statement."""
         if not prepared:
             return
@@ -523,13 +518,13 @@ class ArchiveStore:
             "INSERT INTO issues(newsletter, number, title, year, month, date_inferred,"
             " stated_year, stated_month, number_source, url, source, fingerprint)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [rows.issue for rows in prepared],
+            issue_rows,
         )
         # In batches, gathered as they go: one long executemany (or one list of every row
         # built here) would hold the event loop's thread.
         batch: list[tuple[Any, ...]] = []
-        for position, rows in enumerate(prepared, start=1):
-            batch += rows.resources
+        for position, content in enumerate(prepared, start=1):
+            batch += content.resources
             if len(batch) >= _BATCH or position == len(prepared):
                 await db.executemany(
                     "INSERT INTO resources(key, newsletter, issue, position, title, text, links,"

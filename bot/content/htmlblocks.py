@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from lxml.html import HtmlElement
+from lxml import etree
 
 from bot.content.blocks import Block, BlockKind, find_links, tag_lead_in
 
@@ -37,24 +37,32 @@ class _Inline:
     lead_in: str | None = None
 
 
+#: An element's text with its descendants' (``lxml.html``'s ``text_content``, for any element).
+_TEXT = etree.XPath("string()")
+
+
+def _text(element: etree._Element) -> str:
+    return str(_TEXT(element))
+
+
 def _is_element(node: object) -> bool:
     """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
-    return isinstance(node, HtmlElement) and isinstance(node.tag, str)
+    return isinstance(node, etree._Element) and isinstance(node.tag, str)
 
 
-def _render(element: HtmlElement) -> _Inline:
+def _render(element: etree._Element) -> _Inline:
     """The inline content of ``element`` (its block children left out) as plain text."""
     parts: list[str] = [element.text or ""]
     inline = _Inline()
     opening = not parts[0].strip()  # nothing but white space so far
     for child in element:
         if _is_element(child) and child.tag not in _BLOCK_TAGS:
-            content = " ".join(child.text_content().split()) if child.tag != "img" else ""
+            content = " ".join(_text(child).split()) if child.tag != "img" else ""
             if child.tag == "a":
                 _link(inline, child, content, "".join(parts) if not inline.links else "")
             elif child.tag == "strong" and opening:
                 inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
-            parts.append(child.text_content() if child.tag == "code" else content)
+            parts.append(_text(child) if child.tag == "code" else content)
             opening = opening and not content
         parts.append(child.tail or "")
         opening = opening and not (child.tail or "").strip()
@@ -64,7 +72,7 @@ def _render(element: HtmlElement) -> _Inline:
     return inline
 
 
-def _link(inline: _Inline, anchor: HtmlElement, name: str, before: str) -> None:
+def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
     href = str(anchor.get("href", ""))
     inline.links.append(href)
     if not name or name == href:
@@ -75,7 +83,7 @@ def _link(inline: _Inline, anchor: HtmlElement, name: str, before: str) -> None:
         inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
 
 
-def _line(element: HtmlElement, first_line: int) -> int:
+def _line(element: etree._Element, first_line: int) -> int:
     """The element's line: cmark's ``data-sourcepos``, else where the HTML parser found it."""
     position = element.get("data-sourcepos")
     if position is not None:
@@ -83,7 +91,7 @@ def _line(element: HtmlElement, first_line: int) -> int:
     return first_line + (element.sourceline or 1) - 1
 
 
-def _item_lines(item: HtmlElement, nested: bool) -> Iterator[_Inline]:
+def _item_lines(item: etree._Element, nested: bool) -> Iterator[_Inline]:
     """A list item's own text, then its further paragraphs, quotes and nested items."""
     own = _render(item)
     if own.text:
@@ -103,7 +111,7 @@ def _item_lines(item: HtmlElement, nested: bool) -> Iterator[_Inline]:
             yield _render(child)
 
 
-def _item_block(item: HtmlElement, line: int) -> Block | None:
+def _item_block(item: etree._Element, line: int) -> Block | None:
     lines = list(_item_lines(item, nested=False))
     if not lines:
         return None
@@ -119,7 +127,7 @@ def _item_block(item: HtmlElement, line: int) -> Block | None:
     )
 
 
-def element_blocks(parent: HtmlElement, first_line: int = 1) -> Iterator[Block]:
+def element_blocks(parent: etree._Element, first_line: int = 1) -> Iterator[Block]:
     """The blocks under ``parent``: headings, paragraphs, list items (one block each, nested
     lines included), code; quotes and any other container (div, section, table) are read
     through, their loose text as a paragraph."""
@@ -134,7 +142,7 @@ def element_blocks(parent: HtmlElement, first_line: int = 1) -> Iterator[Block]:
         elif element.tag == "blockquote":
             yield from element_blocks(element, first_line)
         elif element.tag == "pre":
-            yield Block("code", element.text_content().rstrip("\n"), line)
+            yield Block("code", _text(element).rstrip("\n"), line)
         elif element.tag not in _HEADINGS and element.tag != "p":
             yield from _container_blocks(element, line, first_line)
         elif (inline := _render(element)).text:
@@ -142,7 +150,7 @@ def element_blocks(parent: HtmlElement, first_line: int = 1) -> Iterator[Block]:
             yield _block(kind, inline, line, _HEADINGS.get(element.tag, 0))
 
 
-def _container_blocks(element: HtmlElement, line: int, first_line: int) -> Iterator[Block]:
+def _container_blocks(element: etree._Element, line: int, first_line: int) -> Iterator[Block]:
     """A container's own loose text as a paragraph, then the blocks inside it."""
     if any(_is_element(child) and child.tag in _BLOCK_TAGS for child in element.iter()):
         inline = _render(element)

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 from bot.content.links import check_template
+from bot.content.models import DEFAULT_NEWSLETTER_ID
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
@@ -38,7 +39,6 @@ ENV_PREFIX = "ARCHIVE_BOT__"
 #: Where the ``.env`` file is read from: the working directory only, never a parent folder.
 ENV_FILE = Path(".env")
 #: The id of the newsletter of the single ``newsletter:`` form when it names none.
-DEFAULT_NEWSLETTER_ID = "default"
 #: A newsletter id: short, stable, lower case (it is stored with every issue).
 NEWSLETTER_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 

@@ -9,7 +9,7 @@ new or changed issue can move them.
 
 from __future__ import annotations
 
-__all__ = ["ParsedFile", "Plan", "Scan", "parse_files", "parse_one", "plan_changes", "scan_folder"]
+__all__ = ["Plan", "Scan", "parse_files", "plan_changes", "scan_folder"]
 
 import hashlib
 import multiprocessing
@@ -17,13 +17,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.archive.store import ContentChanges, FileState, IssueContent, StoredIssue, issue_content
+from bot.archive import rows
+from bot.archive.rows import FileState, ParsedFile
+from bot.archive.store import ContentChanges, StoredIssue
 from bot.content.issue_meta import infer_dates
 from bot.content.loader import (
     ContentSource,
     content_files,
     missing_folder,
-    parse_one,
     resolve_duplicates,
 )
 from bot.content.models import Issue, Problem
@@ -78,24 +79,6 @@ def scan_folder(folder: Path, known: dict[str, FileState]) -> Scan:
     return scan
 
 
-@dataclass(frozen=True)
-class ParsedFile:
-    """One file read: its issue, or the problem that stops it; warnings either way."""
-
-    state: FileState
-    content: IssueContent | None
-    problems: tuple[Problem, ...]
-
-
-def _parse_chunk(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
-    parsed = []
-    for path, state in items:
-        issue, problems = parse_one(path, source)
-        content = issue_content(source.newsletter, state, issue) if issue else None
-        parsed.append(ParsedFile(state, content, tuple(problems)))
-    return parsed
-
-
 def _parse_in_workers(
     items: list[tuple[Path, FileState]], source: ContentSource, workers: int
 ) -> list[ParsedFile] | None:
@@ -128,7 +111,7 @@ def _parse_until_too_slow(
     if os.name == "posix":
         # The fork server imports the parser once; every later pool's workers start with it
         # (0.25 s saved on each large reload after the first).
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([rows.__name__])
     # Workers run at a lower priority, so that the bot's own process (its event loop) gets a
     # core whenever it needs one while they parse.
     with context.Pool(workers, _lower_priority) as pool:  # leaving the block kills them
@@ -139,7 +122,7 @@ def _parse_until_too_slow(
         except multiprocessing.TimeoutError:
             return None
         tasks = [items[start : start + per_task] for start in range(0, len(items), per_task)]
-        results = pool.imap(_parse_task, [(task, source) for task in tasks])
+        results = pool.imap(rows.parse_task, [(task, source) for task in tasks])
         parsed: list[ParsedFile] = []
         for task in tasks:
             try:
@@ -152,10 +135,6 @@ def _parse_until_too_slow(
 def _lower_priority() -> None:
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
-
-
-def _parse_task(task: tuple[list[tuple[Path, FileState]], ContentSource]) -> list[ParsedFile]:
-    return _parse_chunk(*task)
 
 
 def _too_slow() -> str:
@@ -173,7 +152,7 @@ def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> l
         parsed = _parse_in_workers(items, source, workers)
         if parsed is not None:
             return parsed
-    return _parse_chunk(items, source)
+    return rows.parse_chunk(items, source)
 
 
 @dataclass

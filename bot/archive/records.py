@@ -7,8 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import DEFAULT_NEWSLETTER_ID
-from bot.content.models import Problem, year_month
+from bot.content.models import DEFAULT_NEWSLETTER_ID, Problem, year_month
 
 
 def format_date(date: str | None) -> str:

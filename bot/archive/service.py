@@ -43,13 +43,14 @@ from bot.archive.records import (
     SearchFilters,
     SearchHit,
 )
+from bot.archive.rows import FileState
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
-from bot.archive.store import ArchiveStore, Clock, FileState, release, utcnow
-from bot.config import DEFAULT_NEWSLETTER_ID, Settings
+from bot.archive.store import ArchiveStore, Clock, release, utcnow
+from bot.config import Settings
 from bot.content.links import issue_url
 from bot.content.loader import ContentSource
-from bot.content.models import Problem
+from bot.content.models import DEFAULT_NEWSLETTER_ID, Problem
 from bot.errors import ContentError
 
 

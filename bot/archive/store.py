@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,9 @@ from bot.archive.records import (
     ScheduleRecord,
     SearchFilters,
 )
+from bot.archive.rows import FileState, IssueContent, fingerprint
 from bot.archive.schema import migrate
-from bot.content.models import Issue, NumberSource, year_month
+from bot.content.models import NumberSource, year_month
 from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]
@@ -43,21 +43,6 @@ _BATCH = 2000
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def resource_key(newsletter: str, issue: int, title: str) -> str:
-    """A resource's identity across reloads (pick history refers to it)."""
-    return f"{newsletter}/{issue}-{hashlib.sha1(title.casefold().encode()).hexdigest()[:12]}"
-
-
-@dataclass(frozen=True)
-class FileState:
-    """What a content file looked like when it was last read."""
-
-    name: str
-    size: int
-    mtime_ns: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -90,47 +75,6 @@ class ContentChanges:
     @property
     def empty(self) -> bool:
         return not (self.upserts or self.touched or self.removed or self.redated)
-
-
-@dataclass(frozen=True)
-class IssueContent:
-    """One issue as parsed, its resources already rows: built where the file was parsed (a
-    worker process for a large load), so that the bot's own process only writes them."""
-
-    state: FileState
-    #: The issue's own fields (its dates are settled later); its resources are in ``resources``.
-    issue: Issue
-    resources: list[tuple[Any, ...]]
-    #: Digest of the title, URL and resources: what the file says, before any dating.
-    digest: str
-
-
-def issue_content(newsletter: str, state: FileState, issue: Issue) -> IssueContent:
-    """``issue`` as the rows ``ArchiveStore.apply`` writes."""
-    resources = []
-    keys: set[str] = set()
-    for position, resource in enumerate(issue.resources):
-        key = resource_key(newsletter, issue.number, resource.title)
-        if key in keys:  # two resources with one title: tell them apart by position
-            key = f"{key}-{position}"
-        keys.add(key)
-        links = json.dumps(list(resource.links))
-        resources.append(
-            (key, newsletter, issue.number, position, resource.title, resource.text, links,
-             resource.section)
-        )  # fmt: skip
-    payload = json.dumps(
-        [issue.title, issue.url, [(r.title, r.text, r.links, r.section) for r in issue.resources]],
-        ensure_ascii=False,
-    )
-    digest = hashlib.sha1(payload.encode()).hexdigest()
-    return IssueContent(state, replace(issue, resources=[]), resources, digest)
-
-
-def fingerprint(content: IssueContent) -> str:
-    """What an issue holds, dates included: a changed fingerprint is a changed issue."""
-    issue = content.issue
-    return hashlib.sha1(f"{content.digest} {issue.year} {issue.month}".encode()).hexdigest()
 
 
 def _issue_row(newsletter: str, content: IssueContent) -> tuple[Any, ...]:

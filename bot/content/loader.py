@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import DEFAULT_NEWSLETTER_ID, NewsletterEntry, Settings
 from bot.content.assemble import Rules
 from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
-from bot.content.models import Issue, Problem
+from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
+
+if TYPE_CHECKING:  # the parse workers import this module, and need no settings
+    from bot.config import NewsletterEntry, Settings
 
 
 @dataclass

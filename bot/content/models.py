@@ -18,6 +18,8 @@ class Resource:
 
 #: The highest issue number taken as real; anything above is a typo or a date.
 MAX_NUMBER = 1_000_000
+#: The id of a newsletter the config gives none (a single-newsletter setup).
+DEFAULT_NEWSLETTER_ID = "default"
 
 
 #: Where an issue's number came from, strongest first.

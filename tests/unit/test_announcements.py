@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.archive.records import AnnouncementRecord, IssueRecord
 from bot.archive.service import ArchiveService
-from bot.config import DEFAULT_NEWSLETTER_ID, load_settings
+from bot.config import load_settings
+from bot.content.models import DEFAULT_NEWSLETTER_ID
 from bot.errors import ChannelUnavailable
 from tests.conftest import TWIR, FakeClock, write_two_newsletter_config
 

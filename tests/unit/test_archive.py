@@ -15,6 +15,7 @@ from bot.archive import ingest
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.archive.store import ArchiveStore
+from bot.content import loader
 from bot.content.loader import ContentSource
 from bot.content.models import Issue, Problem
 from bot.errors import ContentError, DatabaseError, SchemaError
@@ -49,13 +50,13 @@ async def test_a_reload_reads_only_the_files_that_changed(
     service: ArchiveService, content_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    original = ingest.parse_one
+    original = loader.parse_one
 
     def counting(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
         parsed.append(path.name)
         return original(path, source)
 
-    monkeypatch.setattr(ingest, "parse_one", counting)
+    monkeypatch.setattr(loader, "parse_one", counting)
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
     touched = await service.reload()  # same bytes, new mtime: hashed, not parsed

@@ -1,7 +1,8 @@
 """A content folder → the changes one reload makes to the store.
 
 Only files whose size, mtime or bytes changed are read and parsed; many of them are parsed on
-every core. Each file loads or fails on its own: a file that fails keeps its previous version
+every core, and each run of files is handed on as soon as it is parsed (a first load writes it
+while the next is parsed). Each file loads or fails on its own: a file that fails keeps its previous version
 in the archive (if it had one) and is named with the reason; a file that is gone takes its issue
 with it. Dates inferred from the numbering are worked out again over every issue, because a
 new or changed issue can move them.
@@ -9,11 +10,12 @@ new or changed issue can move them.
 
 from __future__ import annotations
 
-__all__ = ["Plan", "Scan", "parse_files", "plan_changes", "scan_folder"]
+__all__ = ["OnParsed", "Plan", "Scan", "parse_files", "plan_changes", "scan_folder"]
 
 import hashlib
 import multiprocessing
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,15 +81,19 @@ def scan_folder(folder: Path, known: dict[str, FileState]) -> Scan:
     return scan
 
 
+#: Called with each run of files parsed, in order, as soon as they are.
+OnParsed = Callable[[list[ParsedFile]], None]
+
+
 def _parse_in_workers(
-    items: list[tuple[Path, FileState]], source: ContentSource, workers: int
+    items: list[tuple[Path, FileState]], source: ContentSource, workers: int, on_parsed: OnParsed
 ) -> list[ParsedFile] | None:
     """Parse ``items`` in worker processes, skipping any file that takes longer than
     ``FILE_BUDGET_SECONDS``; None when workers can't start here."""
     parsed: list[ParsedFile] = []
     per_task = FILES_PER_TASK
     while len(parsed) < len(items):
-        done = _parse_until_too_slow(items[len(parsed) :], source, workers, per_task)
+        done = _parse_until_too_slow(items[len(parsed) :], source, workers, per_task, on_parsed)
         if done is None:
             return None
         parsed += done
@@ -98,12 +104,17 @@ def _parse_in_workers(
             continue
         path, state = items[len(parsed)]  # this file ran out of time: skip it, go on
         parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
+        on_parsed(parsed[-1:])
         per_task = FILES_PER_TASK
     return parsed
 
 
 def _parse_until_too_slow(
-    items: list[tuple[Path, FileState]], source: ContentSource, workers: int, per_task: int
+    items: list[tuple[Path, FileState]],
+    source: ContentSource,
+    workers: int,
+    per_task: int,
+    on_parsed: OnParsed,
 ) -> list[ParsedFile] | None:
     """Results in order, up to the first task that runs out of time (its worker is killed
     with the pool); None when workers can't start here."""
@@ -126,9 +137,11 @@ def _parse_until_too_slow(
         parsed: list[ParsedFile] = []
         for task in tasks:
             try:
-                parsed += results.next(timeout=FILE_BUDGET_SECONDS * len(task))
+                done = results.next(timeout=FILE_BUDGET_SECONDS * len(task))
             except multiprocessing.TimeoutError:
                 break
+            parsed += done
+            on_parsed(done)
     return parsed
 
 
@@ -144,15 +157,22 @@ def _too_slow() -> str:
     )
 
 
-def parse_files(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
+def parse_files(
+    items: list[tuple[Path, FileState]],
+    source: ContentSource,
+    on_parsed: OnParsed | None = None,
+) -> list[ParsedFile]:
     """Parse ``items``: in one worker process per core when there are many (each file within
-    a time budget), else here."""
+    a time budget), else here; ``on_parsed`` hears of each run of them as it is parsed."""
+    tell = on_parsed or (lambda parsed: None)
     workers = min(os.cpu_count() or 1, 4)
     if len(items) >= PROCESS_THRESHOLD and workers >= 2:
-        parsed = _parse_in_workers(items, source, workers)
+        parsed = _parse_in_workers(items, source, workers, tell)
         if parsed is not None:
             return parsed
-    return rows.parse_chunk(items, source)
+    parsed = rows.parse_chunk(items, source)
+    tell(parsed)
+    return parsed
 
 
 @dataclass

@@ -43,10 +43,10 @@ from bot.archive.records import (
     SearchFilters,
     SearchHit,
 )
-from bot.archive.rows import FileState
+from bot.archive.rows import FileState, ParsedFile
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Poster, ScheduledPosts
 from bot.archive.search import Searcher
-from bot.archive.store import ArchiveStore, Clock, release, utcnow
+from bot.archive.store import ArchiveStore, Clock, ContentWrite, release, utcnow
 from bot.config import Settings
 from bot.content.links import issue_url
 from bot.content.loader import ContentSource
@@ -202,12 +202,44 @@ class ArchiveService:
 
     async def _load(self, source: ContentSource, scan: Scan) -> LoadSummary:
         """Apply what one newsletter's scan found."""
-        parsed = await asyncio.to_thread(parse_files, scan.changed, source)
         stored = await self._store.stored_issues(source.newsletter)
-        plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, source)
-        summary = await self._store.apply(source.newsletter, plan.changes)
+        if stored or not scan.changed:
+            parsed = await asyncio.to_thread(parse_files, scan.changed, source)
+            plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, source)
+            summary = await self._store.apply(source.newsletter, plan.changes)
+        else:  # a first load: each issue is written as soon as it is parsed
+            async with self._store.content_write(source.newsletter) as write:
+                parsed = await self._parse_writing(scan, source, write)
+                plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, source)
+                summary = await write.finish(plan.changes)
         await asyncio.to_thread(release, parsed, plan.changes.upserts)
         return replace(summary, problems=tuple(plan.problems), kept=tuple(plan.kept))
+
+    @staticmethod
+    async def _parse_writing(
+        scan: Scan, source: ContentSource, write: ContentWrite
+    ) -> list[ParsedFile]:
+        """Parse the scan's files, handing each run of them to ``write`` as it comes: the
+        database takes in one run while the next is parsed."""
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Queue[list[ParsedFile] | None] = asyncio.Queue()
+
+        def heard(run: list[ParsedFile]) -> None:  # in the parsing thread
+            loop.call_soon_threadsafe(arrived.put_nowait, run)
+
+        def parse() -> list[ParsedFile]:
+            try:
+                return parse_files(scan.changed, source, heard)
+            finally:
+                loop.call_soon_threadsafe(arrived.put_nowait, None)
+
+        parsing = asyncio.ensure_future(asyncio.to_thread(parse))
+        try:
+            while (run := await arrived.get()) is not None:
+                await write.early([item.content for item in run if item.content])
+        finally:
+            parsed = await parsing
+        return parsed
 
     # -- imports -------------------------------------------------------------------------
 

@@ -347,12 +347,13 @@ class ArchiveStore:
     async def apply(self, newsletter: str, changes: ContentChanges) -> LoadSummary:
         """Write one reload's changes to one newsletter in one transaction; say which of its
         issues changed."""
-        prepared = changes.upserts
-        issue_rows = await asyncio.to_thread(
-            lambda: [_issue_row(newsletter, content) for content in prepared]
-        )
-        numbers = [content.issue.number for content in prepared]
-        replaced = json.dumps(changes.removed + [content.state.name for content in prepared])
+        async with self.content_write(newsletter) as write:
+            return await write.finish(changes)
+
+    @asynccontextmanager
+    async def content_write(self, newsletter: str) -> AsyncIterator[ContentWrite]:
+        """A load of ``newsletter`` as one transaction: ``ContentWrite.finish`` writes what it
+        changes; for a first load, issues parsed so far may be written before (``early``)."""
         async with self.transaction() as db:
             before: dict[int, str] = {
                 number: print_
@@ -360,60 +361,7 @@ class ArchiveStore:
                     "SELECT number, fingerprint FROM issues WHERE newsletter = ?", (newsletter,)
                 )
             }
-            going = [
-                row[0]
-                for row in await db.execute_fetchall(
-                    "SELECT number FROM issues WHERE newsletter = ?"
-                    " AND source IN (SELECT value FROM json_each(?))",
-                    (newsletter, replaced),
-                )
-            ]
-            await self._delete_issues(db, newsletter, going + numbers)
-            await db.executemany(
-                "DELETE FROM sources WHERE newsletter = ? AND name = ?",
-                [(newsletter, name) for name in changes.removed],
-            )
-            await self._insert_issues(db, issue_rows, prepared)
-            await self._queue_new(db, newsletter, before, numbers)
-            await db.executemany(
-                "INSERT OR REPLACE INTO sources(newsletter, name, size, mtime_ns, sha256)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (newsletter, s.name, s.size, s.mtime_ns, s.sha256)
-                    for s in [content.state for content in prepared] + changes.touched
-                ],
-            )
-            await db.executemany(
-                "UPDATE issues SET year = ?, month = ?, date_inferred = ?"
-                " WHERE newsletter = ? AND number = ?",
-                [(y, m, int(inferred), newsletter, n) for n, y, m, inferred in changes.redated],
-            )
-            if not changes.empty:
-                await db.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_loaded_at', ?)",
-                    (self.clock().isoformat(),),
-                )
-            counts = await db.execute_fetchall(
-                "SELECT (SELECT count(*) FROM issues WHERE newsletter = ?),"
-                " (SELECT count(*) FROM resources WHERE newsletter = ?)",
-                (newsletter, newsletter),
-            )
-        issues, resources = next(iter(counts))
-        after = {row[1]: row[-1] for row in issue_rows}
-        redated = {number for number, *_ in changes.redated}
-        return LoadSummary(
-            added=tuple(sorted(set(after) - set(before))),
-            changed=tuple(
-                sorted(
-                    {n for n in set(after) & set(before) if after[n] != before[n]}
-                    | (redated & set(before))
-                )
-            ),
-            removed=tuple(sorted(set(going) - set(after))),
-            issues=int(issues),
-            resources=int(resources),
-            newsletter=newsletter,
-        )
+            yield ContentWrite(self, db, newsletter, before)
 
     @staticmethod
     async def _delete_issues(db: aiosqlite.Connection, newsletter: str, numbers: list[int]) -> None:
@@ -452,24 +400,29 @@ class ArchiveStore:
 
     @staticmethod
     async def _insert_issues(
-        db: aiosqlite.Connection, issue_rows: list[tuple[Any, ...]], prepared: list[IssueContent]
+        db: aiosqlite.Connection, issue_rows: list[tuple[Any, ...]], contents: list[IssueContent]
     ) -> None:
-        """Insert issues and their resources, and index the new resources in one statement."""
-        if not prepared:
-            return
-        last = next(iter(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM resources")))
+        """Insert issues, and the resources of ``contents`` (indexed)."""
         await db.executemany(
             "INSERT INTO issues(newsletter, number, title, year, month, date_inferred,"
             " stated_year, stated_month, number_source, url, source, fingerprint)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             issue_rows,
         )
+        await ArchiveStore._insert_resources(db, contents)
+
+    @staticmethod
+    async def _insert_resources(db: aiosqlite.Connection, contents: list[IssueContent]) -> None:
+        """Insert the issues' resources, and index them in one statement."""
+        if not contents:
+            return
+        last = next(iter(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM resources")))
         # In batches, gathered as they go: one long executemany (or one list of every row
         # built here) would hold the event loop's thread.
         batch: list[tuple[Any, ...]] = []
-        for position, content in enumerate(prepared, start=1):
+        for position, content in enumerate(contents, start=1):
             batch += content.resources
-            if len(batch) >= _BATCH or position == len(prepared):
+            if len(batch) >= _BATCH or position == len(contents):
                 await db.executemany(
                     "INSERT INTO resources(key, newsletter, issue, position, title, text, links,"
                     " section) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -907,3 +860,104 @@ class ArchiveStore:
     async def set_meta(self, key: str, value: str) -> None:
         async with self.transaction() as db:
             await db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+class ContentWrite:
+    """One load's write, inside the transaction ``ArchiveStore.content_write`` holds."""
+
+    def __init__(
+        self, store: ArchiveStore, db: aiosqlite.Connection, newsletter: str, before: dict[int, str]
+    ) -> None:
+        self._store = store
+        self._db = db
+        self._newsletter = newsletter
+        self._before = before
+        #: Issues whose resources are written already, by number.
+        self._written: dict[int, IssueContent] = {}
+
+    async def early(self, contents: list[IssueContent]) -> None:
+        """Write these issues' resources now, while the rest of the load is still being
+        parsed, and free them; ``finish`` writes the rest. Only in a newsletter's first
+        load: otherwise (or for a number written already) this leaves it all to ``finish``."""
+        if self._before:
+            return
+        fresh = []
+        for content in contents:  # a second file with a number (one of them loses) waits
+            if content.issue.number not in self._written:
+                self._written[content.issue.number] = content
+                fresh.append(content)
+        await ArchiveStore._insert_resources(self._db, fresh)
+        for content in fresh:
+            content.resources.clear()
+
+    async def finish(self, changes: ContentChanges) -> LoadSummary:
+        """Write the load's changes (what ``early`` wrote stays where its issue won); say
+        which of the newsletter's issues changed."""
+        db, newsletter = self._db, self._newsletter
+        prepared = changes.upserts
+        issue_rows = await asyncio.to_thread(
+            lambda: [_issue_row(newsletter, content) for content in prepared]
+        )
+        # Written early but lost its number to another file of this load: taken out again.
+        winners = {content.issue.number: content for content in prepared}
+        undone = [n for n, content in self._written.items() if winners.get(n) is not content]
+        late = [c for c in prepared if self._written.get(c.issue.number) is not c]
+        numbers = [content.issue.number for content in prepared]
+        replaced = json.dumps(changes.removed + [content.state.name for content in prepared])
+        going = [
+            row[0]
+            for row in await db.execute_fetchall(
+                "SELECT number FROM issues WHERE newsletter = ?"
+                " AND source IN (SELECT value FROM json_each(?))",
+                (newsletter, replaced),
+            )
+        ]
+        await ArchiveStore._delete_issues(
+            db, newsletter, going + undone + [c.issue.number for c in late]
+        )
+        await db.executemany(
+            "DELETE FROM sources WHERE newsletter = ? AND name = ?",
+            [(newsletter, name) for name in changes.removed],
+        )
+        await ArchiveStore._insert_issues(db, issue_rows, late)
+        await self._store._queue_new(db, newsletter, self._before, numbers)
+        await db.executemany(
+            "INSERT OR REPLACE INTO sources(newsletter, name, size, mtime_ns, sha256)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (newsletter, s.name, s.size, s.mtime_ns, s.sha256)
+                for s in [content.state for content in prepared] + changes.touched
+            ],
+        )
+        await db.executemany(
+            "UPDATE issues SET year = ?, month = ?, date_inferred = ?"
+            " WHERE newsletter = ? AND number = ?",
+            [(y, m, int(inferred), newsletter, n) for n, y, m, inferred in changes.redated],
+        )
+        if not changes.empty:
+            await db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_loaded_at', ?)",
+                (self._store.clock().isoformat(),),
+            )
+        counts = await db.execute_fetchall(
+            "SELECT (SELECT count(*) FROM issues WHERE newsletter = ?),"
+            " (SELECT count(*) FROM resources WHERE newsletter = ?)",
+            (newsletter, newsletter),
+        )
+        issues, resources = next(iter(counts))
+        before = self._before
+        after = {row[1]: row[-1] for row in issue_rows}
+        redated = {number for number, *_ in changes.redated}
+        return LoadSummary(
+            added=tuple(sorted(set(after) - set(before))),
+            changed=tuple(
+                sorted(
+                    {n for n in set(after) & set(before) if after[n] != before[n]}
+                    | (redated & set(before))
+                )
+            ),
+            removed=tuple(sorted(set(going) - set(after))),
+            issues=int(issues),
+            resources=int(resources),
+            newsletter=newsletter,
+        )

@@ -14,7 +14,7 @@ import pytest
 from bot.archive import ingest
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
-from bot.archive.store import ArchiveStore
+from bot.archive.store import ArchiveStore, ContentWrite
 from bot.content import loader
 from bot.content.loader import ContentSource
 from bot.content.models import Issue, Problem
@@ -242,6 +242,88 @@ def test_many_files_parse_in_worker_processes(
     # Each file comes back as rows ready to write, built in the worker.
     assert all(p.content is not None and p.content.resources for p in parsed)
     assert all(p.content.issue.resources == [] for p in parsed if p.content)
+
+
+def _issue_file(folder: Path, name: str, header: str, titles: list[str]) -> None:
+    items = "".join(
+        f"- [{title}](https://example.com/{name}/{i}): about it.\n"
+        for i, title in enumerate(titles)
+    )
+    (folder / name).write_text(f"{header}\n\n## Links\n\n{items}", encoding="utf-8")
+
+
+@pytest.mark.parametrize("in_workers", [True, False])
+async def test_a_first_load_written_as_parsed_keeps_only_the_winner_of_a_number(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+) -> None:
+    """A first load writes each issue as it is parsed; a number two files claim is settled
+    afterwards, in the same transaction: the loser's rows (and index entries) are gone."""
+    if in_workers:
+        monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
+        monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)  # the two claimants arrive apart
+    folder = tmp_path / "content"
+    folder.mkdir()
+    # a.md is parsed (and written) first, but b.md states its number in metadata: b wins.
+    _issue_file(folder, "a.md", "# Issue 40", ["Same title", "Only in a"])
+    _issue_file(folder, "b.md", "---\nnumber: 40\n---\n# Issue 40", ["Same title", "Only in b"])
+    # c.md wins 41 (metadata) and is written first; d.md, parsed later, loses.
+    _issue_file(folder, "c.md", "---\nnumber: 41\n---\n# Issue 41", ["Kept title"])
+    _issue_file(folder, "d.md", "# Issue 41", ["Kept title", "Only in d"])
+    _issue_file(folder, "e.md", "# Issue 42", ["Plain one"])
+    service = await ArchiveService.open(
+        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, folder)
+    )
+    try:
+        report = await service.reload()
+        assert sorted(p.source for p in report.problems) == ["a.md", "d.md"]
+        assert await service.counts() == (3, 4)
+        forty = await service.issue(40)
+        assert forty is not None and [r.title for r in forty.resources] == [
+            "Same title",
+            "Only in b",
+        ]
+        assert [h.resource.title for h in await service.search("only")] == ["Only in b"]
+        forty_one = await service.issue(41)
+        assert forty_one is not None and [r.title for r in forty_one.resources] == ["Kept title"]
+    finally:
+        await service.close()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # the index matches the rows
+        db.execute("INSERT INTO resources_fts(resources_fts) VALUES ('integrity-check')")
+
+
+async def test_a_first_load_that_fails_after_writing_early_keeps_nothing(
+    tmp_path: Path,
+    settings: Any,
+    content_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)
+    written: list[int] = []
+    original = ArchiveStore._insert_resources
+
+    async def counting(db: Any, contents: list[Any]) -> None:
+        written.extend(c.issue.number for c in contents)
+        await original(db, contents)
+
+    async def fail(*args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    service = await ArchiveService.open(
+        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, content_dir)
+    )
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(counting))
+            patch.setattr(ContentWrite, "finish", fail)
+            with pytest.raises(RuntimeError, match="disk full"):
+                await service.reload()
+        assert sorted(written) == [2, 7, 15, 23, 28]  # written as parsed, then rolled back
+        assert await service.counts() == (0, 0)
+        assert (await service.reload()).summaries[0].added == (2, 7, 15, 23, 28)
+        assert await service.counts() == (5, 49)
+    finally:
+        await service.close()
 
 
 async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(

@@ -12,6 +12,7 @@ from bot.archive.records import AnnouncementRecord, IssueRecord
 from bot.client import ArchiveBot
 from bot.cogs.common import (
     embed,
+    in_time,
     link_buttons,
     messageable,
     missing_permissions,
@@ -164,8 +165,12 @@ class AnnounceCommands(commands.Cog):
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
-        await self.bot.service.set_announcement(
-            interaction.guild.id, channel.id, role.id if role else None, chosen
+        await in_time(
+            interaction,
+            self.bot.service.set_announcement(
+                interaction.guild.id, channel.id, role.id if role else None, chosen
+            ),
+            ephemeral=True,
         )
         names = several(self.bot)
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
@@ -195,7 +200,9 @@ class AnnounceCommands(commands.Cog):
     @moderators_only
     async def stop_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        stopped = await self.bot.service.stop_announcement(interaction.guild_id)
+        stopped = await in_time(
+            interaction, self.bot.service.stop_announcement(interaction.guild_id), ephemeral=True
+        )
         await reply(
             interaction,
             ANNOUNCEMENT_STOPPED if stopped else NO_ANNOUNCEMENT_TO_STOP,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
@@ -98,6 +99,25 @@ def link_buttons(card: Card) -> discord.ui.View | None:
             discord.ui.Button(style=discord.ButtonStyle.link, label=link.label, url=link.url)
         )
     return view
+
+
+#: How long a command waits on the archive before it tells Discord it is working on it: Discord
+#: waits 3 s for a first answer, and a content load holds the database's write turn longer.
+DEFER_AFTER_SECONDS = 1.5
+
+
+async def in_time(
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False
+) -> T:
+    """``work``'s result; the interaction is deferred meanwhile if that takes longer than
+    ``DEFER_AFTER_SECONDS`` (a write waiting for a content load to finish)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER_SECONDS)
+    except TimeoutError:
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        return await task
 
 
 async def reply(

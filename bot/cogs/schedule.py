@@ -16,6 +16,7 @@ from bot.archive.schedules import preset_cron, time_zones
 from bot.client import ArchiveBot
 from bot.cogs.common import (
     embed,
+    in_time,
     link_buttons,
     messageable,
     missing_permissions,
@@ -230,8 +231,10 @@ class ScheduleCommands(commands.Cog):
             return
         zone = timezone or self.bot.settings.discord.default_timezone
         try:
-            schedule_id, runs = await self.bot.service.set_schedule(
-                interaction.guild.id, channel.id, cron, zone, chosen
+            schedule_id, runs = await in_time(
+                interaction,
+                self.bot.service.set_schedule(interaction.guild.id, channel.id, cron, zone, chosen),
+                ephemeral=True,
             )
         except ScheduleError as error:  # it quotes the cron or zone given
             await reply(interaction, echoed(str(error)), ephemeral=True)
@@ -331,7 +334,11 @@ class ScheduleCommands(commands.Cog):
         schedule = await self.chosen(interaction, id, NO_SCHEDULE_TO_STOP)
         if schedule is None:
             return
-        await self.bot.service.stop_schedule(interaction.guild_id, schedule.id)
+        await in_time(
+            interaction,
+            self.bot.service.stop_schedule(interaction.guild_id, schedule.id),
+            ephemeral=True,
+        )
         await reply(interaction, schedule_stopped_message(schedule.id), ephemeral=True)
 
     now_command.autocomplete("id")(schedule_id_autocomplete)

@@ -15,6 +15,7 @@ from bot.client import ArchiveBot
 from bot.cogs.common import (
     NEWSLETTER_OPTION,
     embed,
+    in_time,
     link_buttons,
     newsletter_autocomplete,
     newsletter_option,
@@ -243,7 +244,9 @@ class SearchCommands(commands.Cog):
         self, interaction: discord.Interaction, newsletter: str | None = None
     ) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
-        pick = await self.bot.service.pick(scope, newsletter_option(self.bot, newsletter))
+        pick = await in_time(
+            interaction, self.bot.service.pick(scope, newsletter_option(self.bot, newsletter))
+        )
         if pick is None:
             refund_cooldown(interaction)
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)

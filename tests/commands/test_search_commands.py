@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -7,6 +8,7 @@ import discord
 import pytest
 
 from bot.client import ArchiveBot
+from bot.cogs import common
 from bot.render import limits
 from tests.commands.helpers import FakeInteraction, invoke, member
 
@@ -164,3 +166,20 @@ async def test_the_error_handler_answers_a_deferred_interaction_with_a_followup(
     assert interaction.response.deferred
     assert interaction.last.kind == "followup" and interaction.last.ephemeral
     assert (interaction.last.content or "").startswith("Sorry, something went wrong")
+
+
+async def test_random_while_a_load_holds_the_write_turn_is_deferred_then_answered(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pick records itself, so it waits for a content load's transaction: the command
+    tells Discord it is working rather than miss its 3-second deadline."""
+    monkeypatch.setattr(common, "DEFER_AFTER_SECONDS", 0.05)
+    interaction = FakeInteraction(bot, user=member(9))
+    async with bot.service._store.transaction():  # a load, holding the write turn
+        command = asyncio.create_task(invoke(bot, "random", interaction))
+        await asyncio.sleep(0.2)
+        assert interaction.response.deferred and not interaction.sent
+    await command
+    assert interaction.last.kind == "followup"
+    embed = interaction.last.embed
+    assert embed is not None and (embed.title or "").startswith("From the archives: ")

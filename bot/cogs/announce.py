@@ -6,11 +6,12 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.archive.records import AnnouncementRecord, IssueRecord
 from bot.client import ArchiveBot
 from bot.cogs.common import (
+    BackgroundPass,
     embed,
     in_time,
     link_buttons,
@@ -59,7 +60,9 @@ class AnnounceCommands(commands.Cog):
 
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
-        self.announcer.change_interval(seconds=bot.settings.discord.schedule_poll_seconds)
+        self.announcer = BackgroundPass(
+            bot, "announcement pass", lambda: bot.service.run_announcements(self.post_announcement)
+        )
 
     async def cog_load(self) -> None:
         self.announcer.start()
@@ -68,18 +71,6 @@ class AnnounceCommands(commands.Cog):
         self.announcer.cancel()
 
     # -- the announcer -----------------------------------------------------------------
-
-    @tasks.loop(seconds=30)
-    async def announcer(self) -> None:
-        # An exception escaping a tasks.loop body ends the loop for good.
-        try:
-            await self.bot.service.run_announcements(self.post_announcement)
-        except Exception:
-            log.exception("announcement pass failed")
-
-    @announcer.before_loop
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
 
     def _role(self, announcement: AnnouncementRecord) -> discord.Role | None:
         """The role an announcement pings, if it still exists."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
 from discord import app_commands
+from discord.ext import tasks
 
 from bot.errors import ChannelUnavailable, UnknownNewsletter
 from bot.render import limits
@@ -99,6 +100,31 @@ def link_buttons(card: Card) -> discord.ui.View | None:
             discord.ui.Button(style=discord.ButtonStyle.link, label=link.label, url=link.url)
         )
     return view
+
+
+class BackgroundPass:
+    """A pass the bot runs every ``discord.schedule_poll_seconds`` once it is connected (the
+    scheduler, the announcer, the feed poller), from its cog's load to its unload. A pass that
+    fails is logged and the next one runs: an exception escaping a ``tasks.loop`` body would
+    end the loop for good."""
+
+    def __init__(self, bot: ArchiveBot, name: str, run: Callable[[], Awaitable[object]]) -> None:
+        self._name = name
+        self._run = run
+        self._loop = tasks.loop(seconds=bot.settings.discord.schedule_poll_seconds)(self.run_once)
+        self._loop.before_loop(bot.wait_until_ready)
+
+    async def run_once(self) -> None:
+        try:
+            await self._run()
+        except Exception:
+            log.exception("%s failed", self._name)
+
+    def start(self) -> None:
+        self._loop.start()
+
+    def cancel(self) -> None:
+        self._loop.cancel()
 
 
 #: How long a command waits on the archive before it tells Discord it is working on it: Discord

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.client import ArchiveBot
+from bot.cogs.common import BackgroundPass
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 class FeedPolling(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
-        self.poller.change_interval(seconds=bot.settings.discord.schedule_poll_seconds)
+        self.poller = BackgroundPass(bot, "feed poll", self.poll)
 
     async def cog_load(self) -> None:
         self.poller.start()
@@ -22,21 +23,11 @@ class FeedPolling(commands.Cog):
     async def cog_unload(self) -> None:
         self.poller.cancel()
 
-    @tasks.loop(seconds=30)
-    async def poller(self) -> None:
-        # An exception escaping a tasks.loop body ends the loop for good; a feed's own
-        # failures are already recorded (and backed off) by the service.
-        try:
-            written = await self.bot.service.poll_feeds()
-        except Exception:
-            log.exception("feed poll failed")
-            return
+    async def poll(self) -> None:
+        # A feed's own failures are recorded (and backed off) by the service.
+        written = await self.bot.service.poll_feeds()
         if written:
             log.info("feeds: %d new issue file(s) written and loaded", written)
-
-    @poller.before_loop
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
 
 
 async def setup(bot: ArchiveBot) -> None:

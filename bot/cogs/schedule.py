@@ -9,12 +9,13 @@ from typing import Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.archive.records import ScheduleRecord
 from bot.archive.schedules import preset_cron, time_zones
 from bot.client import ArchiveBot
 from bot.cogs.common import (
+    BackgroundPass,
     embed,
     in_time,
     link_buttons,
@@ -81,7 +82,10 @@ class ScheduleCommands(commands.Cog):
 
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
-        self.scheduler.change_interval(seconds=bot.settings.discord.schedule_poll_seconds)
+        # run_due_schedules isolates each guild; the pass guards the pass itself.
+        self.scheduler = BackgroundPass(
+            bot, "scheduler pass", lambda: bot.service.run_due_schedules(self.post_scheduled)
+        )
 
     async def cog_load(self) -> None:
         self.scheduler.start()
@@ -90,19 +94,6 @@ class ScheduleCommands(commands.Cog):
         self.scheduler.cancel()
 
     # -- the scheduler -----------------------------------------------------------------
-
-    @tasks.loop(seconds=30)
-    async def scheduler(self) -> None:
-        # An exception escaping a tasks.loop body ends the loop for good; run_due already
-        # isolates each guild, and this guards the pass itself.
-        try:
-            await self.bot.service.run_due_schedules(self.post_scheduled)
-        except Exception:
-            log.exception("scheduler pass failed")
-
-    @scheduler.before_loop
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
         """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's

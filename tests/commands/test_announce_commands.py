@@ -56,7 +56,7 @@ async def new_issue(bot: ArchiveBot, content_dir: Path, clock: FakeClock) -> Non
 
 async def announce_pass(bot: ArchiveBot) -> None:
     cog: Any = bot.get_cog("AnnounceCommands")
-    await cog.announcer.coro(cog)  # one pass of the loop body
+    await cog.announcer.run_once()  # one pass of the loop
 
 
 @pytest.mark.parametrize("command", ["announce set", "announce show", "announce stop"])

@@ -175,7 +175,7 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
     await bot.service.set_schedule(43, 600, "0 * * * *", "UTC")
     clock.advance(hours=1)
     cog: Any = bot.get_cog("ScheduleCommands")
-    await cog.scheduler.coro(cog)  # one pass of the loop body
+    await cog.scheduler.run_once()  # one pass of the loop
     broken = await bot.service.schedule(42)
     assert broken is not None and not broken.enabled and reason in (broken.disabled_reason or "")
     assert healthy.send.await_count == 1

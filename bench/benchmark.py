@@ -13,7 +13,8 @@ and for N renumbered copies of it, each in a fresh process (so peak memory is pe
 - a known-item query set made from the folder's own titles (some words with a dropped
   letter; only queries whose words appear together in at most two titles): hit@1 and hit@5
   for the project and for bare FTS5;
-- peak RSS of the process.
+- peak RSS of the process;
+- first, a machine reference (a fixed Python loop), since runs compare only beside it.
 """
 
 from __future__ import annotations
@@ -299,6 +300,19 @@ def report(result: dict[str, Any]) -> None:
     print(f"  {'peak RSS':<28} {result['peak_rss_mb']:.0f} MB")
 
 
+def machine_reference() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop (best of three): shared and
+    virtual machines drift, and runs are comparable only beside this figure."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for step in range(5_000_000):
+            total += step
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def pathological_parse() -> dict[str, float]:
     """Seconds to parse one file of N repeated headingless paragraphs (the shape that was
     quadratic): near-linear means doubling N about doubles the time."""
@@ -352,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     folder = (args.content or SEEDS).resolve()
     copies = args.copies if args.copies is not None else ([] if args.content else [40])
+    reference = machine_reference()
+    if not args.json:
+        print(f"Machine reference (a 5M-step Python loop): {reference:.3f} s")
     results = [_one(folder, f"{folder.name} (1×)")]
     if not args.json:
         report(results[-1])
@@ -364,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             report(results[-1])
     pathological = pathological_parse()
     if args.json:
-        print(json.dumps({"sizes": results, "pathological_parse_s": pathological}, indent=2))
+        figures = {"machine_reference_s": reference, "sizes": results}
+        print(json.dumps({**figures, "pathological_parse_s": pathological}, indent=2))
     else:
         print("One file of N repeated headingless paragraphs, parse time:")
         print("  " + "   ".join(f"{n}: {s:.2f} s" for n, s in pathological.items()))

@@ -91,21 +91,29 @@ def _parse_in_workers(
     """Parse ``items`` in worker processes, skipping any file that takes longer than
     ``FILE_BUDGET_SECONDS``; None when workers can't start here."""
     parsed: list[ParsedFile] = []
-    per_task = FILES_PER_TASK
     while len(parsed) < len(items):
-        done = _parse_until_too_slow(items[len(parsed) :], source, workers, per_task, on_parsed)
+        done = _parse_until_too_slow(
+            items[len(parsed) :], source, workers, FILES_PER_TASK, on_parsed
+        )
         if done is None:
             return None
         parsed += done
-        if len(parsed) == len(items):
-            break
-        if per_task > 1:  # a task ran out of time: go on a file at a time to find the file
-            per_task = 1
-            continue
-        path, state = items[len(parsed)]  # this file ran out of time: skip it, go on
-        parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
-        on_parsed(parsed[-1:])
-        per_task = FILES_PER_TASK
+        # A task ran out of time: its files again one at a time, to find the slow one(s).
+        window = items[len(parsed) : len(parsed) + FILES_PER_TASK]
+        while window:
+            done = (
+                []
+                if len(window) == 1
+                else _parse_until_too_slow(window, source, workers, 1, on_parsed)
+            )
+            if done is None:
+                return None
+            parsed += done
+            window = window[len(done) :]
+            if window:  # this file ran out of time: skip it, go on
+                path, state = window.pop(0)
+                parsed.append(ParsedFile(state, None, (Problem(path.name, None, _too_slow()),)))
+                on_parsed(parsed[-1:])
     return parsed
 
 
@@ -117,7 +125,8 @@ def _parse_until_too_slow(
     on_parsed: OnParsed,
 ) -> list[ParsedFile] | None:
     """Results in order, up to the first task that runs out of time (its worker is killed
-    with the pool); None when workers can't start here."""
+    with the pool); None when workers can't start here. A task of several files has one
+    file's budget too: a task takes some tens of milliseconds, a file near the budget is a bug."""
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     if os.name == "posix":
         # The fork server imports the parser once; every later pool's workers start with it
@@ -135,9 +144,9 @@ def _parse_until_too_slow(
         tasks = [items[start : start + per_task] for start in range(0, len(items), per_task)]
         results = pool.imap(rows.parse_task, [(task, source) for task in tasks])
         parsed: list[ParsedFile] = []
-        for task in tasks:
+        for _ in tasks:
             try:
-                done = results.next(timeout=FILE_BUDGET_SECONDS * len(task))
+                done = results.next(timeout=FILE_BUDGET_SECONDS)
             except multiprocessing.TimeoutError:
                 break
             parsed += done

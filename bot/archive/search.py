@@ -174,17 +174,28 @@ class Searcher:
         groups = self._groups(terms)
         # A query of nothing but words most resources hold gives bm25 nothing to rank by, and
         # ranking every resource that holds them is the slowest query there is (a quarter of a
-        # second at 600,000 resources): its candidates are the newest resources that hold them.
+        # second at 600,000 resources): its candidates are the ones loaded last that hold them.
         weights = _BM25_WEIGHTS if telling else None
-        rows: list[tuple[str, float]] = []
         if len(groups) > 1:
             # Resources that hold every query word rank first anyway; when there are enough of
             # them, ranking all that hold any one word (many more) is not needed.
             every = self._fts_query(groups, every=True)
-            rows = await self._store.ranked_keys(every, weights, CANDIDATES, newsletter, filters)
-        if len(rows) < limit:
-            any_word = self._fts_query(groups)
-            rows = await self._store.ranked_keys(any_word, weights, CANDIDATES, newsletter, filters)
+            hits = await self._ranked(every, weights, groups, newsletter, filters)
+            if len(hits) >= limit:
+                return hits[:limit]
+        hits = await self._ranked(self._fts_query(groups), weights, groups, newsletter, filters)
+        return hits[:limit]
+
+    async def _ranked(
+        self,
+        match: str,
+        weights: tuple[float, ...] | None,
+        groups: list[list[str]],
+        newsletter: str | None,
+        filters: SearchFilters,
+    ) -> list[SearchHit]:
+        """The candidates ``match`` finds, re-ranked, each resource once."""
+        rows = await self._store.ranked_keys(match, weights, CANDIDATES, newsletter, filters)
         if not rows:
             return []
         ranks = {key: -rank for key, rank in rows}
@@ -196,7 +207,7 @@ class Searcher:
             for record in records
         ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
-        return _distinct(hits)[:limit]
+        return _distinct(hits)
 
     async def suggest(self, query: str, limit: int = 3, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
@@ -232,22 +243,24 @@ class Searcher:
         if len(short) == len(words):
             # Words this short begin words of most titles: a prefix query would walk nearly
             # every entry of the index, so look among the newest titles only.
-            found = await self._store.newest_titles(_SHORT_WORDS_WINDOW, newsletter)
+            newest = await self._store.newest_titles(_SHORT_WORDS_WINDOW, newsletter)
+            found = [entry for entry in newest if _begins_words(short, entry[0])]
         else:
             # Finished words are first looked up whole, which the index reads lazily (a prefix
             # first gathers every word it begins); as prefixes only if that finds too few.
+            # Short words are not in the index query: they filter its newest matches.
             longer = [(i == len(words) - 1, w) for i, w in enumerate(words) if len(w) > _SHORT_WORD]
+            wanted = _SHORT_WORDS_WINDOW if short else limit * 2
             found = []
             for whole in (True, False):
                 terms = [_quoted(w, last or not whole) for last, w in longer]
                 match = "title : (" + " AND ".join(terms) + ")"
                 found = await self._store.titles_matching(
-                    match, limit * (4 if short else 2), newest_first=True, newsletter=newsletter
+                    match, wanted, newest_first=True, newsletter=newsletter
                 )
+                found = [entry for entry in found if _begins_words(short, entry[0])]
                 if len(found) >= limit or all(last for last, _ in longer):
                     break
-        if short:
-            found = [entry for entry in found if _begins_words(short, entry[0])]
         start = partial.strip().casefold()
         found.sort(key=lambda entry: not entry[0].casefold().startswith(start))
         return found[:limit]

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import gc
 import random
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -223,8 +224,11 @@ class ArchiveService:
         database takes in one run while the next is parsed."""
         loop = asyncio.get_running_loop()
         arrived: asyncio.Queue[list[ParsedFile] | None] = asyncio.Queue()
+        stop = threading.Event()
 
         def heard(run: list[ParsedFile]) -> None:  # in the parsing thread
+            if stop.is_set():  # the write failed: stop parsing (the workers are killed)
+                raise _WriteFailed
             loop.call_soon_threadsafe(arrived.put_nowait, run)
 
         def parse() -> list[ParsedFile]:
@@ -237,9 +241,12 @@ class ArchiveService:
         try:
             while (run := await arrived.get()) is not None:
                 await write.early([item.content for item in run if item.content])
-        finally:
-            parsed = await parsing
-        return parsed
+        except BaseException:
+            stop.set()
+            with contextlib.suppress(Exception):
+                await parsing
+            raise
+        return await parsing
 
     # -- imports -------------------------------------------------------------------------
 
@@ -518,6 +525,10 @@ class ArchiveService:
 
     async def save_setting(self, key: str, value: str) -> None:
         await self._store.set_meta(key, value)
+
+
+class _WriteFailed(Exception):
+    """Raised in the parsing thread to stop a first load whose writing failed."""
 
 
 def _scan(source: ContentSource, known: dict[str, FileState]) -> Scan:

@@ -521,7 +521,7 @@ class ArchiveStore:
     ) -> list[tuple[str, float]]:
         """Resources that ``match`` (an FTS5 query) finds, of ``newsletter`` (or of any) and
         within ``filters``, best bm25 (with column ``weights``) first: (key, rank); with no
-        weights, the newest first, each ranked 0."""
+        weights, the last loaded first (the index's own order), each ranked 0."""
         if weights is None:
             rank, order = "0.0", "resources_fts.rowid DESC"
         else:
@@ -564,7 +564,7 @@ class ArchiveStore:
         newsletter: str | None = None,
     ) -> list[tuple[str, int]]:
         """Titles of resources that ``match`` finds, (title, issue): best title match first,
-        or in the index's own order, newest first (no ranking: costs the same at any size)."""
+        or in the index's own order, last loaded first (no ranking: costs the same at any size)."""
         order = (
             "resources_fts.rowid DESC" if newest_first else "bm25(resources_fts, 10.0, 0.0, 0.0)"
         )
@@ -887,8 +887,7 @@ class ContentWrite:
                 self._written[content.issue.number] = content
                 fresh.append(content)
         await ArchiveStore._insert_resources(self._db, fresh)
-        for content in fresh:
-            content.resources.clear()
+        await asyncio.to_thread(release, *(content.resources for content in fresh))
 
     async def finish(self, changes: ContentChanges) -> LoadSummary:
         """Write the load's changes (what ``early`` wrote stays where its issue won); say

@@ -161,7 +161,6 @@ class AnnounceCommands(commands.Cog):
             self.bot.service.set_announcement(
                 interaction.guild.id, channel.id, role.id if role else None, chosen
             ),
-            ephemeral=True,
         )
         names = several(self.bot)
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None

@@ -136,7 +136,8 @@ async def in_time(
     interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False
 ) -> T:
     """``work``'s result; the interaction is deferred meanwhile if that takes longer than
-    ``DEFER_AFTER_SECONDS`` (a write waiting for a content load to finish)."""
+    ``DEFER_AFTER_SECONDS`` (a write waiting for a content load to finish). ``ephemeral``: as
+    the answer that follows is, since Discord shows that answer as the deferral was."""
     task = asyncio.ensure_future(work)
     try:
         return await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER_SECONDS)

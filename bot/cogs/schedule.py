@@ -225,7 +225,6 @@ class ScheduleCommands(commands.Cog):
             schedule_id, runs = await in_time(
                 interaction,
                 self.bot.service.set_schedule(interaction.guild.id, channel.id, cron, zone, chosen),
-                ephemeral=True,
             )
         except ScheduleError as error:  # it quotes the cron or zone given
             await reply(interaction, echoed(str(error)), ephemeral=True)

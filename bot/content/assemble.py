@@ -24,8 +24,9 @@ _GENERIC_NAMES = frozenset(
 )
 
 
-#: A backreference by number or name: such a pattern can't be joined to others.
-_BACKREFERENCE = re.compile(r"\\\d|\(\?P=")
+#: A reference to a group by number or name (a backreference, a conditional): such a pattern
+#: can't be joined to others, which renumbers their groups.
+_BACKREFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
 
 
 @dataclass(frozen=True)

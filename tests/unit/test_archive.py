@@ -326,6 +326,29 @@ async def test_a_first_load_that_fails_after_writing_early_keeps_nothing(
         await service.close()
 
 
+async def test_a_first_load_whose_early_write_fails_stops_and_keeps_nothing(
+    tmp_path: Path, settings: Any, content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)
+
+    async def fail(*args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    service = await ArchiveService.open(
+        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, content_dir)
+    )
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(fail))
+            with pytest.raises(RuntimeError, match="disk full"):  # the write's own error
+                await service.reload()
+        assert await service.counts() == (0, 0)
+        assert (await service.reload()).summaries[0].added == (2, 7, 15, 23, 28)
+    finally:
+        await service.close()
+
+
 async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(
     service: ArchiveService, tmp_path: Path
 ) -> None:

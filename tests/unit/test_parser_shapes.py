@@ -480,3 +480,14 @@ def test_a_saved_pages_metadata(tmp_path: Path) -> None:
 def test_metadata_dates_as_tools_write_them(header: str) -> None:
     issue, _ = _md(header + "# Hi\n\n## A\n\nText.\n")
     assert (issue.number, issue.date, issue.date_inferred) == (3, "2024-03", False)
+
+
+def test_rule_patterns_that_refer_to_their_own_groups_are_kept_apart() -> None:
+    """Patterns are joined into one search, which renumbers groups: a pattern that refers to a
+    group (a backreference, a conditional) keeps its own search and its meaning."""
+    rules = Rules.compile(section_headings=(r"(news)?letter", r"^(<)?links(?(1)>)$"))
+    assert len(rules.section_headings) == 2
+    assert any(p.search("<links>") for p in rules.section_headings)
+    joined = Rules.compile(section_headings=(r"^tools$", r"^(the|this) week$"))
+    assert len(joined.section_headings) == 1
+    assert all(any(p.search(t) for p in joined.section_headings) for t in ("Tools", "this week"))

@@ -127,3 +127,41 @@ async def test_autocomplete_issues_by_number_title_or_month(service: ArchiveServ
 async def test_split_words_find_a_compound_title(service: ArchiveService) -> None:
     hits = await service.search("gpt 3")
     assert hits[0].resource.title == "All about GPT3"
+
+
+def _write_issue(content_dir: Path, number: int, items: list[tuple[str, str]]) -> None:
+    lines = "".join(
+        f"- [{title}](https://example.com/{link}): about {title}.\n" for title, link in items
+    )
+    (content_dir / f"{number}-issue.md").write_text(
+        f"---\nnumber: {number}\n---\n# Issue {number}\n\n## Links\n\n{lines}", encoding="utf-8"
+    )
+
+
+async def test_a_resource_featured_again_does_not_crowd_out_other_matches(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    """Enough resources holding every word end the search early only if they are enough once
+    each resource is counted once."""
+    for number in (100, 101, 102):
+        _write_issue(
+            content_dir,
+            number,
+            [("Qwerty zxcvb tool", "q"), (f"Qwerty other {number}", f"o{number}")],
+        )
+    await service.reload()
+    hits = await service.search("qwerty zxcvb", limit=3)
+    assert hits[0].resource.title == "Qwerty zxcvb tool"
+    assert len(hits) == 3
+
+
+async def test_autocomplete_a_short_word_with_a_longer_one_finds_older_titles(
+    service: ArchiveService, content_dir: Path
+) -> None:
+    _write_issue(content_dir, 100, [("Go async patterns", "go")])
+    for number in range(101, 106):  # 125 newer titles hold "async" but no word starting "go"
+        _write_issue(
+            content_dir, number, [(f"Async thing {number} {i}", f"{number}/{i}") for i in range(25)]
+        )
+    await service.reload()
+    assert ("Go async patterns", 100) in await service.autocomplete_titles("go async")

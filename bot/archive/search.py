@@ -178,12 +178,13 @@ class Searcher:
         weights = _BM25_WEIGHTS if telling else None
         if len(groups) > 1:
             # Resources that hold every query word rank first anyway; when there are enough of
-            # them, ranking all that hold any one word (many more) is not needed.
+            # them (or more than the candidates taken), ranking all that hold any one word
+            # (many more) is not needed.
             every = self._fts_query(groups, every=True)
-            hits = await self._ranked(every, weights, groups, newsletter, filters)
-            if len(hits) >= limit:
+            hits, more = await self._ranked(every, weights, groups, newsletter, filters)
+            if len(hits) >= limit or more:
                 return hits[:limit]
-        hits = await self._ranked(self._fts_query(groups), weights, groups, newsletter, filters)
+        hits, _ = await self._ranked(self._fts_query(groups), weights, groups, newsletter, filters)
         return hits[:limit]
 
     async def _ranked(
@@ -193,11 +194,14 @@ class Searcher:
         groups: list[list[str]],
         newsletter: str | None,
         filters: SearchFilters,
-    ) -> list[SearchHit]:
-        """The candidates ``match`` finds, re-ranked, each resource once."""
-        rows = await self._store.ranked_keys(match, weights, CANDIDATES, newsletter, filters)
+    ) -> tuple[list[SearchHit], bool]:
+        """The candidates ``match`` finds, re-ranked, each resource once; and whether it finds
+        more than the candidates taken."""
+        rows = await self._store.ranked_keys(match, weights, CANDIDATES + 1, newsletter, filters)
+        more = len(rows) > CANDIDATES
+        rows = rows[:CANDIDATES]
         if not rows:
-            return []
+            return [], more
         ranks = {key: -rank for key, rank in rows}
         records = await self._store.resources_by_key(list(ranks))
         best_rank = max(ranks.values()) or 1.0
@@ -207,7 +211,7 @@ class Searcher:
             for record in records
         ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
-        return _distinct(hits)
+        return _distinct(hits), more
 
     async def suggest(self, query: str, limit: int = 3, newsletter: str | None = None) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""

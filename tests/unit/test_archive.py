@@ -291,18 +291,24 @@ async def test_a_first_load_written_as_parsed_keeps_only_the_winner_of_a_number(
         db.execute("INSERT INTO resources_fts(resources_fts) VALUES ('integrity-check')")
 
 
-async def test_a_first_load_that_fails_after_writing_early_keeps_nothing(
+@pytest.mark.parametrize("failing", ["early", "finish"])
+async def test_a_first_load_that_fails_midway_keeps_nothing(
     tmp_path: Path,
     settings: Any,
     content_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
+    failing: str,
 ) -> None:
+    """A first load writes issues as they are parsed; a failure in that writing (which stops
+    the parsing) or after it leaves nothing of the load."""
     monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
     monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)
     written: list[int] = []
     original = ArchiveStore._insert_resources
 
-    async def counting(db: Any, contents: list[Any]) -> None:
+    async def writing(db: Any, contents: list[Any]) -> None:
+        if failing == "early":
+            raise RuntimeError("disk full")
         written.extend(c.issue.number for c in contents)
         await original(db, contents)
 
@@ -314,37 +320,16 @@ async def test_a_first_load_that_fails_after_writing_early_keeps_nothing(
     )
     try:
         with monkeypatch.context() as patch:
-            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(counting))
-            patch.setattr(ContentWrite, "finish", fail)
-            with pytest.raises(RuntimeError, match="disk full"):
+            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(writing))
+            if failing == "finish":
+                patch.setattr(ContentWrite, "finish", fail)
+            with pytest.raises(RuntimeError, match="disk full"):  # the write's own error
                 await service.reload()
-        assert sorted(written) == [2, 7, 15, 23, 28]  # written as parsed, then rolled back
+        if failing == "finish":
+            assert sorted(written) == [2, 7, 15, 23, 28]  # written as parsed, then rolled back
         assert await service.counts() == (0, 0)
         assert (await service.reload()).summaries[0].added == (2, 7, 15, 23, 28)
         assert await service.counts() == (5, 49)
-    finally:
-        await service.close()
-
-
-async def test_a_first_load_whose_early_write_fails_stops_and_keeps_nothing(
-    tmp_path: Path, settings: Any, content_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
-    monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)
-
-    async def fail(*args: Any) -> None:
-        raise RuntimeError("disk full")
-
-    service = await ArchiveService.open(
-        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, content_dir)
-    )
-    try:
-        with monkeypatch.context() as patch:
-            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(fail))
-            with pytest.raises(RuntimeError, match="disk full"):  # the write's own error
-                await service.reload()
-        assert await service.counts() == (0, 0)
-        assert (await service.reload()).summaries[0].added == (2, 7, 15, 23, 28)
     finally:
         await service.close()
 

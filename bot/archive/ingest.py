@@ -2,10 +2,10 @@
 
 Only files whose size, mtime or bytes changed are read and parsed; many of them are parsed on
 every core, and each run of files is handed on as soon as it is parsed (a first load writes it
-while the next is parsed). Each file loads or fails on its own: a file that fails keeps its previous version
-in the archive (if it had one) and is named with the reason; a file that is gone takes its issue
-with it. Dates inferred from the numbering are worked out again over every issue, because a
-new or changed issue can move them.
+while the next is parsed). Each file loads or fails on its own: a file that fails keeps its
+previous version in the archive (if it had one) and is named with the reason; a file that is
+gone takes its issue with it. Dates inferred from the numbering are worked out again over every
+issue, because a new or changed issue can move them.
 """
 
 from __future__ import annotations

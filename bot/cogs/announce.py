@@ -221,37 +221,34 @@ class AnnounceCommands(commands.Cog):
     @app_commands.guild_only()
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     async def subscribe_command(self, interaction: discord.Interaction) -> None:
-        role = await self._announcement_role(interaction)
-        member = interaction.user
-        if role is None or not isinstance(member, discord.Member):
-            return
-        if role in member.roles:
-            await reply(interaction, already_subscribed_message(role.mention), ephemeral=True)
-            return
-        try:
-            await member.add_roles(role, reason="/subscribe: new issue announcements")
-        except discord.Forbidden:
-            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
-            return
-        await reply(interaction, subscribed_message(role.mention), ephemeral=True)
+        await self._set_subscription(interaction, subscribed=True)
 
     @app_commands.command(name="unsubscribe", description="Stop being pinged for new issues.")
     @app_commands.guild_only()
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     async def unsubscribe_command(self, interaction: discord.Interaction) -> None:
+        await self._set_subscription(interaction, subscribed=False)
+
+    async def _set_subscription(self, interaction: discord.Interaction, subscribed: bool) -> None:
+        """Give the member the announcement role (``subscribed``) or take it back."""
         role = await self._announcement_role(interaction)
         member = interaction.user
         if role is None or not isinstance(member, discord.Member):
             return
-        if role not in member.roles:
-            await reply(interaction, not_subscribed_message(role.mention), ephemeral=True)
+        if (role in member.roles) == subscribed:
+            already = already_subscribed_message if subscribed else not_subscribed_message
+            await reply(interaction, already(role.mention), ephemeral=True)
             return
         try:
-            await member.remove_roles(role, reason="/unsubscribe: new issue announcements")
+            if subscribed:
+                await member.add_roles(role, reason="/subscribe: new issue announcements")
+            else:
+                await member.remove_roles(role, reason="/unsubscribe: new issue announcements")
         except discord.Forbidden:
             await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
             return
-        await reply(interaction, unsubscribed_message(role.mention), ephemeral=True)
+        done = subscribed_message if subscribed else unsubscribed_message
+        await reply(interaction, done(role.mention), ephemeral=True)
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -21,11 +21,11 @@ from bot.cogs.common import (
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
+    posting,
     reply,
+    send_card,
     several,
-    unavailable_reason,
 )
-from bot.errors import ChannelUnavailable
 from bot.render.cards import announcement_card, issue_card
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
@@ -102,19 +102,9 @@ class AnnounceCommands(commands.Cog):
             else discord.AllowedMentions.none()
         )
         content = new_issue_message(name, issue.number, role.mention if role else None)
-        try:
+        with posting(SET_COMMAND):
             channel = await messageable(self.bot, announcement.channel_id, SET_COMMAND)
-            if view is None:
-                message = await channel.send(content, embed=shown, allowed_mentions=mentions)
-            else:
-                message = await channel.send(
-                    content, embed=shown, view=view, allowed_mentions=mentions
-                )
-        except discord.HTTPException as error:
-            reason = unavailable_reason(error, SET_COMMAND)
-            if reason is None:
-                raise
-            raise ChannelUnavailable(reason) from error
+            message = await send_card(channel, shown, view, content, mentions)
         log.info(
             "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
         )

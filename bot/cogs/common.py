@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
@@ -70,7 +71,7 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -
     ]
 
 
-def unavailable_reason(error: discord.HTTPException, command: str) -> str | None:
+def _unavailable_reason(error: discord.HTTPException, command: str) -> str | None:
     """Why a channel cannot take posts, for the errors that retrying will not fix;
     ``command`` is the one that chooses another channel."""
     if isinstance(error, discord.NotFound) and error.code == 10003:
@@ -78,6 +79,34 @@ def unavailable_reason(error: discord.HTTPException, command: str) -> str | None
     if isinstance(error, discord.Forbidden) and error.code in (50001, 50013):
         return lost_access(error.code, command)
     return None
+
+
+@contextlib.contextmanager
+def posting(command: str) -> Iterator[None]:
+    """Discord's refusals of a post that retrying will not fix (a deleted channel, lost
+    access) become ``ChannelUnavailable`` naming ``command``, which chooses another channel."""
+    try:
+        yield
+    except discord.HTTPException as error:
+        reason = _unavailable_reason(error, command)
+        if reason is None:
+            raise
+        raise ChannelUnavailable(reason) from error
+
+
+async def send_card(
+    channel: discord.abc.Messageable,
+    shown: discord.Embed,
+    view: discord.ui.View | None,
+    content: str | None = None,
+    mentions: discord.AllowedMentions | None = None,
+) -> discord.Message:
+    """Post a card's embed, with its link buttons if it has any; nobody is pinged unless
+    ``mentions`` allows it."""
+    allowed = mentions or discord.AllowedMentions.none()
+    if view is None:
+        return await channel.send(content, embed=shown, allowed_mentions=allowed)
+    return await channel.send(content, embed=shown, view=view, allowed_mentions=allowed)
 
 
 async def messageable(bot: ArchiveBot, channel_id: int, command: str) -> discord.abc.Messageable:

@@ -25,9 +25,10 @@ from bot.cogs.common import (
     moderators_only,
     newsletter_autocomplete,
     newsletter_option,
+    posting,
     reply,
+    send_card,
     several,
-    unavailable_reason,
 )
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
@@ -101,23 +102,13 @@ class ScheduleCommands(commands.Cog):
 
         ``ChannelUnavailable`` when the channel can no longer take posts.
         """
-        try:
+        with posting(SET_COMMAND):
             channel = await messageable(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
-            view = link_buttons(card)
-            shown = embed(card, self.bot, pick.newsletter)
-            if view is None:
-                await channel.send(embed=shown)
-            else:
-                await channel.send(embed=shown, view=view)
-        except discord.HTTPException as error:
-            reason = unavailable_reason(error, SET_COMMAND)
-            if reason is None:
-                raise
-            raise ChannelUnavailable(reason) from error
+            await send_card(channel, embed(card, self.bot, pick.newsletter), link_buttons(card))
         return display_title(pick)
 
     async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:

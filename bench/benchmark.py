@@ -328,9 +328,14 @@ def pathological_parse() -> dict[str, float]:
 
 
 def _one(folder: Path, label: str) -> dict[str, Any]:
-    """Measure in a fresh process, so that its peak memory is this size's alone."""
+    """Measure in a fresh process, so that its peak memory is this size's alone.
+
+    The process runs as ``-c``, not ``-m bench.benchmark``: parse workers import the main
+    module again unless it is a package's ``__main__`` (as with ``python -m bot``), and this
+    one's imports would cost each worker half a second the bot never pays."""
+    run = "import sys; from bench.benchmark import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.benchmark", "--one", str(folder), "--label", label],
+        [sys.executable, "-c", run, "--one", str(folder), "--label", label],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -29,14 +29,71 @@ _GENERIC_NAMES = frozenset(
 _BACKREFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
 
 
+def _anchored(pattern: str) -> bool:
+    """Can ``pattern`` match only at a text's start: does it open with ``^`` and have no ``|``
+    outside its groups and brackets?"""
+    if not pattern.startswith("^"):
+        return False
+    depth, escaped, bracket = 0, False, -1  # where the open [...] starts, -1 outside one
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif bracket >= 0:  # a "]" first in brackets (after any "^") is a plain character
+            opening = pattern[bracket + 1 : index] in ("", "^")
+            bracket = -1 if char == "]" and not opening else bracket
+        elif char == "[":
+            bracket = index
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return False
+    return True
+
+
+def _joined(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    compiled = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    if len(compiled) < 2 or any(_BACKREFERENCE.search(p) for p in patterns):
+        return compiled
+    try:
+        return (re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),)
+    except re.error:  # inline flags that only work at a pattern's start
+        return compiled
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Case-insensitive patterns asked together whether any of them matches a text.
+
+    The parser asks this of every block: the patterns are joined into one search, and those
+    anchored at the start ("^hey everyone") are tried at the start only rather than at every
+    position of the text.
+    """
+
+    at_start: tuple[re.Pattern[str], ...] = ()
+    anywhere: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def compile(cls, patterns: tuple[str, ...]) -> Patterns:
+        """``re.error`` for a pattern that is not a regular expression."""
+        anchored = [p for p in patterns if _anchored(p)]
+        return cls(_joined(anchored), _joined([p for p in patterns if p not in anchored]))
+
+    def found_in(self, text: str) -> bool:
+        return any(p.match(text) for p in self.at_start) or any(
+            p.search(text) for p in self.anywhere
+        )
+
+
 @dataclass(frozen=True)
 class Rules:
     """Compiled parser rules (see ``bot.config.ParserRules``)."""
 
-    section_headings: tuple[re.Pattern[str], ...]
-    boilerplate: tuple[re.Pattern[str], ...]
-    end_markers: tuple[re.Pattern[str], ...]
-    caption_markers: tuple[re.Pattern[str], ...]
+    section_headings: Patterns
+    boilerplate: Patterns
+    end_markers: Patterns
+    caption_markers: Patterns
 
     @classmethod
     def compile(
@@ -46,23 +103,9 @@ class Rules:
         end_markers: tuple[str, ...] = (),
         caption_markers: tuple[str, ...] = (),
     ) -> Rules:
-        def build(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-            compiled = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-            if len(compiled) < 2 or any(_BACKREFERENCE.search(p) for p in patterns):
-                return compiled
-            # The parser asks every block whether any pattern matches: one search for the lot.
-            try:
-                return (re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE),)
-            except re.error:  # inline flags that only work at a pattern's start
-                return compiled
-
         return cls(
-            build(section_headings), build(boilerplate), build(end_markers), build(caption_markers)
+            *map(Patterns.compile, (section_headings, boilerplate, end_markers, caption_markers))
         )
-
-
-def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return any(p.search(text) for p in patterns)
 
 
 def shorten(text: str, limit: int = MAX_TITLE_CHARS) -> str:
@@ -119,13 +162,13 @@ class _Part:
 def _cut_footer(blocks: list[Block], rules: Rules) -> list[Block]:
     """Everything from the first end marker on is the sign-off and footer."""
     for index, block in enumerate(blocks):
-        if block.kind != "code" and _matches(rules.end_markers, block.text):
+        if block.kind != "code" and rules.end_markers.found_in(block.text):
             return blocks[:index]
     return blocks
 
 
 def _drop_boilerplate(blocks: list[Block], rules: Rules) -> list[Block]:
-    return [b for b in blocks if b.kind == "code" or not _matches(rules.boilerplate, b.text)]
+    return [b for b in blocks if b.kind == "code" or not rules.boilerplate.found_in(b.text)]
 
 
 def _section_level(blocks: list[Block], headings: list[int]) -> int | None:
@@ -153,7 +196,7 @@ def _section_indexes(
         i
         for i in headings
         if (section_level is not None and 0 < blocks[i].level <= section_level)
-        or _matches(rules.section_headings, clean_heading(blocks[i].text))
+        or rules.section_headings.found_in(clean_heading(blocks[i].text))
     ]
     start = (named or headings)[0]
     following = {i for i in headings if i >= start and _opens_section(blocks, i)}

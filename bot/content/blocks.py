@@ -35,6 +35,8 @@ class Block:
 
 def find_links(text: str) -> tuple[str, ...]:
     """Bare web addresses in ``text``, without the punctuation that closes a sentence."""
+    if "http" not in text:  # most text has none: no need to run the pattern
+        return ()
     links: list[str] = []
     for match in _URL.finditer(text):
         url = match.group().rstrip(_TRAILING_URL_PUNCT)

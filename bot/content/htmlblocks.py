@@ -37,17 +37,14 @@ class _Inline:
     lead_in: str | None = None
 
 
-#: An element's text with its descendants' (``lxml.html``'s ``text_content``, for any element).
-_TEXT = etree.XPath("string()")
-
-
 def _text(element: etree._Element) -> str:
-    return str(_TEXT(element))
+    """An element's text with its descendants' (comments left out), as ``string()`` in XPath."""
+    return "".join(element.itertext()) if len(element) else element.text or ""
 
 
-def _is_element(node: object) -> bool:
+def _is_element(node: etree._Element) -> bool:
     """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
-    return isinstance(node, etree._Element) and isinstance(node.tag, str)
+    return node.tag.__class__ is str
 
 
 def _render(element: etree._Element) -> _Inline:
@@ -56,30 +53,35 @@ def _render(element: etree._Element) -> _Inline:
     inline = _Inline()
     opening = not parts[0].strip()  # nothing but white space so far
     for child in element:
-        if _is_element(child) and child.tag not in _BLOCK_TAGS:
-            content = " ".join(_text(child).split()) if child.tag != "img" else ""
-            if child.tag == "a":
+        tag = child.tag
+        if tag.__class__ is str and tag not in _BLOCK_TAGS:
+            raw = _text(child) if tag != "img" else ""
+            content = " ".join(raw.split())
+            if tag == "a":
                 _link(inline, child, content, "".join(parts) if not inline.links else "")
-            elif child.tag == "strong" and opening:
+            elif tag == "strong" and opening:
                 inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
-            parts.append(_text(child) if child.tag == "code" else content)
+            parts.append(raw if tag == "code" else content)
             opening = opening and not content
-        parts.append(child.tail or "")
-        opening = opening and not (child.tail or "").strip()
+        tail = child.tail
+        if tail:
+            parts.append(tail)
+            opening = opening and not tail.strip()
     inline.text = " ".join("".join(parts).split())
-    inline.links += [url for url in find_links(inline.text) if url not in inline.links]
+    found = find_links(inline.text)
+    if found:
+        inline.links += [url for url in found if url not in inline.links]
     inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
     return inline
 
 
 def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
-    href = str(anchor.get("href", ""))
+    href = anchor.get("href") or ""
     inline.links.append(href)
     if not name or name == href:
         return
     inline.names.append(name)
-    prefix = _TAGS.match(before)
-    if inline.lead is None and len(inline.links) == 1 and prefix:
+    if inline.lead is None and len(inline.links) == 1 and (prefix := _TAGS.match(before)):
         inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
 
 

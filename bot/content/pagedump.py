@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.content.assemble import Patterns
 from bot.content.blocks import STOPWORDS, Block, find_links, strip_decoration, tag_lead_in, words
 
 # A bullet (at any indent) or an indented number; a number at the margin titles an item.
@@ -88,9 +89,7 @@ def _describes(heading: str, paragraph: str) -> bool:
     return len(shared) / len(heading_words) >= 0.6
 
 
-def page_dump_blocks(
-    text: str, first_line: int, caption_markers: tuple[re.Pattern[str], ...]
-) -> list[Block]:
+def page_dump_blocks(text: str, first_line: int, caption_markers: Patterns) -> list[Block]:
     blocks: list[Block] = []
     for offset, raw in enumerate(text.split("\n")):
         line = first_line + offset
@@ -111,9 +110,7 @@ def page_dump_blocks(
     return _drop_image_text(blocks, caption_markers)
 
 
-def _drop_image_text(
-    blocks: list[Block], caption_markers: tuple[re.Pattern[str], ...]
-) -> list[Block]:
+def _drop_image_text(blocks: list[Block], caption_markers: Patterns) -> list[Block]:
     """Remove image alt lines that look like headings; their captions stay as text.
 
     A numbered line ("3. Title") is never alt text.
@@ -126,7 +123,7 @@ def _drop_image_text(
                 following is not None
                 and following.kind == "paragraph"
                 and (
-                    any(marker.search(following.text) for marker in caption_markers)
+                    caption_markers.found_in(following.text)
                     or _describes(block.text, following.text)
                 )
             )

@@ -63,7 +63,7 @@ def _opening(blocks: list[Block], markdown: bool, rules: Rules) -> list[Block]:
             i
             for i, b in enumerate(head)
             if (markdown and (b.kind == "item" or b.lead))
-            or (b.kind == "heading" and any(p.search(b.text) for p in rules.section_headings))
+            or (b.kind == "heading" and rules.section_headings.found_in(b.text))
         ),
         len(head),
     )

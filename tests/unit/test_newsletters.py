@@ -70,7 +70,9 @@ def test_a_newsletters_list_and_the_single_form(tmp_path: Path) -> None:
     ]
     assert [settings.folder_of(f) for f in settings.feeds] == [SEEDS, TWIR]
     ml, rust = ContentSource.every(settings)
-    assert ml.rules.boilerplate and not rust.rules.boilerplate  # each its own parser rules
+    greeting = "Hey everyone, welcome to this month's edition."
+    # each its own parser rules
+    assert ml.rules.boilerplate.found_in(greeting) and not rust.rules.boilerplate.found_in(greeting)
     assert (rust.newsletter, rust.cadence.unit) == ("rust", "week")
     single = load_settings()
     assert [(f.id, f.name) for f in single.feeds] == [("default", "Machine Learning Monthly")]

@@ -485,9 +485,31 @@ def test_metadata_dates_as_tools_write_them(header: str) -> None:
 def test_rule_patterns_that_refer_to_their_own_groups_are_kept_apart() -> None:
     """Patterns are joined into one search, which renumbers groups: a pattern that refers to a
     group (a backreference, a conditional) keeps its own search and its meaning."""
-    rules = Rules.compile(section_headings=(r"(news)?letter", r"^(<)?links(?(1)>)$"))
-    assert len(rules.section_headings) == 2
-    assert any(p.search("<links>") for p in rules.section_headings)
-    joined = Rules.compile(section_headings=(r"^tools$", r"^(the|this) week$"))
-    assert len(joined.section_headings) == 1
-    assert all(any(p.search(t) for p in joined.section_headings) for t in ("Tools", "this week"))
+    headings = Rules.compile(section_headings=(r"^(news)?letter", r"^(<)?links(?(1)>)$"))
+    assert len(headings.section_headings.at_start) == 2
+    assert headings.section_headings.found_in("<links>")
+    assert not headings.section_headings.found_in("<links")
+    joined = Rules.compile(section_headings=(r"^tools$", r"^(the|this) week$")).section_headings
+    assert len(joined.at_start) == 1
+    assert all(joined.found_in(t) for t in ("Tools", "this week"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found", "not_found"),
+    [
+        (r"^tools\b", "Tools of the week", "More tools"),
+        (r"^tools|crates", "Some crates", "A tool"),  # "|" outside a group: not anchored
+        (r"^(?:tools|crates)\b", "Crates", "New crates"),
+        (r"^[|]\s*tools", "| tools", "x | tools"),
+        (r"^[]|]x", "|x", "a|x"),  # "]" first in brackets is a plain character
+        (r"^\(|news", "good news", "x"),
+    ],
+)
+def test_rule_patterns_anchored_at_the_start_are_tried_there_only(
+    pattern: str, found: str, not_found: str
+) -> None:
+    """A pattern that opens with ``^`` is tried at the start of a text only; one with a ``|``
+    outside its groups is searched everywhere, as it always was."""
+    patterns = Rules.compile(boilerplate=(pattern, r"\bsubscribe\b")).boilerplate
+    assert patterns.found_in(found) and patterns.found_in("Please subscribe")
+    assert not patterns.found_in(not_found)

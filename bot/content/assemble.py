@@ -81,9 +81,13 @@ class Patterns:
         return cls(_joined(anchored), _joined([p for p in patterns if p not in anchored]))
 
     def found_in(self, text: str) -> bool:
-        return any(p.match(text) for p in self.at_start) or any(
-            p.search(text) for p in self.anywhere
-        )
+        for pattern in self.at_start:
+            if pattern.match(text):
+                return True
+        for pattern in self.anywhere:  # noqa: SIM110 (a loop: no generator per call)
+            if pattern.search(text):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class _Inline:
     lead: str | None = None
     #: The bold text the run opens with ("**Foo**: …"), or its ``[tag]`` opening line.
     lead_in: str | None = None
+    #: Whether the element holds blocks besides its inline content (left out of ``text``).
+    holds_blocks: bool = False
 
 
 def _text(element: etree._Element) -> str:
@@ -54,7 +56,9 @@ def _render(element: etree._Element) -> _Inline:
     opening = not parts[0].strip()  # nothing but white space so far
     for child in element:
         tag = child.tag
-        if tag.__class__ is str and tag not in _BLOCK_TAGS:
+        if tag in _BLOCK_TAGS:
+            inline.holds_blocks = True
+        elif tag.__class__ is str:
             raw = _text(child) if tag != "img" else ""
             content = " ".join(raw.split())
             if tag == "a":
@@ -89,32 +93,36 @@ def _line(element: etree._Element, first_line: int) -> int:
     """The element's line: cmark's ``data-sourcepos``, else where the HTML parser found it."""
     position = element.get("data-sourcepos")
     if position is not None:
-        return first_line + int(str(position).split(":", 1)[0]) - 1
+        return first_line + int(position.partition(":")[0]) - 1
     return first_line + (element.sourceline or 1) - 1
 
 
-def _item_lines(item: etree._Element, nested: bool) -> Iterator[_Inline]:
-    """A list item's own text, then its further paragraphs, quotes and nested items."""
+def _item_lines(item: etree._Element, nested: bool, lines: list[_Inline]) -> None:
+    """Add a list item's own text, then its further paragraphs, quotes and nested items."""
     own = _render(item)
     if own.text:
         if nested:
             own.text = f"• {own.text}"
-        yield own
+        lines.append(own)
+    if not own.holds_blocks:
+        return
     for child in item:
-        if not _is_element(child):
-            continue
-        if child.tag in _LISTS:
+        tag = child.tag
+        if tag in _LISTS:
             for sub in child:
                 if _is_element(sub):
-                    yield from _item_lines(sub, nested=True)
-        elif child.tag == "blockquote":
-            yield from _item_lines(child, nested)
-        elif child.tag in ("p", *_HEADINGS):
-            yield _render(child)
+                    _item_lines(sub, True, lines)
+        elif tag == "blockquote":
+            _item_lines(child, nested, lines)
+        elif tag == "p" or tag in _HEADINGS:
+            lines.append(_render(child))
 
 
 def _item_block(item: etree._Element, line: int) -> Block | None:
-    lines = list(_item_lines(item, nested=False))
+    lines: list[_Inline] = []
+    _item_lines(item, False, lines)
+    if len(lines) == 1:  # most items: one line
+        return _block("item", lines[0], line)
     if not lines:
         return None
     first = lines[0]

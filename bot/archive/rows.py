@@ -13,13 +13,21 @@ __all__ = [
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
 from bot.content import loader
 from bot.content.loader import ContentSource
 from bot.content.models import Issue, Problem
+
+
+def _json_strings(strings: Iterable[str]) -> str:
+    """``json.dumps(list(strings))``, without its set-up for each call (a load makes one for
+    every resource)."""
+    return "[" + ", ".join(map(encode_basestring_ascii, strings)) + "]"
 
 
 def resource_key(newsletter: str, issue: int, title: str) -> str:
@@ -59,7 +67,7 @@ def issue_content(newsletter: str, state: FileState, issue: Issue) -> IssueConte
         if key in keys:  # two resources with one title: tell them apart by position
             key = f"{key}-{position}"
         keys.add(key)
-        links = json.dumps(list(resource.links))
+        links = _json_strings(resource.links)
         resources.append(
             (key, newsletter, issue.number, position, resource.title, resource.text, links,
              resource.section)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sqlite3
@@ -12,12 +13,13 @@ from typing import Any
 import pytest
 
 from bot.archive import ingest
+from bot.archive.rows import FileState, issue_content
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.archive.store import ArchiveStore, ContentWrite
 from bot.content import loader
 from bot.content.loader import ContentSource
-from bot.content.models import Issue, Problem
+from bot.content.models import Issue, Problem, Resource
 from bot.errors import ContentError, DatabaseError, SchemaError
 from tests.conftest import ROOT
 
@@ -345,3 +347,11 @@ async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(
     assert await service.setting("half") is None
     await service.save_setting("after", "works")  # the write path is free again
     assert await service.setting("after") == "works"
+
+
+def test_a_resources_links_are_stored_as_a_json_list() -> None:
+    links = ('https://e.org/a"b\\c', "https://例え.jp/パス", "https://e.org/\x07\u2028")
+    resource = Resource("Title", "Text", links, None)
+    issue = Issue(7, "Issue 7", "7.md", 2024, 1, resources=[resource])
+    row = issue_content("ml", FileState("7.md", 1, 1, "x"), issue).resources[0]
+    assert row[6] == json.dumps(list(links)) and tuple(json.loads(row[6])) == links

@@ -15,9 +15,11 @@ from lxml import etree
 from bot.content.blocks import Block
 from bot.content.htmlblocks import element_blocks
 
-#: Plain lxml elements: ``lxml.html``'s own parser calls back into Python for every element
-#: it hands out, a tenth of the time spent reading a large issue.
-_PARSER = etree.HTMLParser()
+#: cmark's HTML in safe mode is well-formed XML (its own tags, text escaped, no raw HTML), and
+#: an XML parser reads it in about two thirds of the time an HTML parser takes.
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, collect_ids=False)
+#: For what XML refuses (control characters in the text): HTML parsers take anything.
+_HTML = etree.HTMLParser(encoding="utf-8", no_network=True, collect_ids=False)
 
 
 def markdown_blocks(text: str, first_line: int) -> list[Block]:
@@ -25,5 +27,10 @@ def markdown_blocks(text: str, first_line: int) -> list[Block]:
     html = cmarkgfm.markdown_to_html(text, options=Options.CMARK_OPT_SOURCEPOS)
     if not html.strip():
         return []
-    document = etree.fromstring(f"<div>{html}</div>", _PARSER)  # <html><body><div>
-    return list(element_blocks(document[0][0], first_line))
+    # As bytes: lxml reads a str through a wide-character encoding, a fifth slower.
+    document = f"<div>{html}</div>".encode()
+    try:
+        root = etree.fromstring(document, _XML)
+    except etree.XMLSyntaxError:
+        root = etree.fromstring(document, _HTML)[0][0]  # <html><body><div>
+    return list(element_blocks(root, first_line))

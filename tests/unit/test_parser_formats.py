@@ -100,6 +100,19 @@ def test_markdown_issue() -> None:
     assert issue.resources[2].text == "Ten tips for faster queries."
 
 
+@pytest.mark.parametrize("odd", ["\x07", "\x0b", "\ufffe"])
+def test_a_markdown_issue_with_characters_xml_refuses_reads_the_same(odd: str) -> None:
+    """cmark's HTML is read as XML, which refuses some characters; such a file reads as well."""
+    text = MARKDOWN_ISSUE.replace("Polars 1.0 is out", f"Polars 1.0 is out{odd}")
+    issue, problems = parse_text(text, "041.md", RULES, "Data Digest", markdown=True)
+    expected, _ = parse_text(MARKDOWN_ISSUE, "041.md", RULES, "Data Digest", markdown=True)
+    assert problems == []
+    assert [r.title.replace(odd, "") for r in issue.resources] == [
+        r.title for r in expected.resources
+    ]
+    assert [r.links for r in issue.resources] == [r.links for r in expected.resources]
+
+
 def test_sibling_newsletter_page_dump() -> None:
     rules = Rules.compile(
         section_headings=(r"\bfrom the internet\b",),

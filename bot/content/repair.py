@@ -17,8 +17,6 @@ import itertools
 import re
 import unicodedata
 
-import ftfy
-
 # Code pages whose mojibake ftfy leaves alone, tried together: a character that two of them
 # give for different bytes (the euro sign: 0x80 in Windows-1253, 0xA4 in ISO-8859-7) keeps
 # both bytes as candidates.
@@ -135,6 +133,10 @@ def repair_text(text: str) -> str:
     hint = _HINT.search(text)  # a one-class scan is several times faster than _SUSPECT's
     if not hint or not _SUSPECT.search(text, max(hint.start() - 1, 0)):
         return text
+    # Imported here: most text has no mojibake, and importing ftfy is a third of what a parse
+    # worker process spends starting.
+    import ftfy
+
     text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
     text = _RUN.sub(lambda match: _repair_run(match.group()), text)
     text = _LONE_APOSTROPHE.sub("’", text)

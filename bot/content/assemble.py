@@ -31,8 +31,9 @@ _BACKREFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
 
 def _anchored(pattern: str) -> bool:
     """Can ``pattern`` match only at a text's start: does it open with ``^`` and have no ``|``
-    outside its groups and brackets?"""
-    if not pattern.startswith("^"):
+    outside its groups and brackets? A comment (``(?#…)``, ``#`` in verbose mode) may hide
+    brackets: such a pattern counts as not anchored."""
+    if not pattern.startswith("^") or "#" in pattern:
         return False
     depth, escaped, bracket = 0, False, -1  # where the open [...] starts, -1 outside one
     for index, char in enumerate(pattern):

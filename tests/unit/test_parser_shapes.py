@@ -503,6 +503,8 @@ def test_rule_patterns_that_refer_to_their_own_groups_are_kept_apart() -> None:
         (r"^[|]\s*tools", "| tools", "x | tools"),
         (r"^[]|]x", "|x", "a|x"),  # "]" first in brackets is a plain character
         (r"^\(|news", "good news", "x"),
+        (r"^a(?#()|news", "good news", "x"),  # brackets in a comment
+        ("^(?x: a \\# b # (\n)|news", "good news", "x"),
     ],
 )
 def test_rule_patterns_anchored_at_the_start_are_tried_there_only(

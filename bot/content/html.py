@@ -28,6 +28,8 @@ _BOILERPLATE = re.compile(
     r"signup|sign-up|related|comments|advert|promo|popup|modal",
     re.IGNORECASE,
 )
+#: Control characters XML has no place for (a page may hold them, as ``&#12;`` say).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BOILERPLATE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 _DATE_META = (
     "article:published_time", "og:published_time", "date", "dc.date", "dcterms.date",
@@ -109,6 +111,11 @@ def read_page(html: str) -> tuple[FrontMatter, list[Block]]:
         document = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return FrontMatter(), []
+    for node in document.iter():  # lxml reads them, but refuses to write them back
+        if node.text and _NOT_XML.search(node.text):
+            node.text = _NOT_XML.sub(" ", node.text)
+        if node.tail and _NOT_XML.search(node.tail):
+            node.tail = _NOT_XML.sub(" ", node.tail)
     main = _main(document)
     front = _front_matter(document, main)
     _strip(main, in_body=main.tag == "body")

@@ -451,6 +451,26 @@ def test_a_saved_page_reads_like_the_markdown_it_was_rendered_from(
     ]
 
 
+def test_text_the_parsers_trip_on_costs_nothing_around_it(tmp_path: Path) -> None:
+    """A reference to U+FFFE (which cmark turns into bytes that are not UTF-8), quotes nested
+    past libxml2's depth limit, a control character beside a comment in a saved page: the
+    issue still reads, with what comes after them."""
+    deep = "> " * 300 + "Deep thoughts.\n\n"
+    text = (
+        "# Issue 7\n\n## Links\n\n- [Alpha](https://e.org/a) &#xFFFE;\n\n"
+        f"## Deep\n\n{deep}## More\n\n- [Beta](https://e.org/b)\n"
+    )
+    issue, _ = _md(text)
+    assert (issue.number, _titles(issue)) == (7, ["Alpha", "Deep", "Beta"])
+    page = tmp_path / "issue-8.html"
+    page.write_text(
+        "<html><body><h1>Issue 8</h1><h2>Links</h2><ul><li><a href='https://e.org/a'>Alpha</a>"
+        "<!-- note -->&#12; first</li><li><a href='https://e.org/b'>Beta</a></li></ul></body></html>"
+    )
+    issue, _ = parse_file(page, RULES, "Weekly")
+    assert (issue.number, _titles(issue)) == (8, ["Alpha", "Beta"])
+
+
 def test_a_saved_pages_metadata(tmp_path: Path) -> None:
     page = tmp_path / "weekly.html"
     page.write_text(

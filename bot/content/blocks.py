@@ -69,7 +69,7 @@ _TITLE_END = re.compile(r"\s+[—–-]\s+|\.(?:\s|$)|:\s")
 
 def tag_lead_in(text: str) -> str | None:
     """The title a ``[Tag] Title — …`` line opens with, tag kept; ``None`` without a tag."""
-    if not _TAG_LEAD_IN.match(text):
+    if not text.startswith("[") or not _TAG_LEAD_IN.match(text):
         return None
     end = _TITLE_END.search(text, text.index("]") + 2)
     return (text[: end.start()] if end else text).strip()[:200]

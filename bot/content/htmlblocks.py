@@ -85,7 +85,11 @@ def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> No
     if not name or name == href:
         return
     inline.names.append(name)
-    if inline.lead is None and len(inline.links) == 1 and (prefix := _TAGS.match(before)):
+    if inline.lead is not None or len(inline.links) != 1:
+        return
+    if not before or before.isspace():  # most links open their run: the title is their text
+        inline.lead = name
+    elif prefix := _TAGS.match(before):
         inline.lead = " ".join(f"{prefix.group(1)}{name}".split())
 
 

@@ -72,9 +72,7 @@ def _render(element: etree._Element) -> _Inline:
             parts.append(tail)
             opening = opening and not tail.strip()
     inline.text = " ".join("".join(parts).split())
-    found = find_links(inline.text)
-    if found:
-        inline.links += [url for url in found if url not in inline.links]
+    inline.links += [url for url in find_links(inline.text) if url not in inline.links]
     inline.lead_in = inline.lead_in or tag_lead_in(inline.text)
     return inline
 

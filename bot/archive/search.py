@@ -205,9 +205,9 @@ class Searcher:
         ranks = {key: -rank for key, rank in rows}
         records = await self._store.resources_by_key(list(ranks))
         best_rank = max(ranks.values()) or 1.0
-        phrase = " ".join(w for group in groups for w in group[:1])
+        scorer = _Scorer(groups)
         hits = [
-            SearchHit(record, _score(record, groups, phrase, ranks[record.key] / best_rank))
+            SearchHit(record, scorer.score(record, ranks[record.key] / best_rank))
             for record in records
         ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
@@ -311,24 +311,51 @@ def _distinct(hits: list[SearchHit]) -> list[SearchHit]:
     return distinct
 
 
-def _holds(spaced: str, term: str) -> bool:
-    """Whether ``spaced`` (words joined and framed by spaces) has ``term`` as a word, or as the
-    start of a word when the term is 4 letters or more (as the index's prefix query does)."""
-    return f" {term}" in spaced if len(term) >= 4 else f" {term} " in spaced
+def _word_pattern(term: str, whole: bool) -> str:
+    """Where ``term`` begins a word of the text (``whole``: is one)."""
+    # The word first, then the look-behind that no letter or digit stands before it: a
+    # pattern that opens with text is searched for that text (fast), one that opens with a
+    # look-behind is tried at every position.
+    word = re.escape(term)
+    return rf"{word}(?<![^\W_]{word})" + (r"(?![^\W_])" if whole else "")
 
 
-def _score(record: ResourceRecord, groups: list[list[str]], phrase: str, bm25: float) -> float:
-    """Blend of query coverage (title above text), phrase presence and bm25, in 0..1."""
-    title = f" {' '.join(tokens(record.title))} "
-    body = f" {' '.join(tokens(record.text + ' ' + ' '.join(record.links)))} "
-    in_title = sum(any(_holds(title, term) for term in group) for group in groups)
-    in_body = sum(any(_holds(body, term) for term in group) for group in groups)
-    count = len(groups)
-    covered = max(in_title, in_body) / count
-    phrase_bonus = 0.0
-    if count > 1:
-        if f" {phrase}" in title:
-            phrase_bonus = 1.0
-        elif f" {phrase}" in body:
-            phrase_bonus = 0.5
-    return 0.35 * (in_title / count) + 0.3 * covered + 0.15 * phrase_bonus + 0.2 * bm25
+class _Scorer:
+    """The re-ranking of one query's candidates: how much of the query each covers, in the
+    title above all, and whether it holds the query's words in a row.
+
+    Patterns over the case-folded text stand for comparing its ``tokens`` (a word of 4 letters
+    or more may begin one, as the index's prefix query does): a word begins where no letter
+    or digit stands before it, and the words of a phrase are apart by anything else."""
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        # A word the index knows but ``tokens`` would split (a private-use character) can't
+        # be one of the text's tokens: it holds nowhere.
+        self._groups = [
+            re.compile(
+                "|".join(_word_pattern(t, len(t) < 4) for t in group if _TOKEN.fullmatch(t))
+                or "(?!)"
+            )
+            for group in groups
+        ]
+        firsts = [group[0] for group in groups]
+        self._phrase = None
+        if len(groups) > 1 and all(_TOKEN.fullmatch(word) for word in firsts):
+            rest = "".join(r"[\W_]+" + re.escape(word) for word in firsts[1:])
+            self._phrase = re.compile(_word_pattern(firsts[0], False) + rest)
+
+    def score(self, record: ResourceRecord, bm25: float) -> float:
+        """Blend of query coverage (title above text), phrase presence and bm25, in 0..1."""
+        title = record.title.casefold()
+        body = f"{record.text} {' '.join(record.links)}".casefold()
+        in_title = sum(1 for group in self._groups if group.search(title))
+        in_body = sum(1 for group in self._groups if group.search(body))
+        count = len(self._groups)
+        covered = max(in_title, in_body) / count
+        phrase_bonus = 0.0
+        if self._phrase is not None:
+            if self._phrase.search(title):
+                phrase_bonus = 1.0
+            elif self._phrase.search(body):
+                phrase_bonus = 0.5
+        return 0.35 * (in_title / count) + 0.3 * covered + 0.15 * phrase_bonus + 0.2 * bm25

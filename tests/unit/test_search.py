@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.archive.records import ResourceRecord
+from bot.archive.search import _Scorer
 from bot.archive.service import ArchiveService
 
 HOSTILE = [
@@ -165,3 +167,43 @@ async def test_autocomplete_a_short_word_with_a_longer_one_finds_older_titles(
         )
     await service.reload()
     assert ("Go async patterns", 100) in await service.autocomplete_titles("go async")
+
+
+def _covers(title: str, text: str, groups: list[list[str]]) -> tuple[float, float]:
+    """The re-ranking score of a resource with a bm25 of 0, and with a bm25 of 1."""
+    record = ResourceRecord("k", 1, "Issue", title, text, ("https://example.com/a_b",), None)
+    scorer = _Scorer(groups)
+    return scorer.score(record, 0.0), scorer.score(record, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("title", "groups", "covered"),
+    [
+        ("Rust async runtimes", [["async"], ["runt"]], True),  # 4 letters on: a word's start
+        ("Rust asynchronous", [["async"]], True),
+        ("Unasync Rust", [["async"]], False),  # not the start of a word
+        ("snake_case names", [["case"]], True),  # "_" splits words, as in the index
+        ("GPT-3 notes", [["gpt"]], True),
+        ("GPT3 notes", [["gpt"]], False),  # shorter than 4 letters: a whole word only
+        ("Straße", [["strasse"]], True),  # compared case-folded
+        ("Café", [["cafe"]], False),  # the index drops accents, the re-ranking does not
+    ],
+)
+def test_rerank_coverage_counts_words_and_word_starts(
+    title: str, groups: list[list[str]], covered: bool
+) -> None:
+    low, _ = _covers(title, "", groups)
+    assert (low > 0) is covered
+
+
+def test_rerank_phrase_bonus_needs_the_words_in_a_row() -> None:
+    in_a_row, _ = _covers("The borrow-checker, explained", "", [["borrow"], ["checker"]])
+    apart, _ = _covers("The checker of the borrow", "", [["borrow"], ["checker"]])
+    in_text, _ = _covers("Explained", "all about the borrow checker", [["borrow"], ["checker"]])
+    assert in_a_row > apart
+    assert in_a_row > in_text > _covers("Explained", "checker borrow", [["borrow"], ["checker"]])[0]
+
+
+def test_rerank_reads_links_as_text_and_weighs_bm25() -> None:
+    low, high = _covers("Title", "", [["example"]])
+    assert 0 < low < high

@@ -38,6 +38,13 @@ _COMMON_SHARE = 0.02
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 
 
+_DIGITS = frozenset("0123456789")
+
+
+def _is_number(word: str) -> bool:
+    return word.isascii() and word.isdigit()
+
+
 def tokens(text: str) -> list[str]:
     """Word tokens as the index sees them (``unicode61``: letters and digits, lower case)."""
     return _TOKEN.findall(text.casefold())
@@ -54,6 +61,12 @@ class Vocabulary:
         for word in terms:
             by_length.setdefault(len(word), []).append(word)
         self._by_length = by_length
+        # Numbers (from links: issue numbers, ids, dates) are half the words of an archive;
+        # they are left out of the comparison with a word they can't come close to.
+        self._by_length_not_numbers = {
+            length: [word for word in words if not _is_number(word)]
+            for length, words in by_length.items()
+        }
 
     def is_noise(self, term: str) -> bool:
         """A stopword that many resources hold: it would match half the archive and rank
@@ -65,9 +78,12 @@ class Vocabulary:
         # ratio = 2·matches / (len(a) + len(b)) ≥ cutoff bounds how far the lengths may differ.
         share = cutoff / (200 - cutoff)
         low, high = math.ceil(len(term) * share), math.floor(len(term) / share)
+        digits = sum(1 for ch in term if ch in _DIGITS)
         found: list[tuple[str, float]] = []
         for length in range(low, high + 1):
-            words = self._by_length.get(length)
+            # A number shares at most the term's digits with it.
+            numbers_close = 200 * min(digits, length) / (len(term) + length) >= cutoff
+            words = (self._by_length if numbers_close else self._by_length_not_numbers).get(length)
             if words:
                 found += [
                     (word, score)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.records import ResourceRecord
-from bot.archive.search import _Scorer
+from bot.archive.search import Vocabulary, _Scorer
 from bot.archive.service import ArchiveService
 
 HOSTILE = [
@@ -207,3 +207,11 @@ def test_rerank_phrase_bonus_needs_the_words_in_a_row() -> None:
 def test_rerank_reads_links_as_text_and_weighs_bm25() -> None:
     low, high = _covers("Title", "", [["example"]])
     assert 0 < low < high
+
+
+def test_typo_lookup_compares_numbers_only_with_words_that_have_digits() -> None:
+    vocabulary = Vocabulary({"reset": 9, "12345": 3, "12346": 1, "gpt4": 5, "2020": 2})
+    assert [word for word, _ in vocabulary.close_words("resnet")] == ["reset"]
+    assert [word for word, _ in vocabulary.close_words("12344")] == ["12345", "12346"]
+    assert [word for word, _ in vocabulary.close_words("gpt44")] == ["gpt4"]
+    assert vocabulary.expand("20201") == ["2020"]

@@ -213,18 +213,15 @@ class Searcher:
     ) -> tuple[list[SearchHit], bool]:
         """The candidates ``match`` finds, re-ranked, each resource once; and whether it finds
         more than the candidates taken."""
-        rows = await self._store.ranked_keys(match, weights, CANDIDATES + 1, newsletter, filters)
-        more = len(rows) > CANDIDATES
-        rows = rows[:CANDIDATES]
-        if not rows:
+        found, more = await self._store.ranked_resources(
+            match, weights, CANDIDATES, newsletter, filters
+        )
+        if not found:
             return [], more
-        ranks = {key: -rank for key, rank in rows}
-        records = await self._store.resources_by_key(list(ranks))
-        best_rank = max(ranks.values()) or 1.0
+        best_rank = max(-rank for _, rank in found) or 1.0
         scorer = _Scorer(groups)
         hits = [
-            SearchHit(record, scorer.score(record, ranks[record.key] / best_rank))
-            for record in records
+            SearchHit(record, scorer.score(record, -rank / best_rank)) for record, rank in found
         ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
         return _distinct(hits), more

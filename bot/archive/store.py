@@ -491,9 +491,6 @@ class ArchiveStore:
         )
         return [_resource(row) for row in rows]
 
-    async def resources_by_key(self, keys: list[str]) -> list[ResourceRecord]:
-        return await self._resources(f"r.key IN ({','.join('?' * len(keys))})", keys)
-
     async def newest_titles(
         self, limit: int, newsletter: str | None = None
     ) -> list[tuple[str, int]]:
@@ -511,29 +508,38 @@ class ArchiveStore:
         """Every word of the index with the number of resources that hold it."""
         return await self._rows("SELECT term, doc FROM resources_vocab")
 
-    async def ranked_keys(
+    async def ranked_resources(
         self,
         match: str,
         weights: tuple[float, ...] | None,
         limit: int,
         newsletter: str | None = None,
         filters: SearchFilters = NO_FILTERS,
-    ) -> list[tuple[str, float]]:
-        """Resources that ``match`` (an FTS5 query) finds, of ``newsletter`` (or of any) and
-        within ``filters``, best bm25 (with column ``weights``) first: (key, rank); with no
-        weights, the last loaded first (the index's own order), each ranked 0."""
+    ) -> tuple[list[tuple[ResourceRecord, float]], bool]:
+        """The ``limit`` resources that ``match`` (an FTS5 query) finds best, of ``newsletter``
+        (or of any) and within ``filters``, each with its bm25 rank (column ``weights``; with
+        none, the last loaded are taken, each ranked 0), in archive order; and whether
+        ``match`` finds more."""
         if weights is None:
             rank, order = "0.0", "resources_fts.rowid DESC"
         else:
             rank, order = f"bm25(resources_fts, {', '.join(str(w) for w in weights)})", "rank"
         where, params = _in(newsletter)
         narrowed, narrowing = _narrowed(filters)
-        return await self._rows(
-            f"SELECT r.key, {rank} AS rank FROM resources_fts"
-            " JOIN resources r ON r.id = resources_fts.rowid"
-            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY {order} LIMIT ?",
-            (match, *params, *narrowing, limit),
+        # With no condition on the resource, the index alone picks the best: joining every
+        # match to its row first costs a third of the query.
+        join = " JOIN resources r ON r.id = resources_fts.rowid" if params or narrowing else ""
+        rows = await self._rows(
+            f"SELECT {_RESOURCE_COLUMNS}, r.position, best.rank FROM ("
+            f"SELECT resources_fts.rowid AS id, {rank} AS rank FROM resources_fts{join}"
+            f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY {order} LIMIT ?"
+            ") best JOIN resources r ON r.id = best.id"
+            " JOIN issues i ON i.newsletter = r.newsletter AND i.number = r.issue"
+            f" ORDER BY {'best.id DESC' if weights is None else 'best.rank'}",
+            (match, *params, *narrowing, limit + 1),
         )
+        best = sorted(rows[:limit], key=lambda row: (row[10], row[1], row[11]))
+        return [(_resource(row[:11]), row[12]) for row in best], len(rows) > limit
 
     async def sections(self, newsletter: str | None = None) -> list[str]:
         """Every section name (of ``newsletter``, or of any), the most used first."""

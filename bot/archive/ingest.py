@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["OnParsed", "Plan", "Scan", "parse_files", "plan_changes", "scan_folder"]
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -132,9 +133,7 @@ def _parse_until_too_slow(
         # The fork server imports the parser once; every later pool's workers start with it
         # (0.25 s saved on each large reload after the first).
         context.set_forkserver_preload([rows.__name__])
-    # Workers run at a lower priority, so that the bot's own process (its event loop) gets a
-    # core whenever it needs one while they parse.
-    with context.Pool(workers, _lower_priority) as pool:  # leaving the block kills them
+    with context.Pool(workers, _start_worker) as pool:  # leaving the block kills them
         try:
             # Workers can't start where the main module can't be imported again (a script read
             # from stdin, an embedding without a ``__main__`` guard): then parse here instead.
@@ -154,9 +153,13 @@ def _parse_until_too_slow(
     return parsed
 
 
-def _lower_priority() -> None:
+def _start_worker() -> None:
+    """Run at a lower priority, so that the bot's own process (its event loop) gets a core
+    whenever it needs one while workers parse; and leave what the worker starts with (the
+    parser's modules) out of the garbage collector's passes (4 % of a worker's time)."""
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
+    gc.freeze()
 
 
 def _too_slow() -> str:

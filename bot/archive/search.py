@@ -132,15 +132,23 @@ class Searcher:
         self._issues: list[tuple[str, int, str]] = []  # (newsletter, number, label), newest first
 
     async def refresh(self) -> None:
-        """Re-read the vocabulary and the issue list (built off the event loop)."""
+        """Re-read the vocabulary and the issue list (built off the event loop: thousands of
+        issue labels take tens of milliseconds)."""
         rows = await self._store.vocabulary()
         _, documents = await self._store.counts()
-        self._vocabulary = await asyncio.to_thread(lambda: Vocabulary(dict(rows), documents))
+        issues = await self._store.issue_list()
+        self._vocabulary, self._issues = await asyncio.to_thread(
+            lambda: (Vocabulary(dict(rows), documents), self._issue_labels(issues))
+        )
+
+    def _issue_labels(
+        self, issues: list[tuple[str, int, str, str | None]]
+    ) -> list[tuple[str, int, str]]:
+        """(newsletter, number, label) of each issue, newest first."""
         several = len(self._names) > 1
         order = {letter: index for index, letter in enumerate(self._names)}
-        issues = await self._store.issue_list()
         issues.sort(key=lambda issue: (-issue[1], order.get(issue[0], len(order))))
-        self._issues = [
+        return [
             (
                 letter,
                 number,

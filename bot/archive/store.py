@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -37,8 +38,12 @@ from bot.content.models import NumberSource, year_month
 from bot.errors import DatabaseError
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger(__name__)
 #: Rows per statement when many are written at once.
 _BATCH = 2000
+#: SQLite's own: a commit that leaves the write-ahead log this many pages long copies it into
+#: the database file (a checkpoint) before it returns.
+_AUTOCHECKPOINT_PAGES = 1000
 
 
 def utcnow() -> dt.datetime:
@@ -226,6 +231,7 @@ class ArchiveStore:
         self._reader = reader
         self._writer = writer
         self._write_lock = asyncio.Lock()
+        self._checkpoint: asyncio.Task[None] | None = None
         self.clock = clock
 
     @classmethod
@@ -251,25 +257,41 @@ class ArchiveStore:
         return cls(path, opened[0], opened[1], clock)
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
         await self._reader.close()
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, checkpoint_later: bool = False
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """The one way to write: writers take turns, and each one commits whole or not at all.
 
         SQLite's own failures (disk full, I/O error, a lock held too long) become
         ``DatabaseError`` naming the file; nothing of the write is kept.
+
+        ``checkpoint_later``: a large write's commit returns without copying the log into the
+        database file, which is done next, in the background (a first load's log is as large
+        as the archive: 0.07 s of a 2 s load at 66k resources).
         """
         async with self._write_lock:
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                if checkpoint_later:
+                    await self._writer.execute("PRAGMA wal_autocheckpoint = 0")
                 try:
-                    yield self._writer
-                except BaseException:
-                    await self._writer.rollback()
-                    raise
-                await self._writer.commit()
+                    await self._writer.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self._writer
+                    except BaseException:
+                        await self._writer.rollback()
+                        raise
+                    await self._writer.commit()
+                finally:
+                    if checkpoint_later:
+                        await self._writer.execute(
+                            f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}"
+                        )
             except sqlite3.Error as error:
                 if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
                     raise damaged(self.path, error) from error
@@ -277,6 +299,16 @@ class ArchiveStore:
                     f"{self.path}: the database refused a write ({error}); nothing of it was "
                     "kept. Check that the disk has space and the file is writable, then try again"
                 ) from error
+        if checkpoint_later and (self._checkpoint is None or self._checkpoint.done()):
+            self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_log())
+
+    async def _checkpoint_log(self) -> None:
+        """Copy the write-ahead log into the database file; readers go on meanwhile."""
+        try:
+            async with self._write_lock:
+                await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:  # the log stays whole; SQLite's next checkpoint retries
+            log.warning("%s: copying the write-ahead log failed (%s)", self.path, error)
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         # Executed and fetched in one step on the connection's thread: a statement left open
@@ -354,7 +386,7 @@ class ArchiveStore:
     async def content_write(self, newsletter: str) -> AsyncIterator[ContentWrite]:
         """A load of ``newsletter`` as one transaction: ``ContentWrite.finish`` writes what it
         changes; for a first load, issues parsed so far may be written before (``early``)."""
-        async with self.transaction() as db:
+        async with self.transaction(checkpoint_later=True) as db:
             before: dict[int, str] = {
                 number: print_
                 for number, print_ in await db.execute_fetchall(

@@ -355,3 +355,36 @@ def test_a_resources_links_are_stored_as_a_json_list() -> None:
     issue = Issue(7, "Issue 7", "7.md", 2024, 1, resources=[resource])
     row = issue_content("ml", FileState("7.md", 1, 1, "x"), issue).resources[0]
     assert row[6] == json.dumps(list(links)) and tuple(json.loads(row[6])) == links
+
+
+def _issues_in_the_file_alone(database: Path, scratch: Path) -> int | None:
+    """Issues in the database file without its write-ahead log; None while it is being
+    written."""
+    shutil.copyfile(database, scratch)
+    try:
+        with sqlite3.connect(scratch) as db:
+            return int(db.execute("SELECT count(*) FROM issues").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        scratch.unlink()
+
+
+async def test_a_load_reaches_the_database_file_itself_in_the_background(
+    tmp_path: Path, seeds_source: ContentSource
+) -> None:
+    # A load's commit leaves its log uncopied (the copy would lengthen the load); the copy
+    # follows in the background, so the file holds the content before the bot closes it.
+    database = tmp_path / "archive.sqlite3"
+    service = await ArchiveService.open(database, seeds_source)
+    try:
+        await service.reload()
+        found = None
+        for _ in range(500):
+            if (found := _issues_in_the_file_alone(database, tmp_path / "copy.sqlite3")) == 5:
+                break
+            await asyncio.sleep(0.01)
+        assert found == 5
+        assert await service.counts() == (5, 49)
+    finally:
+        await service.close()

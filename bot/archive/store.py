@@ -340,17 +340,16 @@ class ArchiveStore:
         """Delete the content (issues, resources, index entries, file states) of every
         newsletter not in ``keep``: one no longer configured. Return their ids."""
         wanted = json.dumps(keep)
+        others = (
+            "SELECT DISTINCT newsletter FROM sources"
+            " WHERE newsletter NOT IN (SELECT value FROM json_each(?))"
+            " UNION SELECT DISTINCT newsletter FROM issues"
+            " WHERE newsletter NOT IN (SELECT value FROM json_each(?))"
+        )
+        if not await self._rows(others, (wanted, wanted)):  # as a rule: no write, no waiting
+            return []
         async with self.transaction() as db:
-            gone = [
-                row[0]
-                for row in await db.execute_fetchall(
-                    "SELECT DISTINCT newsletter FROM sources"
-                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))"
-                    " UNION SELECT DISTINCT newsletter FROM issues"
-                    " WHERE newsletter NOT IN (SELECT value FROM json_each(?))",
-                    (wanted, wanted),
-                )
-            ]
+            gone = [row[0] for row in await db.execute_fetchall(others, (wanted, wanted))]
             for newsletter in gone:
                 numbers = await db.execute_fetchall(
                     "SELECT number FROM issues WHERE newsletter = ?", (newsletter,)
@@ -379,6 +378,9 @@ class ArchiveStore:
     async def apply(self, newsletter: str, changes: ContentChanges) -> LoadSummary:
         """Write one reload's changes to one newsletter in one transaction; say which of its
         issues changed."""
+        if changes.empty:  # nothing to write: no waiting for the writer (or a log's copy)
+            issues, resources = await self.counts(newsletter)
+            return LoadSummary((), (), (), issues, resources, newsletter=newsletter)
         async with self.content_write(newsletter) as write:
             return await write.finish(changes)
 

@@ -388,3 +388,11 @@ async def test_a_load_reaches_the_database_file_itself_in_the_background(
         assert await service.counts() == (5, 49)
     finally:
         await service.close()
+
+
+async def test_a_reload_that_finds_nothing_changed_does_not_wait_for_the_writer(
+    service: ArchiveService,
+) -> None:
+    async with service._store.transaction():  # a long write (a pick, a log's copy) under way
+        report = await asyncio.wait_for(service.reload(), timeout=5)
+    assert report.unchanged and report.summaries[0].issues == 5

@@ -156,7 +156,8 @@ def _parse_until_too_slow(
 def _start_worker() -> None:
     """Run at a lower priority, so that the bot's own process (its event loop) gets a core
     whenever it needs one while workers parse; and leave what the worker starts with (the
-    parser's modules) out of the garbage collector's passes (4 % of a worker's time)."""
+    parser's modules, which the fork server has imported) out of the garbage collector's
+    passes (4 % of a worker's time)."""
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
     gc.freeze()

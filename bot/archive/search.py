@@ -81,8 +81,8 @@ class Vocabulary:
         digits = sum(1 for ch in term if ch in _DIGITS)
         found: list[tuple[str, float]] = []
         for length in range(low, high + 1):
-            # A number shares at most the term's digits with it.
-            numbers_close = 200 * min(digits, length) / (len(term) + length) >= cutoff
+            # A number shares at most the term's digits with it (the margin: float rounding).
+            numbers_close = 200 * min(digits, length) / (len(term) + length) >= cutoff - 1e-6
             words = (self._by_length if numbers_close else self._by_length_not_numbers).get(length)
             if words:
                 found += [

@@ -41,9 +41,6 @@ Clock = Callable[[], dt.datetime]
 log = logging.getLogger(__name__)
 #: Rows per statement when many are written at once.
 _BATCH = 2000
-#: SQLite's own: a commit that leaves the write-ahead log this many pages long copies it into
-#: the database file (a checkpoint) before it returns.
-_AUTOCHECKPOINT_PAGES = 1000
 
 
 def utcnow() -> dt.datetime:
@@ -232,6 +229,7 @@ class ArchiveStore:
         self._writer = writer
         self._write_lock = asyncio.Lock()
         self._checkpoint: asyncio.Task[None] | None = None
+        self._closing = False
         self.clock = clock
 
     @classmethod
@@ -257,7 +255,11 @@ class ArchiveStore:
         return cls(path, opened[0], opened[1], clock)
 
     async def close(self) -> None:
+        self._closing = True
         if self._checkpoint is not None:
+            # A log copy under way finishes first (the connection runs its statements in
+            # order); one not started is left to SQLite, which copies the log on closing.
+            self._checkpoint.cancel()
             await asyncio.gather(self._checkpoint, return_exceptions=True)
         await self._reader.close()
         await self._writer.close()
@@ -271,27 +273,29 @@ class ArchiveStore:
         SQLite's own failures (disk full, I/O error, a lock held too long) become
         ``DatabaseError`` naming the file; nothing of the write is kept.
 
-        ``checkpoint_later``: a large write's commit returns without copying the log into the
-        database file, which is done next, in the background (a first load's log is as large
-        as the archive: 0.07 s of a 2 s load at 66k resources).
+        ``checkpoint_later`` (content writes): the commit returns without copying the
+        write-ahead log into the database file, even when it is long; the copy follows in the
+        background. A first load's log is as large as the archive: copying it is 0.07 s at
+        66k resources, which would otherwise come before the load's search cache refresh
+        instead of beside it.
         """
         async with self._write_lock:
             try:
-                if checkpoint_later:
-                    await self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+                pages = await self._autocheckpoint_pages() if checkpoint_later else None
                 try:
+                    if pages is not None:
+                        await self._writer.execute("PRAGMA wal_autocheckpoint = 0")
                     await self._writer.execute("BEGIN IMMEDIATE")
-                    try:
-                        yield self._writer
-                    except BaseException:
-                        await self._writer.rollback()
-                        raise
+                    yield self._writer
                     await self._writer.commit()
+                except BaseException:
+                    # Cancelled while BEGIN was still queued too: the connection runs its
+                    # statements in order, so this comes after it.
+                    await self._writer.rollback()
+                    raise
                 finally:
-                    if checkpoint_later:
-                        await self._writer.execute(
-                            f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}"
-                        )
+                    if pages is not None:
+                        await self._writer.execute(f"PRAGMA wal_autocheckpoint = {pages}")
             except sqlite3.Error as error:
                 if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
                     raise damaged(self.path, error) from error
@@ -299,8 +303,14 @@ class ArchiveStore:
                     f"{self.path}: the database refused a write ({error}); nothing of it was "
                     "kept. Check that the disk has space and the file is writable, then try again"
                 ) from error
-        if checkpoint_later and (self._checkpoint is None or self._checkpoint.done()):
+        idle = self._checkpoint is None or self._checkpoint.done()
+        if checkpoint_later and idle and not self._closing:
             self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_log())
+
+    async def _autocheckpoint_pages(self) -> int:
+        """The log's length (in pages) at which the writer's commits copy it."""
+        rows = await self._writer.execute_fetchall("PRAGMA wal_autocheckpoint")
+        return int(next(iter(rows))[0])
 
     async def _checkpoint_log(self) -> None:
         """Copy the write-ahead log into the database file; readers go on meanwhile."""
@@ -376,8 +386,8 @@ class ArchiveStore:
         ]
 
     async def apply(self, newsletter: str, changes: ContentChanges) -> LoadSummary:
-        """Write one reload's changes to one newsletter in one transaction; say which of its
-        issues changed."""
+        """Write one reload's changes to one newsletter in one transaction (none when there
+        are none); say which of its issues changed."""
         if changes.empty:  # nothing to write: no waiting for the writer (or a log's copy)
             issues, resources = await self.counts(newsletter)
             return LoadSummary((), (), (), issues, resources, newsletter=newsletter)
@@ -556,8 +566,9 @@ class ArchiveStore:
         ``match`` finds more."""
         if weights is None:
             rank, order = "0.0", "resources_fts.rowid DESC"
-        else:
-            rank, order = f"bm25(resources_fts, {', '.join(str(w) for w in weights)})", "rank"
+        else:  # equal ranks: the last loaded first
+            bm25 = f"bm25(resources_fts, {', '.join(str(w) for w in weights)})"
+            rank, order = bm25, "rank, resources_fts.rowid DESC"
         where, params = _in(newsletter)
         narrowed, narrowing = _narrowed(filters)
         # With no condition on the resource, the index alone picks the best: joining every
@@ -569,7 +580,7 @@ class ArchiveStore:
             f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY {order} LIMIT ?"
             ") best JOIN resources r ON r.id = best.id"
             " JOIN issues i ON i.newsletter = r.newsletter AND i.number = r.issue"
-            f" ORDER BY {'best.id DESC' if weights is None else 'best.rank'}",
+            " ORDER BY best.rank, best.id DESC",
             (match, *params, *narrowing, limit + 1),
         )
         best = sorted(rows[:limit], key=lambda row: (row[10], row[1], row[11]))

@@ -396,3 +396,30 @@ async def test_a_reload_that_finds_nothing_changed_does_not_wait_for_the_writer(
     async with service._store.transaction():  # a long write (a pick, a log's copy) under way
         report = await asyncio.wait_for(service.reload(), timeout=5)
     assert report.unchanged and report.summaries[0].issues == 5
+
+
+@pytest.mark.parametrize("checkpoint_later", [False, True])
+async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
+    tmp_path: Path, checkpoint_later: bool
+) -> None:
+    store = await ArchiveStore.open(tmp_path / "archive.sqlite3")
+    try:
+
+        async def write() -> None:
+            async with store.transaction(checkpoint_later=checkpoint_later):
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(write())
+        while not store._writer.in_transaction:  # cancelled as soon as BEGIN has run
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with store.transaction() as db:  # the next write begins and commits
+            await db.execute("INSERT INTO meta(key, value) VALUES ('after', 'yes')")
+        assert await store.meta("after") == "yes"
+        # A content write's commit leaves the log long; every other commit copies it as usual.
+        pages = await store._writer.execute_fetchall("PRAGMA wal_autocheckpoint")
+        assert [tuple(row) for row in pages] == [(1000,)]
+    finally:
+        await store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from bot.archive.records import ResourceRecord
 from bot.archive.search import Vocabulary, _Scorer
@@ -215,3 +216,13 @@ def test_typo_lookup_compares_numbers_only_with_words_that_have_digits() -> None
     assert [word for word, _ in vocabulary.close_words("12344")] == ["12345", "12346"]
     assert [word for word, _ in vocabulary.close_words("gpt44")] == ["gpt4"]
     assert vocabulary.expand("20201") == ["2020"]
+
+
+@pytest.mark.parametrize("cutoff", [70.0, 80.0, 600 / 7, 90.0])
+@pytest.mark.parametrize("term", ["111", "1234", "12a", "a1b2", "gpt44", "2020s", "abc"])
+def test_typo_lookup_finds_what_comparing_every_word_finds(term: str, cutoff: float) -> None:
+    words = ["1111", "123", "1235", "12345", "2020", "12ab", "a1b", "gpt4", "abcd", "ab", "11"]
+    every = process.extract(term, words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+    expected = sorted(((word, score) for word, score, _ in every), key=lambda item: -item[1])
+    found = Vocabulary(dict.fromkeys(words, 1)).close_words(term, cutoff)
+    assert sorted(found) == sorted(expected[:5])

@@ -284,7 +284,7 @@ class ArchiveStore:
                 pages = await self._autocheckpoint_pages() if checkpoint_later else None
                 try:
                     if pages is not None:
-                        await self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+                        await self._writer.execute_fetchall("PRAGMA wal_autocheckpoint = 0")
                     await self._writer.execute("BEGIN IMMEDIATE")
                     yield self._writer
                     await self._writer.commit()
@@ -295,7 +295,7 @@ class ArchiveStore:
                     raise
                 finally:
                     if pages is not None:
-                        await self._writer.execute(f"PRAGMA wal_autocheckpoint = {pages}")
+                        await self._writer.execute_fetchall(f"PRAGMA wal_autocheckpoint = {pages}")
             except sqlite3.Error as error:
                 if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
                     raise damaged(self.path, error) from error
@@ -316,7 +316,9 @@ class ArchiveStore:
         """Copy the write-ahead log into the database file; readers go on meanwhile."""
         try:
             async with self._write_lock:
-                await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # Fetched on the connection's thread: no statement is left open, even when
+                # this task is cancelled while it runs.
+                await self._writer.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as error:  # the log stays whole; SQLite's next checkpoint retries
             log.warning("%s: copying the write-ahead log failed (%s)", self.path, error)
 

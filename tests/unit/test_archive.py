@@ -423,3 +423,18 @@ async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
         assert [tuple(row) for row in pages] == [(1000,)]
     finally:
         await store.close()
+
+
+async def test_closing_right_after_a_load_leaves_the_content_in_the_file(
+    tmp_path: Path, seeds_source: ContentSource
+) -> None:
+    # Closed while the log's copy may be queued, under way or done: each time the last
+    # connection's close copies the log and removes it (a statement left open would stop it).
+    for attempt in range(12):
+        database = tmp_path / f"archive-{attempt}.sqlite3"
+        service = await ArchiveService.open(database, seeds_source)
+        await service.reload()
+        await asyncio.sleep(0.0005 * (attempt % 4))
+        await service.close()
+        assert not database.with_name(f"{database.name}-wal").exists()
+        assert _issues_in_the_file_alone(database, tmp_path / "copy.sqlite3") == 5

@@ -41,10 +41,6 @@ _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 _DIGITS = frozenset("0123456789")
 
 
-def _is_number(word: str) -> bool:
-    return word.isascii() and word.isdigit()
-
-
 def tokens(text: str) -> list[str]:
     """Word tokens as the index sees them (``unicode61``: letters and digits, lower case)."""
     return _TOKEN.findall(text.casefold())
@@ -58,15 +54,15 @@ class Vocabulary:
         self.terms = terms
         self.documents = documents
         by_length: dict[int, list[str]] = {}
-        for word in terms:
-            by_length.setdefault(len(word), []).append(word)
-        self._by_length = by_length
         # Numbers (from links: issue numbers, ids, dates) are half the words of an archive;
         # they are left out of the comparison with a word they can't come close to.
-        self._by_length_not_numbers = {
-            length: [word for word in words if not _is_number(word)]
-            for length, words in by_length.items()
-        }
+        not_numbers: dict[int, list[str]] = {}
+        for word in terms:
+            by_length.setdefault(len(word), []).append(word)
+            if not (word.isdigit() and word.isascii()):
+                not_numbers.setdefault(len(word), []).append(word)
+        self._by_length = by_length
+        self._by_length_not_numbers = not_numbers
 
     def is_noise(self, term: str) -> bool:
         """A stopword that many resources hold: it would match half the archive and rank

@@ -69,6 +69,11 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            # The process's first load: what is alive now (every module, the archive's
+            # caches) is left out of later collections. A full one walked it all while holding
+            # the GIL, 20-40 ms, and came as soon as the collector was back on.
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -438,3 +440,29 @@ async def test_closing_right_after_a_load_leaves_the_content_in_the_file(
         await service.close()
         assert not database.with_name(f"{database.name}-wal").exists()
         assert _issues_in_the_file_alone(database, tmp_path / "copy.sqlite3") == 5
+
+
+def test_the_first_load_leaves_what_is_alive_out_of_later_collections(tmp_path: Path) -> None:
+    # In a process of its own: the collector's state is the whole process's.
+    script = (
+        "import asyncio, gc, sys\n"
+        "from pathlib import Path\n"
+        "from bot.archive.service import ArchiveService\n"
+        "from bot.config import load_settings\n"
+        "from bot.content.loader import ContentSource\n"
+        "async def main():\n"
+        "    source = ContentSource.from_settings(load_settings(), Path(sys.argv[1]))\n"
+        "    service = await ArchiveService.open(Path(sys.argv[2]), source)\n"
+        "    before = gc.get_freeze_count()\n"
+        "    await service.reload()\n"
+        "    after = gc.get_freeze_count()\n"
+        "    await service.reload()\n"
+        "    print(before, after > 1000, gc.get_freeze_count() <= after, gc.isenabled())\n"
+        "    await service.close()\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "seeds"), str(tmp_path / "a.sqlite3")],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.stdout.split() == ["0", "True", "True", "True"]

@@ -36,8 +36,6 @@ _TYPO_CUTOFF = 80.0
 #: A stopword held by more than this share of the resources is left out of a query.
 _COMMON_SHARE = 0.02
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
-
-
 _DIGITS = frozenset("0123456789")
 
 

@@ -42,9 +42,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.archive.loader import dry_run
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import ContentSource, content_files, read_folder
+from bot.content.loader import content_files
 from bot.content.parse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,7 +229,7 @@ async def measure(folder: Path, label: str) -> dict[str, Any]:
         try:
             with meter.measuring():
                 start = time.perf_counter()
-                await service.reload()
+                await service.loader.reload()
                 result["reload_unchanged_s"] = round(time.perf_counter() - start, 3)
             result["reload_unchanged_stall_ms"] = round(meter.longest, 1)
             edited = content_files(folder)[len(content_files(folder)) // 2]
@@ -239,12 +240,12 @@ async def measure(folder: Path, label: str) -> dict[str, Any]:
             try:
                 with meter.measuring():
                     start = time.perf_counter()
-                    await service.reload()
+                    await service.loader.reload()
                     result["reload_one_changed_s"] = round(time.perf_counter() - start, 3)
                 result["reload_one_changed_stall_ms"] = round(meter.longest, 1)
             finally:
                 edited.write_bytes(original)
-                await service.reload()
+                await service.loader.reload()
             result.update(await _queries(service, database))
         finally:
             await service.close()
@@ -258,22 +259,24 @@ async def _queries(service: ArchiveService, database: Path) -> dict[str, Any]:
     try:
         titles = [row[0] for row in baseline.execute("SELECT title FROM resources")]
         # Enough calls that a p99 is not simply the one slowest call (with 80, it would be).
-        search = [partial(service.search, q, limit=25) for q in QUERIES] * _REPEATS
+        search = [partial(service.search.find, q, limit=25) for q in QUERIES] * _REPEATS
         bare = [partial(bare_fts, baseline, q) for q in QUERIES] * _REPEATS
         figures["search_ms"] = percentiles(await timed(search))
         figures["bare_fts5_ms"] = percentiles(timed_sync(bare))
         folded = [title.casefold() for title in titles]
         fuzzy = [partial(process.extract, q, folded, scorer=fuzz.WRatio, limit=25) for q in QUERIES]
         figures["rapidfuzz_titles_ms"] = percentiles(timed_sync(fuzzy))
-        complete = [partial(service.autocomplete_titles, p) for p in PARTIALS] * (2 * _REPEATS)
+        complete = [partial(service.search.autocomplete_titles, p) for p in PARTIALS] * (
+            2 * _REPEATS
+        )
         figures["autocomplete_ms"] = percentiles(await timed(complete))
-        picks = [lambda: service.pick("bench")] * (len(QUERIES) * _REPEATS)
+        picks = [lambda: service.picks.pick("bench")] * (len(QUERIES) * _REPEATS)
         figures["pick_ms"] = percentiles(await timed(picks))
         figures["search_p99_vs_bare"] = round(
             figures["search_ms"]["p99"] / max(figures["bare_fts5_ms"]["p99"], 0.001), 2
         )
         cases = known_items(titles, 200)
-        ours = [[h.resource.title for h in await service.search(q, limit=5)] for q, _ in cases]
+        ours = [[h.resource.title for h in await service.search.find(q, limit=5)] for q, _ in cases]
         theirs = [bare_fts(baseline, q, 5) for q, _ in cases]
         figures["known_items"] = len(cases)
         for name, results in (("ours", ours), ("bare_fts5", theirs)):
@@ -340,7 +343,7 @@ def machine_reference() -> float:
 def pathological_parse() -> dict[str, float]:
     """Seconds to parse one file of N repeated headingless paragraphs (the shape that was
     quadratic): near-linear means doubling N about doubles the time."""
-    rules = ContentSource.from_settings(load_settings()).rules
+    rules = load_settings().served[0].rules
     paragraph = "This model trains on more data than any before it, and costs less to run."
     seconds = {}
     for count in (10_000, 20_000, 40_000):
@@ -381,7 +384,7 @@ def _one(folder: Path, label: str, cold_runs: int) -> dict[str, Any]:
 
 def _numbers(folder: Path) -> dict[str, int]:
     """Each file's issue number, as the project reads it."""
-    result = read_folder(ContentSource.from_settings(load_settings(), folder))
+    result = dry_run(load_settings().served_newsletter(folder=folder))
     return {issue.source: issue.number for issue in result.issues}
 
 

@@ -24,9 +24,9 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from bot.archive.loader import LoadResult, dry_run
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import ContentSource, LoadResult, read_folder
 from bot.content.models import Issue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +161,7 @@ def _relevant(hit_issue: int, title: str, text: str, case: dict[str, Any]) -> bo
 async def score_search(service: ArchiveService, cases: list[dict[str, Any]]) -> SearchScore:
     score = SearchScore(len(cases), 0, 0, [])
     for case in cases:
-        hits = await service.search(case["query"], limit=5)
+        hits = await service.search.find(case["query"], limit=5)
         relevant = [
             _relevant(h.resource.issue, h.resource.title, h.resource.text, case) for h in hits
         ]
@@ -179,7 +179,7 @@ def evaluate_parser(truth_files: list[Path], content: Path | None) -> None:
     for path in truth_files:
         for name, folder, expected in _newsletters(path, content):
             started = time.perf_counter()
-            result = read_folder(ContentSource.from_settings(settings, folder))
+            result = dry_run(settings.served_newsletter(folder=folder))
             seconds = time.perf_counter() - started
             _print_parser(name, result, score_parser(result.issues, expected), seconds)
 

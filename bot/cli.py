@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.archive.loader import dry_run
 from bot.archive.records import SearchFilters
 from bot.archive.recovery import check_database, recover_database
 from bot.archive.service import ArchiveService
-from bot.config import Settings, load_settings
-from bot.content.loader import ContentSource, read_folder
+from bot.config import Newsletter, Settings, load_settings
 from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
@@ -124,28 +124,29 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 def _newsletter(settings: Settings, newsletter: str | None) -> str | None:
     """``--newsletter``'s id, checked against the config (``UnknownNewsletter`` if unknown)."""
-    names = {feed.id: feed.name for feed in settings.feeds}
+    names = {served.id: served.name for served in settings.served}
     if newsletter is None or newsletter in names:
         return newsletter
     raise UnknownNewsletter(unknown_newsletter_message(newsletter, names))
 
 
 def _check(settings: Settings, folder: Path | None, newsletter: str | None) -> int:
-    sources = (
-        [ContentSource.from_settings(settings, folder, newsletter)]
+    """A dry run of the bot's own load over each newsletter's folder (or ``folder``)."""
+    chosen = (
+        [settings.served_newsletter(newsletter, folder)]
         if folder or newsletter
-        else ContentSource.every(settings)
+        else list(settings.served)
     )
     code = 0
-    for source in sources:
-        if len(sources) > 1:
-            print(f"== {source.newsletter_name} ({source.newsletter}): {source.folder}")
-        code = max(code, _check_one(source))
+    for served in chosen:
+        if len(chosen) > 1:
+            print(f"== {served.name} ({served.id}): {served.folder}")
+        code = max(code, _check_one(served))
     return code
 
 
-def _check_one(source: ContentSource) -> int:
-    result = read_folder(source)
+def _check_one(newsletter: Newsletter) -> int:
+    result = dry_run(newsletter)
     issues, problems = result.issues, result.problems
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
@@ -183,27 +184,29 @@ async def _service(
 async def _console(args: argparse.Namespace, settings: Settings) -> int:
     letter = _newsletter(settings, args.newsletter)
     async with _service(settings, args.content, letter) as service:
-        names = service.newsletters if len(service.newsletters) > 1 else None
+        names = service.names if len(service.names) > 1 else None
         if args.command == "latest" and names and letter is None:
-            issues = await service.latest_issues()
+            issues = await service.issues.latest_of_each()
             _emit(args, [issue_json(i) for i in issues], card_text(latest_card(issues, names)))
         elif args.command in ("latest", "issue"):
             issue = (
-                await service.latest_issue(letter)
+                await service.issues.latest(letter)
                 if args.command == "latest"
-                else await service.issue(args.number, letter)
+                else await service.issues.get(args.number, letter)
             )
             if issue is None:
-                numbers = await service.issue_numbers(letter)
+                numbers = await service.issues.numbers(letter)
                 print(missing_issue_message(args.number, numbers), file=sys.stderr)
                 return 1
             _emit(args, issue_json(issue), card_text(issue_card(issue)))
         elif args.command == "search":
             limit = max(1, args.limit)
             filters = SearchFilters(args.issue, args.year, args.section)
-            hits = await service.search(args.query, limit, letter, filters)
+            hits = await service.search.find(args.query, limit, letter, filters)
             suggestions = (
-                [] if hits or not filters.empty else await service.suggest(args.query, letter)
+                []
+                if hits or not filters.empty
+                else await service.search.suggest(args.query, letter)
             )
             text = (
                 card_text(search_card(args.query, hits, 0, limit, names, filters))
@@ -212,7 +215,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
             )
             _emit(args, {"query": args.query, "results": [hit_json(h) for h in hits]}, text)
         else:
-            pick = await service.pick(CONSOLE_SCOPE, letter)
+            pick = await service.picks.pick(CONSOLE_SCOPE, letter)
             if pick is None:
                 print(NOTHING_IN_ARCHIVES, file=sys.stderr)
                 return 1

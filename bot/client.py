@@ -74,7 +74,7 @@ class ArchiveBot(commands.Bot):
         guilds = self.settings.discord.dev_guild_ids
         scope = "guilds:" + ",".join(map(str, guilds)) if guilds else "global"
         key = f"command_sync:{scope}"
-        synced_before = await self.service.setting(key)
+        synced_before = await self.service.meta.get(key)
         if not force and synced_before == digest:
             log.info("slash commands unchanged since the last sync (%s): not syncing", scope)
             return False
@@ -95,12 +95,12 @@ class ArchiveBot(commands.Bot):
                 raise DiscordUnavailable(sync_failed(error)) from None
             log.warning(sync_kept(error))
             return False
-        await self.service.save_setting(key, digest)
+        await self.service.meta.set(key, digest)
         log.info("slash commands synced (%s)", scope)
         return True
 
     async def on_ready(self) -> None:
-        issues, resources = await self.service.counts()
+        issues, resources = await self.service.issues.counts()
         log.info(
             "ready as %s: %d issues, %d resources, %d guilds",
             self.user,

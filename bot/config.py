@@ -11,8 +11,11 @@ variable (or the ``.env``) and is kept out of every log line.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +32,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
+from bot.content.assemble import Rules
+from bot.content.issue_meta import Cadence, DateAnchor
 from bot.content.links import check_template
 from bot.content.models import DEFAULT_NEWSLETTER_ID
 from bot.errors import ConfigError
@@ -78,7 +83,9 @@ class DateAnchorSetting(_Section):
     date: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 
 
-class Newsletter(_Section):
+class NewsletterSection(_Section):
+    """How a newsletter is shown and dated (``newsletter:``, or each entry of ``newsletters:``)."""
+
     #: Short and stable: stored with every issue, schedule and pick.
     id: str | None = Field(default=None, pattern=NEWSLETTER_ID)
     name: str = Field(min_length=1)
@@ -125,7 +132,7 @@ class Content(_FeedSettings):
     parser: ParserRules = ParserRules()
 
 
-class NewsletterEntry(Newsletter, _FeedSettings):
+class NewsletterEntry(NewsletterSection, _FeedSettings):
     """One newsletter served: its settings, its content folder, its parser rules and its feeds."""
 
     id: str = Field(pattern=NEWSLETTER_ID)
@@ -173,7 +180,7 @@ class Discord(_Section):
 
 class Settings(_Section):
     #: One newsletter (with ``content``), or ``newsletters``: a list of them.
-    newsletter: Newsletter | None = None
+    newsletter: NewsletterSection | None = None
     content: Content = Content()
     newsletters: tuple[NewsletterEntry, ...] = ()
     database: Database = Database()
@@ -194,8 +201,8 @@ class Settings(_Section):
         return self
 
     @property
-    def feeds(self) -> tuple[NewsletterEntry, ...]:
-        """Every newsletter served, in config order (the ``newsletter:`` form is one)."""
+    def entries(self) -> tuple[NewsletterEntry, ...]:
+        """Every newsletter entry, in config order (the ``newsletter:`` form is one)."""
         if self.newsletters:
             return self.newsletters
         assert self.newsletter is not None  # _one_form
@@ -215,14 +222,89 @@ class Settings(_Section):
         """A newsletter's content folder, resolved against the config file's folder."""
         return (self.source.parent / entry.folder).resolve()
 
+    @cached_property
+    def served(self) -> tuple[Newsletter, ...]:
+        """Every newsletter the bot serves, in config order, built once."""
+        return tuple(Newsletter.of(entry, self.folder_of(entry)) for entry in self.entries)
+
+    def served_newsletter(
+        self, newsletter_id: str | None = None, folder: Path | None = None
+    ) -> Newsletter:
+        """The served newsletter ``newsletter_id`` (default: the first), read from ``folder``
+        instead of its own when given; ``KeyError`` for an unknown id."""
+        by_id = {newsletter.id: newsletter for newsletter in self.served}
+        chosen = by_id[newsletter_id] if newsletter_id is not None else self.served[0]
+        return replace(chosen, folder=folder.resolve()) if folder is not None else chosen
+
     @property
     def content_folder(self) -> Path:
         """The first newsletter's content folder."""
-        return self.folder_of(self.feeds[0])
+        return self.served[0].folder
 
     @property
     def database_path(self) -> Path:
         return (self.source.parent / self.database.path).resolve()
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """One newsletter the bot serves: where its issues are, how to read and date them, how
+    to show them. Built once from the config (``Settings.served``); everything else takes it."""
+
+    id: str = DEFAULT_NEWSLETTER_ID
+    name: str = "Newsletter"
+    folder: Path = Path()
+    #: What the parser needs to know of its pages (picklable: parse workers get it).
+    rules: Rules = field(default_factory=Rules.compile)
+    cadence: Cadence = field(default_factory=Cadence)
+    date_anchor: DateAnchor | None = None
+    #: The web address of an issue whose file states none (``{number}`` filled in).
+    issue_url: str | None = None
+    #: RSS or Atom feeds whose new entries are written into ``folder`` as issue files.
+    feeds: tuple[str, ...] = ()
+    feed_poll: dt.timedelta = dt.timedelta(hours=1)
+    author: str | None = None
+    url: str | None = None
+    colour: int = 0x5865F2
+    icon_url: str | None = None
+
+    @classmethod
+    def of(cls, entry: NewsletterEntry, folder: Path) -> Newsletter:
+        parser = entry.parser
+        return cls(
+            id=entry.id,
+            name=entry.name,
+            folder=folder.resolve(),
+            rules=Rules.compile(
+                parser.section_headings,
+                parser.boilerplate,
+                parser.end_markers,
+                parser.caption_markers,
+            ),
+            cadence=_cadence(entry),
+            date_anchor=_anchor(entry),
+            issue_url=entry.issue_url,
+            feeds=entry.feeds,
+            feed_poll=dt.timedelta(minutes=entry.feed_poll_minutes),
+            author=entry.author,
+            url=entry.url,
+            colour=entry.colour_value,
+            icon_url=entry.icon_url,
+        )
+
+
+def _cadence(entry: NewsletterEntry) -> Cadence:
+    if entry.cadence is not None:
+        return Cadence.parse(entry.cadence)
+    return Cadence(entry.cadence_months, "month")
+
+
+def _anchor(entry: NewsletterEntry) -> DateAnchor | None:
+    setting = entry.date_anchor
+    if setting is None:
+        return None
+    year, month = map(int, setting.date.split("-"))
+    return DateAnchor(setting.number, year, month)
 
 
 def _env_name(loc: tuple[int | str, ...], overridden: set[str]) -> str | None:

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from bot.archive.service import ArchiveService
-from bot.config import DEFAULT_CONFIG_PATH, Settings, load_settings
-from bot.content.loader import ContentSource
+from bot.config import DEFAULT_CONFIG_PATH, Newsletter, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -79,8 +78,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seeds_source(settings: Settings) -> ContentSource:
-    return ContentSource.from_settings(settings, SEEDS)
+def seeds_newsletter(settings: Settings) -> Newsletter:
+    return settings.served_newsletter(folder=SEEDS)
 
 
 @pytest.fixture
@@ -101,9 +100,9 @@ async def service(
     tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock
 ) -> AsyncIterator[ArchiveService]:
     svc = await ArchiveService.open(
-        tmp_path / "archive.sqlite3", ContentSource.from_settings(settings, content_dir), clock
+        tmp_path / "archive.sqlite3", settings.served_newsletter(folder=content_dir), clock
     )
-    svc.rng = random.Random(7)
-    await svc.reload()
+    svc.picks.rng = random.Random(7)
+    await svc.loader.reload()
     yield svc
     await svc.close()

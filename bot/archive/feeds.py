@@ -18,18 +18,22 @@ import html
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import feedparser
 
+from bot.archive.db import Database
+from bot.archive.issues import Issues
+from bot.archive.loader import Loader
 from bot.archive.records import FeedState
-from bot.archive.store import ArchiveStore
 from bot.content.issue_meta import locate_number, title_number
-from bot.content.loader import ContentSource
+
+if TYPE_CHECKING:
+    from bot.config import Newsletter
 
 log = logging.getLogger(__name__)
 
@@ -159,54 +163,50 @@ def write_issue(folder: Path, number: int, page: str) -> Path | None:
     return path
 
 
-class FeedPoller:
+class Feeds:
     """Polls every configured feed when due and writes its new entries as issue files."""
 
     def __init__(
-        self,
-        store: ArchiveStore,
-        sources: Sequence[ContentSource],
-        numbers: Callable[[str], Awaitable[list[int]]],
-        reload: Callable[[], Awaitable[object]],
+        self, db: Database, newsletters: Sequence[Newsletter], issues: Issues, loader: Loader
     ) -> None:
-        self._store = store
-        self._sources = [source for source in sources if source.feeds]
-        self._numbers = numbers
-        self._reload = reload
+        self._db = db
+        self._newsletters = [newsletter for newsletter in newsletters if newsletter.feeds]
+        self._issues = issues
+        self._loader = loader
         self._lock = asyncio.Lock()
 
     async def poll_due(self) -> int:
         """Poll each feed that is due; write its new entries, reload once if any were
         written; how many issue files were written."""
         async with self._lock:
-            now = self._store.clock()
+            now = self._db.clock()
             due = []
-            for source in self._sources:
-                for url in source.feeds:
-                    state = await self._store.feed_state(source.newsletter, url)
+            for newsletter in self._newsletters:
+                for url in newsletter.feeds:
+                    state = await self.state(newsletter.id, url)
                     if state.next_poll_at is None or state.next_poll_at <= now:
-                        due.append((source, state))
+                        due.append((newsletter, state))
             if not due:
                 return 0
             written = 0
             outcomes: list[tuple[FeedState, list[str]]] = []
             async with aiohttp.ClientSession() as session:
-                for source, state in due:
-                    outcome, seen, count = await self._poll(session, source, state, now)
+                for newsletter, state in due:
+                    outcome, seen, count = await self._poll(session, newsletter, state, now)
                     outcomes.append((outcome, seen))
                     written += count
             if written:
-                await self._reload()
+                await self._loader.reload()
             # Entries are marked seen after the reload: a crash before it leaves their files,
             # and the next poll finds their numbers taken and passes over them.
             for outcome, seen in outcomes:
-                await self._store.save_feed_poll(outcome, seen)
+                await self._save_poll(outcome, seen)
             return written
 
     async def _poll(
         self,
         session: aiohttp.ClientSession,
-        source: ContentSource,
+        newsletter: Newsletter,
         state: FeedState,
         now: dt.datetime,
     ) -> tuple[FeedState, list[str], int]:
@@ -214,10 +214,10 @@ class FeedPoller:
             fetched = await fetch(session, state)
         except FeedError as error:
             failures = state.failures + 1
-            wait = backoff(source.feed_poll, failures)
+            wait = backoff(newsletter.feed_poll, failures)
             log.warning(
                 "feed %s (%s) failed (%d in a row): %s; next try in %s",
-                state.url, source.newsletter, failures, error, wait,
+                state.url, newsletter.id, failures, error, wait,
             )  # fmt: skip
             failed = FeedState(
                 state.newsletter, state.url, state.etag, state.last_modified,
@@ -226,24 +226,67 @@ class FeedPoller:
             return failed, [], 0
         polled = FeedState(
             state.newsletter, state.url, fetched.etag, fetched.last_modified,
-            0, None, now + source.feed_poll,
+            0, None, now + newsletter.feed_poll,
         )  # fmt: skip
         if fetched.entries is None:
             return polled, [], 0
-        seen = await self._store.seen_feed_entries(state.newsletter, state.url)
+        seen = await self._seen(state.newsletter, state.url)
         fresh = [entry for entry in fetched.entries if entry.id not in seen]
-        taken = set(await self._numbers(source.newsletter))
+        taken = set(await self._issues.numbers(newsletter.id))
         written = 0
         for entry in fresh:
-            number = entry_number(entry, source.newsletter_name)
+            number = entry_number(entry, newsletter.name)
             if number is None:
                 # The feed's own numbering: the next issue after the newest one.
                 number = max(taken, default=0) + 1
             if number in taken:
                 continue
-            path = await asyncio.to_thread(write_issue, source.folder, number, issue_page(entry))
+            path = await asyncio.to_thread(
+                write_issue, newsletter.folder, number, issue_page(entry)
+            )
             taken.add(number)
             if path is not None:
                 written += 1
                 log.info("feed %s: wrote %s", state.url, path.name)
         return polled, [entry.id for entry in fresh], written
+
+    async def state(self, newsletter: str, url: str) -> FeedState:
+        """A feed's state as its last poll left it (a fresh one if it was never polled)."""
+        rows = await self._db.rows(
+            "SELECT etag, last_modified, failures, last_error, next_poll_at FROM feeds"
+            " WHERE newsletter = ? AND url = ?",
+            (newsletter, url),
+        )
+        if not rows:
+            return FeedState(newsletter, url)
+        etag, modified, failures, error, next_poll = rows[0]
+        return FeedState(
+            newsletter, url, etag, modified, failures, error,
+            dt.datetime.fromisoformat(next_poll) if next_poll else None,
+        )  # fmt: skip
+
+    async def _seen(self, newsletter: str, url: str) -> set[str]:
+        """The ids of a feed's entries already turned into issue files (or passed over)."""
+        rows = await self._db.rows(
+            "SELECT entry_id FROM feed_entries WHERE newsletter = ? AND url = ?", (newsletter, url)
+        )
+        return {row[0] for row in rows}
+
+    async def _save_poll(self, state: FeedState, seen: Iterable[str] = ()) -> None:
+        """Record a poll's outcome and the entries it dealt with, together."""
+        now = self._db.clock().isoformat()
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO feeds(newsletter, url, etag, last_modified, failures,"
+                " last_error, next_poll_at, polled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    state.newsletter, state.url, state.etag, state.last_modified, state.failures,
+                    state.last_error,
+                    state.next_poll_at.isoformat() if state.next_poll_at else None, now,
+                ),
+            )  # fmt: skip
+            await db.executemany(
+                "INSERT OR IGNORE INTO feed_entries(newsletter, url, entry_id, seen_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(state.newsletter, state.url, entry, now) for entry in seen],
+            )

@@ -7,19 +7,26 @@ into the database directly, and a reload serves it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
-from bot.content.loader import ContentSource, parse_one
+from bot.archive.issues import Issues
+from bot.archive.loader import Loader
+from bot.archive.records import LoadReport
+from bot.content.loader import parse_one
 from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES
+
+if TYPE_CHECKING:
+    from bot.config import Newsletter
 
 #: The largest file an import takes, in bytes.
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -159,13 +166,13 @@ async def download(url: str, *, timeout: float = IMPORT_TIMEOUT) -> ImportFile:
 
 
 def parse_import(
-    name: str, data: bytes, source: ContentSource
+    name: str, data: bytes, newsletter: Newsletter
 ) -> tuple[Issue | None, list[Problem]]:
-    """``data`` parsed as the loader parses a file called ``name`` of ``source``'s folder."""
+    """``data`` parsed as the loader parses a file called ``name`` of ``newsletter``."""
     with tempfile.TemporaryDirectory(prefix="import-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return parse_one(path, source)
+        return parse_one(path, newsletter.rules, newsletter.name)
 
 
 def write_import(folder: Path, name: str, data: bytes) -> str:
@@ -179,3 +186,62 @@ def write_import(folder: Path, name: str, data: bytes) -> str:
         except FileExistsError:  # written meanwhile by someone else: take the next name
             continue
         return chosen
+
+
+class Imports:
+    """Issues brought in from Discord attachments and links: checked, previewed, saved into
+    their newsletter's folder and loaded."""
+
+    def __init__(self, newsletters: list[Newsletter], issues: Issues, loader: Loader) -> None:
+        self._newsletters = newsletters
+        self._issues = issues
+        self._loader = loader
+
+    def _newsletter(self, newsletter: str | None) -> Newsletter:
+        return next((n for n in self._newsletters if n.id == newsletter), self._newsletters[0])
+
+    @staticmethod
+    def check(name: str, size: int) -> None:
+        """``ImportRefused`` for a file an import does not take, by its name and size (before
+        it is downloaded)."""
+        check_name(name)
+        check_size(size)
+
+    @staticmethod
+    async def download(url: str) -> ImportFile:
+        """The issue file at ``url`` (http or https), within the import limits;
+        ``ImportRefused`` says why not."""
+        return await download(url)
+
+    async def preview(self, name: str, data: bytes, newsletter: str | None = None) -> ImportPreview:
+        """``data`` (a file called ``name``) read as an issue of ``newsletter`` (default: the
+        first), as a load would read it, without saving anything; ``ImportRefused`` for a
+        type an import does not take."""
+        chosen = self._newsletter(newsletter)
+        file_name = safe_name(name)
+        issue, problems = await asyncio.to_thread(parse_import, file_name, data, chosen)
+        existing = None
+        if issue is not None:
+            found = await self._issues.get(issue.number, chosen.id)
+            existing = found.source if found is not None else None
+        return ImportPreview(chosen.id, file_name, data, issue, tuple(problems), existing)
+
+    async def save(self, preview: ImportPreview) -> tuple[SavedImport, LoadReport]:
+        """Write a previewed issue into its newsletter's content folder (under a free name:
+        never over a file), then load it (which queues its announcement); where it went and
+        what the load changed. ``ImportRefused`` when its number was loaded since the
+        preview (checked while no other load or save can run, so two saves of one number
+        can't both succeed), ``ValueError`` for a preview that can't be saved."""
+        issue = preview.issue
+        if issue is None or not preview.can_save:
+            raise ValueError("this preview cannot be saved")
+        chosen = self._newsletter(preview.newsletter)
+        async with self._loader.lock:
+            found = await self._issues.get(issue.number, chosen.id)
+            if found is not None:  # loaded since the preview
+                raise ImportRefused("exists", found.source)
+            name = await asyncio.to_thread(
+                write_import, chosen.folder, preview.file_name, preview.data
+            )
+            report = await self._loader.load_now()
+        return SavedImport(chosen.id, name, issue.number), report

@@ -7,7 +7,7 @@ database, no config), so that a pool of them starts in a fraction of the time.
 from __future__ import annotations
 
 __all__ = [
-    "FileState", "IssueContent", "ParsedFile", "fingerprint", "issue_content", "parse_chunk",
+    "FileState", "IssueContent", "ParsedFile", "Reading", "as_issue", "fingerprint", "issue_content", "parse_chunk",
     "parse_task", "resource_key",
 ]  # fmt: skip
 
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import loader
-from bot.content.loader import ContentSource
-from bot.content.models import Issue, Problem
+from bot.content.assemble import Rules
+from bot.content.models import Issue, Problem, Resource
 
 
 def _json_strings(strings: Iterable[str]) -> str:
@@ -59,7 +59,7 @@ class IssueContent:
 
 
 def issue_content(newsletter: str, state: FileState, issue: Issue) -> IssueContent:
-    """``issue`` as the rows ``ArchiveStore.apply`` writes."""
+    """``issue`` as the rows ``ContentStore.apply`` writes."""
     resources = []
     keys: set[str] = set()
     for position, resource in enumerate(issue.resources):
@@ -80,6 +80,15 @@ def issue_content(newsletter: str, state: FileState, issue: Issue) -> IssueConte
     return IssueContent(state, replace(issue, resources=[]), resources, digest)
 
 
+def as_issue(content: IssueContent) -> Issue:
+    """The issue ``content`` holds, its resources read back from their rows."""
+    resources = [
+        Resource(title, text, tuple(json.loads(links)), section)
+        for _key, _letter, _number, _position, title, text, links, section in content.resources
+    ]
+    return replace(content.issue, resources=resources)
+
+
 def fingerprint(content: IssueContent) -> str:
     """What an issue holds, dates included: a changed fingerprint is a changed issue."""
     issue = content.issue
@@ -95,16 +104,22 @@ class ParsedFile:
     problems: tuple[Problem, ...]
 
 
-def parse_chunk(items: list[tuple[Path, FileState]], source: ContentSource) -> list[ParsedFile]:
+#: What parsing a newsletter's files needs: its id, its rules and its name (small and
+#: picklable, so that parse workers import neither the config nor the database).
+Reading = tuple[str, Rules, str]
+
+
+def parse_chunk(items: list[tuple[Path, FileState]], reading: Reading) -> list[ParsedFile]:
     """Parse ``items`` in this process, in order."""
+    newsletter, rules, name = reading
     parsed = []
     for path, state in items:
-        issue, problems = loader.parse_one(path, source)
-        content = issue_content(source.newsletter, state, issue) if issue else None
+        issue, problems = loader.parse_one(path, rules, name)
+        content = issue_content(newsletter, state, issue) if issue else None
         parsed.append(ParsedFile(state, content, tuple(problems)))
     return parsed
 
 
-def parse_task(task: tuple[list[tuple[Path, FileState]], ContentSource]) -> list[ParsedFile]:
+def parse_task(task: tuple[list[tuple[Path, FileState]], Reading]) -> list[ParsedFile]:
     """``parse_chunk`` as one task for a worker process."""
     return parse_chunk(*task)

@@ -16,13 +16,14 @@ import functools
 import itertools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
+from bot.archive.db import Database, time_or_none
 from bot.archive.records import ScheduleRecord
-from bot.archive.store import ArchiveStore
 from bot.errors import ChannelUnavailable, ScheduleError
 
 log = logging.getLogger(__name__)
@@ -180,16 +181,28 @@ Poster = Callable[[ScheduleRecord, dt.datetime], Awaitable[str | None]]
 """Posts a pick for a schedule's slot; returns the posted title (None: nothing to post)."""
 
 
-class ScheduledPosts:
-    """Every server's archive schedule: set, show, stop, and the pass that posts due slots."""
+_COLUMNS = (
+    "id, guild_id, channel_id, cron, timezone, next_run_at, enabled, disabled_reason,"
+    " last_post_at, last_post_title, newsletter"
+)
 
-    def __init__(
-        self, store: ArchiveStore, min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL
-    ) -> None:
-        self._store = store
+
+def _schedule(row: Sequence[Any]) -> ScheduleRecord:
+    ident, guild, channel, cron, tz, next_run, enabled, reason, last_at, last_title, letter = row
+    return ScheduleRecord(
+        ident, guild, channel, cron, tz, time_or_none(next_run), bool(enabled), reason,
+        time_or_none(last_at), last_title, letter,
+    )  # fmt: skip
+
+
+class Schedules:
+    """Every server's archive schedules: add, show, stop, and the pass that posts due slots."""
+
+    def __init__(self, db: Database, min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL) -> None:
+        self._db = db
         self.min_interval = min_interval
 
-    async def set(
+    async def add(
         self,
         guild_id: int,
         channel_id: int,
@@ -197,47 +210,87 @@ class ScheduledPosts:
         timezone: str,
         newsletter: str | None = None,
     ) -> tuple[int, list[dt.datetime]]:
-        """Add a schedule to a guild's (posting from ``newsletter``, or from all), starting
-        from now (no backfill); return its id and the next runs."""
+        """Add a schedule to a server's (posting from ``newsletter``, or from all), starting
+        from now (no backfill); ``ScheduleError`` if it can't be used. Its id and next runs."""
         runs = await asyncio.to_thread(
-            next_runs, cron, timezone, self._store.clock(), min_interval=self.min_interval
+            next_runs, cron, timezone, self._db.clock(), min_interval=self.min_interval
         )
-        if len(await self._store.schedules(guild_id)) >= MAX_SCHEDULES:
+        if len(await self.all(guild_id)) >= MAX_SCHEDULES:
             raise ScheduleError(
                 f"This server has {MAX_SCHEDULES} archive schedules, the most it can have: "
                 "stop one with /archive stop first."
             )
-        schedule_id = await self._store.save_schedule(
-            guild_id, channel_id, cron, timezone, runs[0], newsletter
-        )
-        return schedule_id, runs
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO schedules(guild_id, channel_id, cron, timezone, next_run_at, enabled,"
+                " disabled_reason, updated_at, newsletter) VALUES (?, ?, ?, ?, ?, 1, NULL, ?, ?)",
+                (guild_id, channel_id, cron, timezone, runs[0].isoformat(),
+                 self._db.clock().isoformat(), newsletter),
+            )  # fmt: skip
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid, runs
 
     async def all(self, guild_id: int) -> list[ScheduleRecord]:
-        return await self._store.schedules(guild_id)
+        """A server's schedules, oldest first."""
+        rows = await self._db.rows(
+            f"SELECT {_COLUMNS} FROM schedules WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [_schedule(row) for row in rows]
+
+    async def get(self, guild_id: int, schedule_id: int | None = None) -> ScheduleRecord | None:
+        """The server's schedule with ``schedule_id``, or, without one, the server's only
+        schedule; None when there is no such schedule (or, without an id, several)."""
+        found = await self.all(guild_id)
+        if schedule_id is None:
+            return found[0] if len(found) == 1 else None
+        return next((schedule for schedule in found if schedule.id == schedule_id), None)
 
     async def stop(self, guild_id: int, schedule_id: int) -> bool:
-        return await self._store.delete_schedule(guild_id, schedule_id)
+        """Delete one of a server's schedules (its ledger rows stay); False if it had none."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
+            )
+            return cursor.rowcount > 0
 
     async def disable(self, schedule: ScheduleRecord, reason: str) -> None:
         log.warning(
             "archive schedule %s of guild %s disabled: %s", schedule.id, schedule.guild_id, reason
         )
-        await self._store.disable_schedule(schedule.id, reason)
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE schedules SET enabled = 0, disabled_reason = ?, updated_at = ?"
+                " WHERE id = ?",
+                (reason, self._db.clock().isoformat(), schedule.id),
+            )
 
     async def record_post(self, schedule_id: int, title: str) -> None:
-        await self._store.record_schedule_post(schedule_id, title)
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE schedules SET last_post_at = ?, last_post_title = ? WHERE id = ?",
+                (self._db.clock().isoformat(), title, schedule_id),
+            )
+
+    async def posted_slots(self, guild_id: int) -> list[str]:
+        """The slots the ledger holds for a server's schedules, oldest first."""
+        rows = await self._db.rows(
+            "SELECT slot FROM posted_slots WHERE guild_id = ? ORDER BY slot, schedule_id",
+            (guild_id,),
+        )
+        return [row[0] for row in rows]
 
     async def pause_unfit(self) -> list[int]:
         """Disable, with the reason, every schedule that no longer fits the minimum interval
         (the config may have raised it since); return their ids."""
         paused = []
-        for schedule in await self._store.enabled_schedules():
+        rows = await self._db.rows(f"SELECT {_COLUMNS} FROM schedules WHERE enabled = 1")
+        for schedule in map(_schedule, rows):
             try:
                 await asyncio.to_thread(
                     check_interval,
                     schedule.cron,
                     schedule.timezone,
-                    self._store.clock(),
+                    self._db.clock(),
                     self.min_interval,
                 )
             except ScheduleError as error:
@@ -248,7 +301,7 @@ class ScheduledPosts:
     def latest_missed_slot(self, schedule: ScheduleRecord) -> dt.datetime:
         """The last slot at or before now: the one a catch-up posts (earlier ones are skipped)."""
         assert schedule.next_run_at is not None
-        now = self._store.clock()
+        now = self._db.clock()
         slot = schedule.next_run_at
         for run in _iterate(schedule.cron, zone(schedule.timezone), schedule.next_run_at):
             if run > now:
@@ -262,10 +315,15 @@ class ScheduledPosts:
         Returns how many posts were made.
         """
         posted = 0
-        for schedule in await self._store.due_schedules(self._store.clock()):
+        due = await self._db.rows(
+            f"SELECT {_COLUMNS} FROM schedules"
+            " WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at, id",
+            (self._db.clock().isoformat(),),
+        )
+        for schedule in map(_schedule, due):
             try:
                 slot = self.latest_missed_slot(schedule)
-                now = self._store.clock()
+                now = self._db.clock()
                 # From the slot, so that the hour clocks repeat is known as posted.
                 following = next(
                     run
@@ -274,7 +332,7 @@ class ScheduledPosts:
                 )
                 if following - slot < self.min_interval:  # a gap the set-time check missed
                     raise ScheduleError(_too_often(schedule.cron, self.min_interval))
-                if not await self._store.claim_slot(schedule, slot, following):
+                if not await self._claim(schedule, slot, following):
                     continue
                 title = await post(schedule, slot)
                 if title is not None:
@@ -289,3 +347,25 @@ class ScheduledPosts:
                     "archive schedule %s of guild %s failed", schedule.id, schedule.guild_id
                 )
         return posted
+
+    async def _claim(
+        self, schedule: ScheduleRecord, slot: dt.datetime, following: dt.datetime
+    ) -> bool:
+        """Claim ``slot`` of ``schedule`` in the ledger and move its ``next_run_at`` to
+        ``following``, together.
+
+        False when the slot was claimed before (posted before a crash, or by another pass).
+        """
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO posted_slots(schedule_id, guild_id, slot, channel_id,"
+                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                (schedule.id, schedule.guild_id, slot.isoformat(), schedule.channel_id,
+                 self._db.clock().isoformat()),
+            )  # fmt: skip
+            claimed = cursor.rowcount == 1
+            await db.execute(
+                "UPDATE schedules SET next_run_at = ? WHERE id = ?",
+                (following.isoformat(), schedule.id),
+            )
+        return claimed

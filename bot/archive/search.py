@@ -16,11 +16,13 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.archive.db import Database, where_newsletter
+from bot.archive.issues import RESOURCE_COLUMNS, Issues, resource_record
 from bot.archive.records import NO_FILTERS, ResourceRecord, SearchFilters, SearchHit, format_date
-from bot.archive.store import ArchiveStore
 from bot.content.blocks import STOPWORDS
 
 MAX_QUERY_TERMS = 16
@@ -115,12 +117,13 @@ def _quoted(word: str, prefix: bool) -> str:
     return '"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
 
 
-class Searcher:
-    """Search and autocomplete over the store; ``refresh`` after every content change."""
+class Search:
+    """Search and autocomplete over the archive; ``refresh`` after every content change."""
 
-    def __init__(self, store: ArchiveStore, names: Mapping[str, str]) -> None:
+    def __init__(self, db: Database, issues: Issues, names: Mapping[str, str]) -> None:
         """``names``: each newsletter's name by id; with several, issue labels start with it."""
-        self._store = store
+        self._db = db
+        self._issue_reader = issues
         self._names = dict(names)
         self._vocabulary = Vocabulary({})
         self._issues: list[tuple[str, int, str]] = []  # (newsletter, number, label), newest first
@@ -128,9 +131,9 @@ class Searcher:
     async def refresh(self) -> None:
         """Re-read the vocabulary and the issue list (built off the event loop: thousands of
         issue labels take tens of milliseconds)."""
-        rows = await self._store.vocabulary()
-        _, documents = await self._store.counts()
-        issues = await self._store.issue_list()
+        rows = await self._db.rows("SELECT term, doc FROM resources_vocab")
+        _, documents = await self._issue_reader.counts()
+        issues = await self._issue_reader.listing()
         self._vocabulary, self._issues = await asyncio.to_thread(
             lambda: (Vocabulary(dict(rows), documents), self._issue_labels(issues))
         )
@@ -171,11 +174,11 @@ class Searcher:
     def _fts_query(groups: list[list[str]], every: bool = False) -> str:
         """The index query: resources holding a word of any group, or (``every``) of each."""
         if every:
-            return " AND ".join(f"({Searcher._fts_query([group])})" for group in groups)
+            return " AND ".join(f"({Search._fts_query([group])})" for group in groups)
         alternatives = [_quoted(word, len(word) >= 4) for group in groups for word in group]
         return " OR ".join(dict.fromkeys(alternatives))
 
-    async def search(
+    async def find(
         self,
         query: str,
         limit: int = 10,
@@ -215,8 +218,8 @@ class Searcher:
     ) -> tuple[list[SearchHit], bool]:
         """The candidates ``match`` finds, re-ranked, each resource once; and whether it finds
         more than the candidates taken."""
-        found, more = await self._store.ranked_resources(
-            match, weights, CANDIDATES, newsletter, filters
+        found, more = await _ranked_resources(
+            self._db, match, weights, CANDIDATES, newsletter, filters
         )
         if not found:
             return [], more
@@ -228,7 +231,7 @@ class Searcher:
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
         return _distinct(hits), more
 
-    async def suggest(self, query: str, limit: int = 3, newsletter: str | None = None) -> list[str]:
+    async def suggest(self, query: str, newsletter: str | None = None, limit: int = 3) -> list[str]:
         """Titles close to a query that found nothing ("did you mean …")."""
         words = [t[:MAX_TERM_CHARS] for t in tokens(query) if t not in STOPWORDS]
         alternatives = [
@@ -243,11 +246,11 @@ class Searcher:
         if not alternatives:
             return []
         match = "title : (" + " OR ".join(dict.fromkeys(alternatives)) + ")"
-        found = await self._store.titles_matching(match, limit, newsletter=newsletter)
+        found = await _titles_matching(self._db, match, limit, newsletter=newsletter)
         return [title for title, _ in found]
 
     async def autocomplete_titles(
-        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT, newsletter: str | None = None
+        self, partial: str, newsletter: str | None = None, limit: int = AUTOCOMPLETE_LIMIT
     ) -> list[tuple[str, int]]:
         """Resource titles for a partly typed query: (title, issue), at most ``limit``.
 
@@ -257,12 +260,12 @@ class Searcher:
         limit = min(limit, AUTOCOMPLETE_LIMIT)
         words = [t[:MAX_TERM_CHARS] for t in tokens(partial)][:MAX_QUERY_TERMS]
         if not words:
-            return await self._store.newest_titles(limit, newsletter)
+            return await _newest_titles(self._db, limit, newsletter)
         short = [w for w in words if len(w) <= _SHORT_WORD]
         if len(short) == len(words):
             # Words this short begin words of most titles: a prefix query would walk nearly
             # every entry of the index, so look among the newest titles only.
-            newest = await self._store.newest_titles(_SHORT_WORDS_WINDOW, newsletter)
+            newest = await _newest_titles(self._db, _SHORT_WORDS_WINDOW, newsletter)
             found = [entry for entry in newest if _begins_words(short, entry[0])]
         else:
             # Finished words are first looked up whole, which the index reads lazily (a prefix
@@ -274,8 +277,8 @@ class Searcher:
             for whole in (True, False):
                 terms = [_quoted(w, last or not whole) for last, w in longer]
                 match = "title : (" + " AND ".join(terms) + ")"
-                found = await self._store.titles_matching(
-                    match, wanted, newest_first=True, newsletter=newsletter
+                found = await _titles_matching(
+                    self._db, match, wanted, newest_first=True, newsletter=newsletter
                 )
                 found = [entry for entry in found if _begins_words(short, entry[0])]
                 if len(found) >= limit or all(last for last, _ in longer):
@@ -285,7 +288,7 @@ class Searcher:
         return found[:limit]
 
     def autocomplete_issues(
-        self, partial: str, limit: int = AUTOCOMPLETE_LIMIT, newsletter: str | None = None
+        self, partial: str, newsletter: str | None = None, limit: int = AUTOCOMPLETE_LIMIT
     ) -> list[tuple[int, str]]:
         """Issues (of ``newsletter``, or of all) for a partly typed number ("2" → #28, #23,
         #2) or words of their title or month, newest first: (number, label), at most
@@ -304,6 +307,20 @@ class Searcher:
         else:
             found = (item for item in issues if wanted in item[1].casefold())
         return list(itertools.islice(found, limit))
+
+    async def autocomplete_sections(
+        self, partial: str, newsletter: str | None = None, limit: int = AUTOCOMPLETE_LIMIT
+    ) -> list[str]:
+        """Section names (of ``newsletter``, or of any) holding what was typed, most used first."""
+        wanted = partial.strip().casefold()
+        found = await self._issue_reader.sections(newsletter)
+        return [section for section in found if wanted in section.casefold()][:limit]
+
+    async def autocomplete_years(self, partial: str, newsletter: str | None = None) -> list[int]:
+        """Years issues (of ``newsletter``, or of any) are dated that begin with what was
+        typed, newest first."""
+        wanted = partial.strip()
+        return [y for y in await self._issue_reader.years(newsletter) if str(y).startswith(wanted)]
 
 
 def _begins_words(words: list[str], title: str) -> bool:
@@ -374,3 +391,91 @@ class _Scorer:
             elif self._phrase.search(body):
                 phrase_bonus = 0.5
         return 0.35 * (in_title / count) + 0.3 * covered + 0.15 * phrase_bonus + 0.2 * bm25
+
+
+# -- its SQL ---------------------------------------------------------------------------
+
+
+def _narrowed(filters: SearchFilters) -> tuple[str, tuple[Any, ...]]:
+    """Conditions on ``r`` (resources) for ``filters``; always true when there are none."""
+    conditions: list[str] = ["1"]
+    params: list[Any] = []
+    if filters.issue is not None:
+        conditions.append("r.issue = ?")
+        params.append(filters.issue)
+    if filters.year is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM issues y WHERE y.newsletter = r.newsletter"
+            " AND y.number = r.issue AND y.year = ?)"
+        )
+        params.append(filters.year)
+    if filters.section is not None:
+        conditions.append("r.section = ? COLLATE NOCASE")
+        params.append(filters.section)
+    return " AND ".join(conditions), tuple(params)
+
+
+async def _ranked_resources(
+    db: Database,
+    match: str,
+    weights: tuple[float, ...] | None,
+    limit: int,
+    newsletter: str | None = None,
+    filters: SearchFilters = NO_FILTERS,
+) -> tuple[list[tuple[ResourceRecord, float]], bool]:
+    """The ``limit`` resources that ``match`` (an FTS5 query) finds best, of ``newsletter``
+    (or of any) and within ``filters``, each with its bm25 rank (column ``weights``; with
+    none, the last loaded are taken, each ranked 0), in archive order; and whether
+    ``match`` finds more."""
+    if weights is None:
+        rank, order = "0.0", "resources_fts.rowid DESC"
+    else:  # equal ranks: the last loaded first
+        bm25 = f"bm25(resources_fts, {', '.join(str(w) for w in weights)})"
+        rank, order = bm25, "rank, resources_fts.rowid DESC"
+    where, params = where_newsletter(newsletter)
+    narrowed, narrowing = _narrowed(filters)
+    # With no condition on the resource, the index alone picks the best: joining every
+    # match to its row first costs a third of the query.
+    join = " JOIN resources r ON r.id = resources_fts.rowid" if params or narrowing else ""
+    rows = await db.rows(
+        f"SELECT {RESOURCE_COLUMNS}, r.position, best.rank FROM ("
+        f"SELECT resources_fts.rowid AS id, {rank} AS rank FROM resources_fts{join}"
+        f" WHERE resources_fts MATCH ? AND {where} AND {narrowed} ORDER BY {order} LIMIT ?"
+        ") best JOIN resources r ON r.id = best.id"
+        " JOIN issues i ON i.newsletter = r.newsletter AND i.number = r.issue"
+        " ORDER BY best.rank, best.id DESC",
+        (match, *params, *narrowing, limit + 1),
+    )
+    best = sorted(rows[:limit], key=lambda row: (row[10], row[1], row[11]))
+    return [(resource_record(row[:11]), row[12]) for row in best], len(rows) > limit
+
+
+async def _titles_matching(
+    db: Database,
+    match: str,
+    limit: int,
+    *,
+    newest_first: bool = False,
+    newsletter: str | None = None,
+) -> list[tuple[str, int]]:
+    """Titles of resources that ``match`` finds, (title, issue): best title match first,
+    or in the index's own order, last loaded first (no ranking: costs the same at any size)."""
+    order = "resources_fts.rowid DESC" if newest_first else "bm25(resources_fts, 10.0, 0.0, 0.0)"
+    where, params = where_newsletter(newsletter)
+    return await db.rows(
+        "SELECT r.title, r.issue FROM resources_fts JOIN resources r"
+        f" ON r.id = resources_fts.rowid WHERE resources_fts MATCH ? AND {where}"
+        f" ORDER BY {order} LIMIT ?",
+        (match, *params, limit),
+    )
+
+
+async def _newest_titles(
+    db: Database, limit: int, newsletter: str | None = None
+) -> list[tuple[str, int]]:
+    """The titles of the newest issues' resources: (title, issue)."""
+    where, params = where_newsletter(newsletter, "newsletter")
+    return await db.rows(
+        f"SELECT title, issue FROM resources WHERE {where} ORDER BY issue DESC, position LIMIT ?",
+        (*params, limit),
+    )

@@ -32,37 +32,37 @@ class AdminCommands(commands.Cog):
     async def reload_command(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            summary = await self.bot.service.reload()
+            summary = await self.bot.service.loader.reload()
         except ContentError as error:
             log.warning("reload failed: %s", error)
             await reply(interaction, reload_failed_message(error.problems), ephemeral=True)
             return
         log.info("reload: %s", summary)
-        await reply(
-            interaction, reload_message(summary, self.bot.service.newsletters), ephemeral=True
-        )
+        await reply(interaction, reload_message(summary, self.bot.service.names), ephemeral=True)
 
     @app_commands.command(name="about", description="About this bot and the archive it serves.")
     async def about_command(self, interaction: discord.Interaction) -> None:
         service = self.bot.service
-        issues, resources = await service.counts()
-        feeds = self.bot.settings.feeds
-        newsletter = feeds[0]
-        one = len(feeds) == 1
+        issues, resources = await service.issues.counts()
+        served = service.newsletters
+        newsletter = served[0]
+        one = len(served) == 1
         latency = self.bot.latency
         facts = AboutFacts(
             bot_name=self.bot.user.name if self.bot.user else "this bot",
             version=__version__,
-            newsletter=newsletter_list([feed.name for feed in feeds]),
+            newsletter=newsletter_list([n.name for n in served]),
             author=newsletter.author if one else None,
             url=newsletter.url if one else None,
             issues=issues,
             resources=resources,
-            latest=await service.latest_issue(),
-            loaded_at=await service.loaded_at(),
+            latest=await service.issues.latest(),
+            loaded_at=await service.issues.loaded_at(),
             uptime=service.clock() - self.bot.started_at,
             latency=latency if latency == latency and latency < 1e6 else None,
-            skipped_files=len({problem.source for problem in service.problems if problem.fatal}),
+            skipped_files=len(
+                {problem.source for problem in service.loader.problems if problem.fatal}
+            ),
         )
         await reply(interaction, embed=embed(about_card(facts), self.bot))
 

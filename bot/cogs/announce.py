@@ -61,7 +61,9 @@ class AnnounceCommands(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
         self.announcer = BackgroundPass(
-            bot, "announcement pass", lambda: bot.service.run_announcements(self.post_announcement)
+            bot,
+            "announcement pass",
+            lambda: bot.service.announcements.run_due(self.post_announcement),
         )
 
     async def cog_load(self) -> None:
@@ -92,7 +94,7 @@ class AnnounceCommands(commands.Cog):
                 announcement.role_id,
                 announcement.guild_id,
             )
-        name = self.bot.service.newsletters.get(issue.newsletter, issue.newsletter)
+        name = self.bot.service.names.get(issue.newsletter, issue.newsletter)
         card = issue_card(issue)
         shown = embed(card, self.bot, issue.newsletter)
         view = link_buttons(card)
@@ -148,7 +150,7 @@ class AnnounceCommands(commands.Cog):
             return
         await in_time(
             interaction,
-            self.bot.service.set_announcement(
+            self.bot.service.announcements.set(
                 interaction.guild.id, channel.id, role.id if role else None, chosen
             ),
         )
@@ -163,12 +165,12 @@ class AnnounceCommands(commands.Cog):
     @moderators_only
     async def show_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        announcement = await self.bot.service.announcement(interaction.guild_id)
+        announcement = await self.bot.service.announcements.get(interaction.guild_id)
         if announcement is None:
             await reply(interaction, NO_ANNOUNCEMENT, ephemeral=True)
             return
         role = self._role(announcement)
-        announced = await self.bot.service.announced(interaction.guild_id)
+        announced = await self.bot.service.announcements.announced(interaction.guild_id)
         card = announcement_card(
             announcement, role.mention if role else None, announced, several(self.bot)
         )
@@ -181,7 +183,7 @@ class AnnounceCommands(commands.Cog):
     async def stop_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         stopped = await in_time(
-            interaction, self.bot.service.stop_announcement(interaction.guild_id), ephemeral=True
+            interaction, self.bot.service.announcements.stop(interaction.guild_id), ephemeral=True
         )
         await reply(
             interaction,
@@ -194,7 +196,7 @@ class AnnounceCommands(commands.Cog):
     async def _announcement_role(self, interaction: discord.Interaction) -> discord.Role | None:
         """The role members may take here, or None after telling them why there is none."""
         assert interaction.guild is not None
-        announcement = await self.bot.service.announcement(interaction.guild.id)
+        announcement = await self.bot.service.announcements.get(interaction.guild.id)
         if announcement is None or announcement.role_id is None:
             await reply(interaction, NO_ROLE_TO_SUBSCRIBE, ephemeral=True)
             return None

@@ -39,15 +39,15 @@ def archive_bot(interaction: discord.Interaction) -> ArchiveBot:
 def embed(card: Card, bot: ArchiveBot, newsletter_id: str | None = None) -> discord.Embed:
     """A card as an embed in the colours of the newsletter it is about (default: the first),
     always within Discord's limits."""
-    feeds = bot.settings.feeds
-    newsletter = next((feed for feed in feeds if feed.id == newsletter_id), feeds[0])
+    served = bot.service.newsletters
+    newsletter = next((n for n in served if n.id == newsletter_id), served[0])
     author = clip(newsletter.name, AUTHOR)
     card = fit(card, reserve=len(author))
     result = discord.Embed(
         title=card.title,
         description=card.description or None,
         url=card.url,
-        colour=newsletter.colour_value,
+        colour=newsletter.colour,
     )
     result.set_author(name=author, url=newsletter.url, icon_url=newsletter.icon_url)
     for field in card.fields:
@@ -207,7 +207,7 @@ async def reply(
 
 def several(bot: ArchiveBot) -> dict[str, str] | None:
     """Each newsletter's name by id when the bot serves several; None when it serves one."""
-    names = bot.service.newsletters
+    names = bot.service.names
     return names if len(names) > 1 else None
 
 
@@ -218,7 +218,7 @@ def newsletter_option(bot: ArchiveBot, value: str | None) -> str | None:
         return None
     found = bot.service.find_newsletter(value)
     if found is None:
-        raise UnknownNewsletter(unknown_newsletter_message(value, bot.service.newsletters))
+        raise UnknownNewsletter(unknown_newsletter_message(value, bot.service.names))
     return found
 
 

@@ -25,7 +25,7 @@ class FeedPolling(commands.Cog):
 
     async def poll(self) -> None:
         # A feed's own failures are recorded (and backed off) by the service.
-        written = await self.bot.service.poll_feeds()
+        written = await self.bot.service.feeds.poll_due()
         if written:
             log.info("feeds: %d new issue file(s) written and loaded", written)
 

@@ -83,7 +83,7 @@ class ImportPreviewView(discord.ui.View):
         await interaction.response.edit_message(view=self)
         service = self.bot.service
         try:
-            saved, report = await service.save_import(self.preview)
+            saved, report = await service.imports.save(self.preview)
         except ImportRefused as error:
             await reply(interaction, refusal(error), ephemeral=True)
             return
@@ -149,7 +149,7 @@ class ImportCommands(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             fetched = await (self._attachment(file) if file else self._link(url or ""))
-            preview = await self.bot.service.preview_import(fetched.name, fetched.data, letter)
+            preview = await self.bot.service.imports.preview(fetched.name, fetched.data, letter)
         except ImportRefused as error:
             log.info("/import refused in guild %s: %s", interaction.guild_id, error)
             await reply(interaction, refusal(error), ephemeral=True)
@@ -166,7 +166,7 @@ class ImportCommands(commands.Cog):
 
     async def _attachment(self, file: discord.Attachment) -> ImportFile:
         """An attached file, refused by its name and size before it is downloaded."""
-        self.bot.service.check_import(file.filename, file.size)
+        self.bot.service.imports.check(file.filename, file.size)
         try:
             data = await asyncio.wait_for(file.read(), IMPORT_TIMEOUT)
         except TimeoutError:
@@ -176,7 +176,7 @@ class ImportCommands(commands.Cog):
         return ImportFile(file.filename, data)
 
     async def _link(self, url: str) -> ImportFile:
-        return await self.bot.service.download_import(url.strip())
+        return await self.bot.service.imports.download(url.strip())
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -35,7 +35,7 @@ class IssueCommands(commands.Cog):
         self, interaction: discord.Interaction, newsletter: str | None = None
     ) -> None:
         chosen = newsletter_option(self.bot, newsletter)
-        issues = await self.bot.service.latest_issues(chosen)
+        issues = await self.bot.service.issues.latest_of_each(chosen)
         if not issues:
             await reply(interaction, EMPTY_ARCHIVE, ephemeral=True)
             return
@@ -63,9 +63,9 @@ class IssueCommands(commands.Cog):
         newsletter: str | None = None,
     ) -> None:
         chosen = newsletter_option(self.bot, newsletter)
-        found = await self.bot.service.issue(number, chosen)
+        found = await self.bot.service.issues.get(number, chosen)
         if found is None:
-            numbers = await self.bot.service.issue_numbers(chosen)
+            numbers = await self.bot.service.issues.numbers(chosen)
             await reply(interaction, missing_issue_message(number, numbers), ephemeral=True)
             return
         card = issue_card(found)
@@ -80,7 +80,7 @@ class IssueCommands(commands.Cog):
         try:
             chosen = getattr(interaction.namespace, "newsletter", None)
             letter = self.bot.service.find_newsletter(chosen) if chosen else None
-            found = self.bot.service.autocomplete_issues(current, letter)
+            found = self.bot.service.search.autocomplete_issues(current, letter)
             return [app_commands.Choice(name=label[:100], value=number) for number, label in found]
         except Exception:  # an autocomplete must answer, whatever happens
             log.exception("issue autocomplete failed")

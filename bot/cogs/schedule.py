@@ -85,7 +85,7 @@ class ScheduleCommands(commands.Cog):
         self.bot = bot
         # run_due_schedules isolates each guild; the pass guards the pass itself.
         self.scheduler = BackgroundPass(
-            bot, "scheduler pass", lambda: bot.service.run_due_schedules(self.post_scheduled)
+            bot, "scheduler pass", lambda: bot.service.schedules.run_due(self.post_scheduled)
         )
 
     async def cog_load(self) -> None:
@@ -104,7 +104,7 @@ class ScheduleCommands(commands.Cog):
         """
         with posting(SET_COMMAND):
             channel = await messageable(self.bot, channel_id, SET_COMMAND)
-            pick = await self.bot.service.pick(str(channel_id), newsletter)
+            pick = await self.bot.service.picks.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
@@ -129,10 +129,10 @@ class ScheduleCommands(commands.Cog):
         None once the refusal is answered (``none_yet`` when the server has none)."""
         assert interaction.guild_id is not None
         service = self.bot.service
-        found = await service.schedule(interaction.guild_id, schedule_id)
+        found = await service.schedules.get(interaction.guild_id, schedule_id)
         if found is not None:
             return found
-        ids = [schedule.id for schedule in await service.schedules(interaction.guild_id)]
+        ids = [schedule.id for schedule in await service.schedules.all(interaction.guild_id)]
         if not ids:
             refusal = none_yet
         elif schedule_id is None:
@@ -149,7 +149,7 @@ class ScheduleCommands(commands.Cog):
             return []
         wanted = current.strip().lstrip("#")
         choices = []
-        for schedule in await self.bot.service.schedules(interaction.guild_id):
+        for schedule in await self.bot.service.schedules.all(interaction.guild_id):
             if wanted and not str(schedule.id).startswith(wanted):
                 continue
             channel = self.bot.get_channel(schedule.channel_id)
@@ -215,7 +215,9 @@ class ScheduleCommands(commands.Cog):
         try:
             schedule_id, runs = await in_time(
                 interaction,
-                self.bot.service.set_schedule(interaction.guild.id, channel.id, cron, zone, chosen),
+                self.bot.service.schedules.add(
+                    interaction.guild.id, channel.id, cron, zone, chosen
+                ),
             )
         except ScheduleError as error:  # it quotes the cron or zone given
             await reply(interaction, echoed(str(error)), ephemeral=True)
@@ -243,7 +245,7 @@ class ScheduleCommands(commands.Cog):
     @moderators_only
     async def show_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        schedules = await self.bot.service.schedules(interaction.guild_id)
+        schedules = await self.bot.service.schedules.all(interaction.guild_id)
         if not schedules:
             await reply(interaction, NO_SCHEDULE, ephemeral=True)
             return
@@ -269,13 +271,13 @@ class ScheduleCommands(commands.Cog):
             title = await self.post_pick(schedule.channel_id, schedule.newsletter)
         except ChannelUnavailable as error:
             # The same channel would fail the scheduled posts too: stop them, as they would.
-            await service.disable_schedule(schedule, str(error))
+            await service.schedules.disable(schedule, str(error))
             await reply(interaction, could_not_post_message(str(error)), ephemeral=True)
             return
         if title is None:
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
-        await service.record_schedule_post(schedule.id, title)
+        await service.schedules.record_post(schedule.id, title)
         await reply(interaction, posted_message(title, f"<#{schedule.channel_id}>"), ephemeral=True)
 
     @archive_group.command(
@@ -289,7 +291,7 @@ class ScheduleCommands(commands.Cog):
         schedule = await self.chosen(interaction, id, SCHEDULE_FIRST)
         if schedule is None:
             return
-        pick = await self.bot.service.preview_pick(str(schedule.channel_id), schedule.newsletter)
+        pick = await self.bot.service.picks.preview(str(schedule.channel_id), schedule.newsletter)
         if pick is None:
             await reply(interaction, NOTHING_IN_ARCHIVES, ephemeral=True)
             return
@@ -317,7 +319,7 @@ class ScheduleCommands(commands.Cog):
             return
         await in_time(
             interaction,
-            self.bot.service.stop_schedule(interaction.guild_id, schedule.id),
+            self.bot.service.schedules.stop(interaction.guild_id, schedule.id),
             ephemeral=True,
         )
         await reply(interaction, schedule_stopped_message(schedule.id), ephemeral=True)

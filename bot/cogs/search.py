@@ -159,10 +159,12 @@ class SearchCommands(commands.Cog):
         service = self.bot.service
         chosen = newsletter_option(self.bot, newsletter)
         filters = SearchFilters(issue, year, section.strip() if section else None)
-        hits = await service.search(query, limit=MAX_RESULTS, newsletter=chosen, filters=filters)
+        hits = await service.search.find(
+            query, limit=MAX_RESULTS, newsletter=chosen, filters=filters
+        )
         if not hits:
             refund_cooldown(interaction)  # nothing found: the search does not count
-            suggestions = await service.suggest(query, chosen) if filters.empty else []
+            suggestions = await service.search.suggest(query, chosen) if filters.empty else []
             await reply(
                 interaction, no_results_message(query, suggestions, filters), ephemeral=True
             )
@@ -185,7 +187,7 @@ class SearchCommands(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         try:
-            found = self.bot.service.autocomplete_issues(
+            found = self.bot.service.search.autocomplete_issues(
                 current, self._newsletter_typed(interaction)
             )
             return [app_commands.Choice(name=label[:100], value=number) for number, label in found]
@@ -198,7 +200,7 @@ class SearchCommands(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         try:
-            years = await self.bot.service.autocomplete_years(
+            years = await self.bot.service.search.autocomplete_years(
                 current, self._newsletter_typed(interaction)
             )
             return [app_commands.Choice(name=str(year), value=year) for year in years][:25]
@@ -211,7 +213,7 @@ class SearchCommands(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            sections = await self.bot.service.autocomplete_sections(
+            sections = await self.bot.service.search.autocomplete_sections(
                 current[:100], self._newsletter_typed(interaction)
             )
             return [app_commands.Choice(name=name[:100], value=name[:100]) for name in sections]
@@ -226,7 +228,7 @@ class SearchCommands(commands.Cog):
         try:
             chosen = getattr(interaction.namespace, "newsletter", None)
             letter = self.bot.service.find_newsletter(chosen) if chosen else None
-            titles = await self.bot.service.autocomplete_titles(current[:200], letter)
+            titles = await self.bot.service.search.autocomplete_titles(current[:200], letter)
             return [
                 app_commands.Choice(name=title[:100], value=title[:100]) for title, _ in titles
             ][:25]
@@ -245,7 +247,7 @@ class SearchCommands(commands.Cog):
     ) -> None:
         scope = str(interaction.channel_id or interaction.user.id)
         pick = await in_time(
-            interaction, self.bot.service.pick(scope, newsletter_option(self.bot, newsletter))
+            interaction, self.bot.service.picks.pick(scope, newsletter_option(self.bot, newsletter))
         )
         if pick is None:
             refund_cooldown(interaction)

@@ -46,7 +46,7 @@ async def test_reload_with_a_broken_file_serves_the_others(
         "Reloaded: issues added #29. Now serving 6 issues and 50 resources.\nProblems:\n"
         "• `030.md:2: error: number 'thirty' is not a whole number`"
     )
-    assert await bot.service.counts() == (6, 50)
+    assert await bot.service.issues.counts() == (6, 50)
 
 
 async def test_reload_keeps_the_previous_version_of_a_file_that_broke(
@@ -73,7 +73,7 @@ async def test_reload_without_the_content_folder_changes_nothing(
         "Reload failed, so the previous content is still served."
     )
     assert "content folder not found" in (interaction.last.content or "")
-    assert await bot.service.counts() == (5, 49)
+    assert await bot.service.issues.counts() == (5, 49)
 
 
 async def test_about(bot: ArchiveBot, clock: FakeClock) -> None:
@@ -95,7 +95,7 @@ async def test_about_counts_the_files_the_last_load_skipped(
 ) -> None:
     (content_dir / "bad.txt").write_text("no number anywhere\n")
     (content_dir / "worse.md").write_text("---\nnumber: [\n---\n")
-    await bot.service.reload()
+    await bot.service.loader.reload()
     interaction = FakeInteraction(bot)
     await invoke(bot, "about", interaction)
     assert interaction.last.embed is not None

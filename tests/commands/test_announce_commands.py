@@ -51,7 +51,7 @@ def in_guild(interaction: FakeInteraction, *roles: MagicMock, manage_roles: bool
 async def new_issue(bot: ArchiveBot, content_dir: Path, clock: FakeClock) -> None:
     clock.advance(minutes=1)
     (content_dir / "029.md").write_text(issue_file(29, 5))
-    await bot.service.reload()
+    await bot.service.loader.reload()
 
 
 async def announce_pass(bot: ArchiveBot) -> None:
@@ -71,7 +71,7 @@ async def test_members_without_manage_server_are_refused(
     assert interaction.last.content == (
         "This command is for moderators: members with Manage Server or a moderator role."
     )
-    assert await bot.service.announcement(42) is None
+    assert await bot.service.announcements.get(42) is None
 
 
 def test_announce_is_for_moderators_and_subscribe_for_everyone(bot: ArchiveBot) -> None:
@@ -118,7 +118,7 @@ async def test_set_refuses_everyone_and_a_channel_the_bot_cannot_post_to(bot: Ar
     muted = FakeInteraction(bot, user=moderator())
     await invoke(bot, "announce set", muted, channel=text_channel(can_post=False))
     assert (muted.last.content or "").startswith("I can't post in <#500>: I'm missing Send")
-    assert await bot.service.announcement(42) is None
+    assert await bot.service.announcements.get(42) is None
 
 
 async def test_an_announcement_pings_its_role_only_and_is_published_in_a_news_channel(
@@ -130,7 +130,7 @@ async def test_an_announcement_pings_its_role_only_and_is_published_in_a_news_ch
     guild.get_role = lambda role_id: pinged if role_id == ROLE_ID else None
     monkeypatch.setattr(bot, "get_channel", lambda channel_id: news)
     monkeypatch.setattr(bot, "get_guild", lambda guild_id: guild)
-    await bot.service.set_announcement(42, 500, ROLE_ID)
+    await bot.service.announcements.set(42, 500, ROLE_ID)
     await announce_pass(bot)
     assert news.send.await_count == 0  # the seeds were the baseline
     await new_issue(bot, content_dir, clock)
@@ -157,8 +157,8 @@ async def test_without_a_role_or_with_a_deleted_one_nobody_is_pinged(
     guild.get_role = lambda role_id: None  # the role was deleted
     monkeypatch.setattr(bot, "get_channel", {500: plain, 600: other}.get)
     monkeypatch.setattr(bot, "get_guild", lambda guild_id: guild)
-    await bot.service.set_announcement(42, 500, None)
-    await bot.service.set_announcement(43, 600, ROLE_ID)
+    await bot.service.announcements.set(42, 500, None)
+    await bot.service.announcements.set(43, 600, ROLE_ID)
     await new_issue(bot, content_dir, clock)
     with caplog.at_level(logging.WARNING):
         await announce_pass(bot)
@@ -187,10 +187,10 @@ async def test_a_channel_the_bot_cannot_post_to_disables_the_announcement(
 ) -> None:
     lost = channel(error=error)
     monkeypatch.setattr(bot, "get_channel", lambda channel_id: lost)
-    await bot.service.set_announcement(42, 500, None)
+    await bot.service.announcements.set(42, 500, None)
     await new_issue(bot, content_dir, clock)
     await announce_pass(bot)
-    stopped = await bot.service.announcement(42)
+    stopped = await bot.service.announcements.get(42)
     assert stopped is not None and not stopped.enabled
     assert reason in (stopped.disabled_reason or "")
     assert "/announce set" in (stopped.disabled_reason or "")
@@ -207,11 +207,11 @@ async def test_subscribe_refusals(bot: ArchiveBot) -> None:
         "There is no announcement role to subscribe to here: a moderator can set one with "
         "/announce set."
     )
-    await bot.service.set_announcement(42, 500, None)
+    await bot.service.announcements.set(42, 500, None)
     no_role = FakeInteraction(bot, user=member(3))
     await invoke(bot, "unsubscribe", no_role)
     assert no_role.last.content == none_set.last.content
-    await bot.service.set_announcement(42, 500, ROLE_ID)
+    await bot.service.announcements.set(42, 500, ROLE_ID)
     gone = FakeInteraction(bot, user=member(3))
     in_guild(gone)  # the role was deleted
     await invoke(bot, "subscribe", gone)
@@ -230,7 +230,7 @@ async def test_subscribe_refusals(bot: ArchiveBot) -> None:
 
 
 async def test_subscribe_and_unsubscribe_give_and_take_that_role_only(bot: ArchiveBot) -> None:
-    await bot.service.set_announcement(42, 500, ROLE_ID)
+    await bot.service.announcements.set(42, 500, ROLE_ID)
     wanted = role()
     joining = FakeInteraction(bot, user=member(3))
     in_guild(joining, wanted, role(999))
@@ -260,7 +260,7 @@ async def test_subscribe_and_unsubscribe_give_and_take_that_role_only(bot: Archi
 
 
 async def test_discord_refusing_the_role_change_is_said_plainly(bot: ArchiveBot) -> None:
-    await bot.service.set_announcement(42, 500, ROLE_ID)
+    await bot.service.announcements.set(42, 500, ROLE_ID)
     interaction = FakeInteraction(bot, user=member(3))
     interaction.user.add_roles = AsyncMock(side_effect=http_error(discord.Forbidden, 50013))
     in_guild(interaction, role())

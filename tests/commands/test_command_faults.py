@@ -32,14 +32,14 @@ async def test_now_to_a_lost_channel_disables_the_schedule(
     channel = MagicMock(spec=discord.TextChannel)
     channel.send = AsyncMock(side_effect=error)
     monkeypatch.setattr(bot, "get_channel", lambda channel_id: channel)
-    await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
+    await bot.service.schedules.add(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", interaction)
     content = interaction.last.content or ""
     assert (
         interaction.last.ephemeral and content.startswith("I couldn't post: ") and reason in content
     )
-    schedule = await bot.service.schedule(42)
+    schedule = await bot.service.schedules.get(42)
     assert schedule is not None and not schedule.enabled
     assert reason in (schedule.disabled_reason or "")
 
@@ -50,7 +50,7 @@ async def test_a_damaged_database_gets_an_apology_and_the_fix_goes_to_the_log(
     async def damaged(*_: Any, **__: Any) -> None:
         raise DatabaseError("/data/archive.sqlite3: not a usable SQLite database: run db recover")
 
-    monkeypatch.setattr(bot.service, "search", damaged)
+    monkeypatch.setattr(bot.service.search, "find", damaged)
     interaction = FakeInteraction(bot)
     with caplog.at_level(logging.ERROR):
         await invoke(bot, "search", interaction, query="resnet")

@@ -55,8 +55,8 @@ def _server_error() -> discord.DiscordServerError:
 async def test_a_failed_sync_keeps_the_commands_synced_before(
     bot: ArchiveBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert await bot.service.setting("command_sync:global")  # synced at set-up
-    await bot.service.save_setting("command_sync:global", "an older version")
+    assert await bot.service.meta.get("command_sync:global")  # synced at set-up
+    await bot.service.meta.set("command_sync:global", "an older version")
     bot.tree.sync = AsyncMock(side_effect=_server_error())  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING):
         assert await bot.sync_commands() is False

@@ -38,7 +38,7 @@ async def test_searches_that_fail_do_not_count(
         raise RuntimeError("database on fire")
 
     with monkeypatch.context() as patch, caplog.at_level(logging.CRITICAL):
-        patch.setattr(bot.service, "search", broken)
+        patch.setattr(bot.service.search, "find", broken)
         for _ in range(5):
             failed = await _search(bot, 22, "resnet")
             assert (failed.last.content or "").startswith("Sorry, something went wrong")
@@ -54,7 +54,7 @@ async def test_random_with_nothing_in_the_archives_does_not_count(
 
     user = member(23)
     with monkeypatch.context() as patch:
-        patch.setattr(bot.service, "pick", nothing)
+        patch.setattr(bot.service.picks, "pick", nothing)
         for _ in range(4):
             empty = FakeInteraction(bot, user=user)
             await invoke(bot, "random", empty)

@@ -89,7 +89,7 @@ async def test_preview_then_save(bot: ArchiveBot, content_dir: Path) -> None:
     assert report.content.startswith(
         "Saved issue #29 as `issue-29.md` in the content folder.\nReloaded: issues added #29."
     )
-    latest = await bot.service.latest_issue()
+    latest = await bot.service.issues.latest()
     assert latest is not None and latest.number == 29
 
 
@@ -118,7 +118,7 @@ async def test_cancel_saves_nothing(bot: ArchiveBot, content_dir: Path) -> None:
     assert press.last.content == "Import cancelled: nothing was saved."
     assert view.is_finished() and view.save.disabled
     assert sorted(p.name for p in content_dir.iterdir()) == before
-    assert await bot.service.issue(29) is None
+    assert await bot.service.issues.get(29) is None
 
 
 async def test_an_attachment_that_is_not_an_issue(bot: ArchiveBot, content_dir: Path) -> None:

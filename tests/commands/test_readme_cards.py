@@ -41,11 +41,11 @@ async def _renderings(bot: ArchiveBot, clock: FakeClock, monkeypatch: pytest.Mon
     await run("/search query:pytorch", "search", query="pytorch")
     # One pick, chosen (picks are random): a long heading with a link, from an issue whose date
     # was inferred.
-    issue = await bot.service.issue(23)
+    issue = await bot.service.issues.get(23)
     assert issue is not None
     pick = next(r for r in issue.resources if r.links)
-    real_pick = bot.service.pick
-    monkeypatch.setattr(bot.service, "pick", AsyncMock(return_value=pick))
+    real_pick = bot.service.picks.pick
+    monkeypatch.setattr(bot.service.picks, "pick", AsyncMock(return_value=pick))
     await run("/random", "random")
     await run("/about", "about")
 
@@ -61,9 +61,9 @@ async def _renderings(bot: ArchiveBot, clock: FakeClock, monkeypatch: pytest.Mon
         timezone="Europe/Paris",
     )
     await invoke(bot, "archive now", FakeInteraction(bot, user=moderator()))
-    monkeypatch.setattr(bot.service, "pick", real_pick)
+    monkeypatch.setattr(bot.service.picks, "pick", real_pick)
     await run("/archive show", "archive show")
-    schedule = await bot.service.schedule(42)
+    schedule = await bot.service.schedules.get(42)
     assert schedule is not None and schedule.last_post_title == display_title(pick)
 
     blocks = [f"`{label}`\n\n```text\n{text}\n```" for label, text in shown]

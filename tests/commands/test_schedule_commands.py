@@ -112,7 +112,7 @@ async def test_set_rejects_bad_schedules(
         timezone=timezone,
     )
     assert interaction.last.ephemeral and message in (interaction.last.content or "")
-    assert await bot.service.schedule(42) is None
+    assert await bot.service.schedules.get(42) is None
 
 
 async def test_set_refuses_a_channel_the_bot_cannot_post_in(bot: ArchiveBot) -> None:
@@ -138,14 +138,14 @@ async def test_now_posts_a_pick_to_the_channel(
     not_yet = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", not_yet)
     assert not_yet.last.content == "Choose a channel first with /archive set."
-    await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
+    await bot.service.schedules.add(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", interaction)
     sent_embed = channel.send.await_args.kwargs["embed"]
     assert sent_embed.title.startswith("From the archives: ")
     assert interaction.response.deferred and interaction.last.kind == "followup"
     assert (interaction.last.content or "").startswith("Posted “")
-    shown = await bot.service.schedule(42)
+    shown = await bot.service.schedules.get(42)
     assert shown is not None and shown.last_post_title is not None
 
 
@@ -171,12 +171,12 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
     monkeypatch.setattr(
         bot, "get_channel", lambda channel_id: {500: channel, 600: healthy}[channel_id]
     )
-    await bot.service.set_schedule(42, 500, "0 * * * *", "UTC")
-    await bot.service.set_schedule(43, 600, "0 * * * *", "UTC")
+    await bot.service.schedules.add(42, 500, "0 * * * *", "UTC")
+    await bot.service.schedules.add(43, 600, "0 * * * *", "UTC")
     clock.advance(hours=1)
     cog: Any = bot.get_cog("ScheduleCommands")
     await cog.scheduler.run_once()  # one pass of the loop
-    broken = await bot.service.schedule(42)
+    broken = await bot.service.schedules.get(42)
     assert broken is not None and not broken.enabled and reason in (broken.disabled_reason or "")
     assert healthy.send.await_count == 1
     show = FakeInteraction(bot, user=moderator())
@@ -186,7 +186,7 @@ async def test_scheduled_post_to_a_lost_channel_disables_the_schedule(
 
 
 async def test_stop(bot: ArchiveBot) -> None:
-    schedule_id, _ = await bot.service.set_schedule(42, 500, "0 9 * * *", "UTC")
+    schedule_id, _ = await bot.service.schedules.add(42, 500, "0 9 * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive stop", interaction)  # the only one: no id needed
     assert interaction.last.content == f"Scheduled archive posts stopped (schedule #{schedule_id})."
@@ -214,7 +214,7 @@ async def test_several_schedules_are_added_listed_and_named_by_id(
     assert (setting.last.content or "").endswith(
         "This is schedule #2: /archive now, preview and stop take its id."
     )
-    first, second = await bot.service.schedules(42)  # the second was added, not a replacement
+    first, second = await bot.service.schedules.all(42)  # the second was added, not a replacement
     assert (first.id, first.channel_id, second.id, second.channel_id) == (1, 500, 2, 600)
 
     show = FakeInteraction(bot, user=moderator())
@@ -257,26 +257,26 @@ async def test_several_schedules_are_added_listed_and_named_by_id(
     lost_now = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", lost_now, id=2)
     assert (lost_now.last.content or "").startswith("I couldn't post: the channel was deleted")
-    kept, gone = await bot.service.schedules(42)
+    kept, gone = await bot.service.schedules.all(42)
     assert kept.enabled and kept.last_post_title is not None  # a lost channel stops only its own
     assert not gone.enabled and "10003" in (gone.disabled_reason or "")
 
     stop = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive stop", stop, id=2)
     assert stop.last.content == "Scheduled archive posts stopped (schedule #2)."
-    assert [s.id for s in await bot.service.schedules(42)] == [1]
+    assert [s.id for s in await bot.service.schedules.all(42)] == [1]
 
 
 async def test_a_server_with_ten_schedules_is_told_to_stop_one(bot: ArchiveBot) -> None:
     for hour in range(10):
-        await bot.service.set_schedule(42, 500, f"0 {hour} * * *", "UTC")
+        await bot.service.schedules.add(42, 500, f"0 {hour} * * *", "UTC")
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive set", interaction, channel=text_channel(500), schedule="0 12 * * *")
     assert interaction.last.ephemeral and interaction.last.content == (
         "This server has 10 archive schedules, the most it can have: "
         "stop one with /archive stop first."
     )
-    assert len(await bot.service.schedules(42)) == 10
+    assert len(await bot.service.schedules.all(42)) == 10
 
 
 async def test_timezone_autocomplete(bot: ArchiveBot) -> None:
@@ -319,7 +319,7 @@ async def test_a_preset_at_a_time_is_a_schedule(
     assert (interaction.last.content or "").startswith(
         f"Archive picks will be posted in <#500> {words}. Next runs:"
     )
-    saved = await bot.service.schedule(42)
+    saved = await bot.service.schedules.get(42)
     assert saved is not None and f"(`{saved.cron}`)" in words
 
 
@@ -340,7 +340,7 @@ async def test_when_a_preset_or_cron_is_missing_or_unclear_nothing_is_saved(
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive set", interaction, channel=text_channel(500), **options)
     assert interaction.last.ephemeral and (interaction.last.content or "").startswith(message)
-    assert await bot.service.schedule(42) is None
+    assert await bot.service.schedules.get(42) is None
 
 
 async def test_preview_shows_a_pick_and_uses_none(
@@ -352,10 +352,10 @@ async def test_preview_shows_a_pick_and_uses_none(
     channel = MagicMock(spec=discord.TextChannel)
     channel.send = AsyncMock()
     monkeypatch.setattr(bot, "get_channel", lambda channel_id: channel)
-    await bot.service.set_schedule(42, 500, "0 9 * * 1", "Europe/Paris")
-    given = await bot.service.pick("500")  # one pick already given in that channel this round
+    await bot.service.schedules.add(42, 500, "0 9 * * 1", "Europe/Paris")
+    given = await bot.service.picks.pick("500")  # one pick already given in that channel this round
     assert given is not None
-    picked = await bot.service._store.picked("500")
+    picked = await bot.service.picks.picked("500")
     shown = set()
     for _ in range(5):
         interaction = FakeInteraction(bot, user=moderator())
@@ -368,6 +368,6 @@ async def test_preview_shows_a_pick_and_uses_none(
         embed = interaction.last.embed
         assert embed is not None and (embed.title or "").startswith("From the archives: ")
         shown.add(embed.title)
-    assert await bot.service._store.picked("500") == picked  # nothing used up
+    assert await bot.service.picks.picked("500") == picked  # nothing used up
     assert channel.send.await_count == 0  # and nothing posted
     assert f"From the archives: {display_title(given)}" not in shown  # no repeat this round

@@ -141,7 +141,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id(
     async def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(bot.service, "search", broken)
+    monkeypatch.setattr(bot.service.search, "find", broken)
     interaction = FakeInteraction(bot)
     with caplog.at_level(logging.ERROR):
         await invoke(bot, "search", interaction, query="resnet")
@@ -160,7 +160,7 @@ async def test_the_error_handler_answers_a_deferred_interaction_with_a_followup(
     async def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("late failure")
 
-    monkeypatch.setattr(bot.service, "reload", broken)
+    monkeypatch.setattr(bot.service.loader, "reload", broken)
     interaction = FakeInteraction(bot, user=member(1, manage_guild=True))
     await invoke(bot, "reload", interaction)
     assert interaction.response.deferred
@@ -175,7 +175,7 @@ async def test_random_while_a_load_holds_the_write_turn_is_deferred_then_answere
     tells Discord it is working rather than miss its 3-second deadline."""
     monkeypatch.setattr(common, "DEFER_AFTER_SECONDS", 0.05)
     interaction = FakeInteraction(bot, user=member(9))
-    async with bot.service._store.transaction():  # a load, holding the write turn
+    async with bot.service.db.transaction():  # a load, holding the write turn
         command = asyncio.create_task(invoke(bot, "random", interaction))
         await asyncio.sleep(0.2)
         assert interaction.response.deferred and not interaction.sent

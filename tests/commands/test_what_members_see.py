@@ -80,7 +80,7 @@ async def test_every_issue_has_short_titles_and_no_file_name(bot: ArchiveBot, nu
     _no_file_names(shown)
     bullets = _bullets(interaction.last)
     assert bullets and all(len(b) <= MAX_TITLE for b in bullets), bullets
-    issue = await bot.service.issue(number)
+    issue = await bot.service.issues.get(number)
     assert issue is not None and len(bullets) == len(issue.resources)
 
 
@@ -140,7 +140,7 @@ async def test_every_pick_says_when_and_where_and_has_a_short_title(
 
 async def test_a_held_out_newsletter_links_to_its_issue(bot: ArchiveBot, content_dir: Path) -> None:
     (content_dir / "030.md").write_text(HELD_OUT, encoding="utf-8")
-    await bot.service.reload()
+    await bot.service.loader.reload()
     interaction = FakeInteraction(bot)
     await invoke(bot, "issue", interaction, number=30)
     sent = interaction.last
@@ -166,14 +166,14 @@ async def test_a_held_out_newsletter_links_to_its_issue(bot: ArchiveBot, content
 async def test_a_pick_with_a_link_has_a_button(
     bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    issue = await bot.service.issue(23)
+    issue = await bot.service.issues.get(23)
     assert issue is not None
     pick = next(r for r in issue.resources if r.links)
 
     async def chosen(scope: str, newsletter: str | None = None) -> Any:
         return pick
 
-    monkeypatch.setattr(bot.service, "pick", chosen)
+    monkeypatch.setattr(bot.service.picks, "pick", chosen)
     interaction = FakeInteraction(bot)
     await invoke(bot, "random", interaction)
     shown = _shown(interaction.last)

@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 
-from bot.archive import ingest
+from bot.archive import loader as archive_loader
+from bot.archive.content import ContentStore, ContentWrite
+from bot.archive.db import Database
 from bot.archive.rows import FileState, issue_content
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
-from bot.archive.store import ArchiveStore, ContentWrite
+from bot.config import Newsletter
 from bot.content import loader
-from bot.content.loader import ContentSource
+from bot.content.assemble import Rules
 from bot.content.models import Issue, Problem, Resource
 from bot.errors import ContentError, DatabaseError, SchemaError
 from tests.conftest import ROOT
@@ -30,12 +32,12 @@ RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
 
 
 async def test_load_reports_counts_and_reads_back(service: ArchiveService) -> None:
-    assert await service.counts() == (5, 49)
-    latest = await service.latest_issue()
+    assert await service.issues.counts() == (5, 49)
+    latest = await service.issues.latest()
     assert latest is not None and latest.number == 28 and latest.date == "2022-04"
-    assert await service.issue_numbers() == [2, 7, 15, 23, 28]
-    assert await service.issue(404) is None
-    assert await service.setting("schema_version") == str(SCHEMA_VERSION)
+    assert await service.issues.numbers() == [2, 7, 15, 23, 28]
+    assert await service.issues.get(404) is None
+    assert await service.meta.get("schema_version") == str(SCHEMA_VERSION)
 
 
 async def test_reload_reports_what_changed(service: ArchiveService, content_dir: Path) -> None:
@@ -43,10 +45,10 @@ async def test_reload_reports_what_changed(service: ArchiveService, content_dir:
     (content_dir / "004_3e1d68fb5b851ac9.txt").unlink()
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
-    (summary,) = (await service.reload()).summaries
+    (summary,) = (await service.loader.reload()).summaries
     assert (summary.added, summary.changed, summary.removed) == ((29,), (15,), (7,))
     assert (summary.issues, summary.resources) == (5, 49 - 6 + 1)
-    again = await service.reload()
+    again = await service.loader.reload()
     assert again.unchanged
 
 
@@ -56,17 +58,17 @@ async def test_a_reload_reads_only_the_files_that_changed(
     parsed: list[str] = []
     original = loader.parse_one
 
-    def counting(path: Path, source: ContentSource) -> tuple[Issue | None, list[Problem]]:
+    def counting(path: Path, rules: Rules, name: str) -> tuple[Issue | None, list[Problem]]:
         parsed.append(path.name)
-        return original(path, source)
+        return original(path, rules, name)
 
     monkeypatch.setattr(loader, "parse_one", counting)
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
-    touched = await service.reload()  # same bytes, new mtime: hashed, not parsed
+    touched = await service.loader.reload()  # same bytes, new mtime: hashed, not parsed
     assert touched.unchanged and parsed == []
     seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
-    assert (await service.reload()).summaries[0].changed == (15,)
+    assert (await service.loader.reload()).summaries[0].changed == (15,)
     assert parsed == [seed.name]
 
 
@@ -75,44 +77,44 @@ async def test_a_broken_file_is_skipped_and_the_others_served(
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
     (content_dir / "broken.md").write_text("---\nnumber: [\n---\n")
-    (summary,) = (await service.reload()).summaries
+    (summary,) = (await service.loader.reload()).summaries
     assert summary.added == (29,)
     assert [(p.source, p.line) for p in summary.problems if p.fatal] == [("broken.md", 2)]
-    assert await service.counts() == (6, 50)
+    assert await service.issues.counts() == (6, 50)
 
 
 async def test_a_file_that_breaks_keeps_its_previous_version(
     service: ArchiveService, content_dir: Path
 ) -> None:
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
-    before = await service.issue(15)
+    before = await service.issues.get(15)
     seed.write_text("---\nnumber: [\n---\n" + seed.read_text())
-    (summary,) = (await service.reload()).summaries
+    (summary,) = (await service.loader.reload()).summaries
     assert summary.kept == (seed.name,) and summary.unchanged
-    assert await service.issue(15) == before
+    assert await service.issues.get(15) == before
     seed.unlink()
-    assert (await service.reload()).summaries[0].removed == (15,)
+    assert (await service.loader.reload()).summaries[0].removed == (15,)
 
 
 async def test_a_missing_folder_changes_nothing(service: ArchiveService, content_dir: Path) -> None:
     shutil.rmtree(content_dir)
     with pytest.raises(ContentError, match="content folder not found"):
-        await service.reload()
-    assert await service.counts() == (5, 49)
+        await service.loader.reload()
+    assert await service.issues.counts() == (5, 49)
 
 
 async def test_of_two_files_with_one_number_the_one_with_metadata_wins(
     service: ArchiveService, content_dir: Path
 ) -> None:
     (content_dir / "copy.md").write_text(NEW_ISSUE.replace("number: 29", "number: 28"))
-    (summary,) = (await service.reload()).summaries
+    (summary,) = (await service.loader.reload()).summaries
     assert summary.changed == (28,)
     (problem,) = summary.problems
     assert problem.source == "003_93599bb911c5852b.txt" and "copy.md" in problem.message
-    latest = await service.latest_issue()
+    latest = await service.issues.latest()
     assert latest is not None and latest.source == "copy.md"
     (content_dir / "copy.md").unlink()  # the other file comes back
-    back = await service.reload()
+    back = await service.loader.reload()
     assert back.summaries[0].changed == (28,) and not back.problems
 
 
@@ -120,18 +122,18 @@ async def test_an_error_midway_through_the_swap_rolls_back(
     service: ArchiveService, monkeypatch: pytest.MonkeyPatch, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
-    original = ArchiveStore._insert_issues
+    original = ContentStore._insert_issues
 
     async def fail_after_writing(*args: Any) -> None:
         await original(*args)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ArchiveStore, "_insert_issues", staticmethod(fail_after_writing))
+    monkeypatch.setattr(ContentStore, "_insert_issues", staticmethod(fail_after_writing))
     with pytest.raises(RuntimeError):
-        await service.reload()
-    assert await service.counts() == (5, 49)
+        await service.loader.reload()
+    assert await service.issues.counts() == (5, 49)
     monkeypatch.undo()
-    assert (await service.reload()).summaries[0].added == (29,)
+    assert (await service.loader.reload()).summaries[0].added == (29,)
 
 
 async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
@@ -142,35 +144,35 @@ async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
         path.unlink()
     halfway = asyncio.Event()
     proceed = asyncio.Event()
-    original = ArchiveStore._insert_issues
+    original = ContentStore._insert_issues
 
     async def pause_inside_transaction(*args: Any) -> None:
         await original(*args)
         halfway.set()
         await proceed.wait()
 
-    monkeypatch.setattr(ArchiveStore, "_insert_issues", staticmethod(pause_inside_transaction))
-    reload = asyncio.create_task(service.reload())
+    monkeypatch.setattr(ContentStore, "_insert_issues", staticmethod(pause_inside_transaction))
+    reload = asyncio.create_task(service.loader.reload())
     await halfway.wait()
     # Rows are written but not committed: readers still see all of the old content, and
     # writes of user state wait for the load instead of committing it halfway.
-    pick = asyncio.create_task(service.pick("channel"))
-    setting = asyncio.create_task(service.save_setting("x", "y"))
+    pick = asyncio.create_task(service.picks.pick("channel"))
+    setting = asyncio.create_task(service.meta.set("x", "y"))
     await asyncio.sleep(0.05)
     assert not pick.done() and not setting.done()
-    assert await service.counts() == (5, 49)
+    assert await service.issues.counts() == (5, 49)
     proceed.set()
     await reload
     await asyncio.gather(pick, setting)
-    assert await service.counts() == (4, 28)  # two seeds (9 + 13 resources) out, one in
+    assert await service.issues.counts() == (4, 28)  # two seeds (9 + 13 resources) out, one in
 
 
 async def test_user_state_survives_reloads(service: ArchiveService, content_dir: Path) -> None:
-    first = await service.pick("channel-1")
+    first = await service.picks.pick("channel-1")
     assert first is not None
     (content_dir / "029.md").write_text(NEW_ISSUE)
-    await service.reload()
-    picks = [await service.pick("channel-1") for _ in range(48 - 1)]
+    await service.loader.reload()
+    picks = [await service.picks.pick("channel-1") for _ in range(48 - 1)]
     assert first.key not in {p.key for p in picks if p}
 
 
@@ -179,14 +181,14 @@ async def test_a_newer_schema_is_refused_and_nothing_stays_open(tmp_path: Path) 
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaError, match="newer than this bot"):
-        await ArchiveStore.open(path)
+        await Database.open(path)
 
 
 async def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(DatabaseError, match="not a usable SQLite database"):
-        await ArchiveStore.open(path)
+        await Database.open(path)
     assert path.read_bytes().startswith(b"this is not sqlite")  # never deleted
 
 
@@ -195,25 +197,25 @@ async def test_release_0_1_database_upgrades_with_user_state_intact(
 ) -> None:
     path = tmp_path / "old.sqlite3"
     shutil.copy(RELEASE_0_1, path)
-    upgraded = await ArchiveService.open(path, service.source)
+    upgraded = await ArchiveService.open(path, service.newsletters[0])
     try:
-        assert await upgraded.setting("schema_version") == str(SCHEMA_VERSION)
-        weekly = await upgraded.schedule(42)
+        assert await upgraded.meta.get("schema_version") == str(SCHEMA_VERSION)
+        weekly = await upgraded.schedules.get(42)
         assert weekly is not None and (weekly.channel_id, weekly.cron) == (500, "0 9 * * 1")
         assert weekly.timezone == "Europe/Paris" and weekly.enabled
-        gone = await upgraded.schedule(43)
+        gone = await upgraded.schedules.get(43)
         assert gone is not None and not gone.enabled and "10003" in (gone.disabled_reason or "")
-        assert await upgraded._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
-        picked = await upgraded._store.picked("500")
+        assert await upgraded.schedules.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
+        picked = await upgraded.picks.picked("500")
         assert len(picked) == 3 and all(key.startswith("default/") for key in picked)
         assert weekly.newsletter is None and gone.newsletter is None  # from every newsletter
-        assert await upgraded.setting("command_sync:global") == "0" * 64
+        assert await upgraded.meta.get("command_sync:global") == "0" * 64
         (summary,) = (
-            await upgraded.reload()
+            await upgraded.loader.reload()
         ).summaries  # the content tables were rebuilt: all is new
         assert summary.added == (2, 7, 15, 23, 28)
-        history = set(await upgraded._store.picked("500"))
-        new_round = [await upgraded.pick("500") for _ in range(37 - 3)]
+        history = set(await upgraded.picks.picked("500"))
+        new_round = [await upgraded.picks.pick("500") for _ in range(37 - 3)]
         assert not history & {p.key for p in new_round if p}  # old picks still count
     finally:
         await upgraded.close()
@@ -224,24 +226,24 @@ async def test_a_file_that_parses_too_long_is_skipped_and_its_previous_version_k
 ) -> None:
     """Worker processes parse many files; one that outruns the budget is skipped (its
     worker killed), the rest still load."""
-    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
-    monkeypatch.setattr(ingest, "FILE_BUDGET_SECONDS", 1e-9)
+    monkeypatch.setattr(archive_loader, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(archive_loader, "FILE_BUDGET_SECONDS", 1e-9)
     seed = content_dir / "000_d9c43b2f2c6f8a5c.txt"
     seed.write_text(seed.read_text().replace("Super-powered speech", "Super-powered speech tools"))
-    before = await service.issue(15)
-    summary = await service.reload()
+    before = await service.issues.get(15)
+    summary = await service.loader.reload()
     assert summary.kept == (seed.name,) and summary.unchanged
     (problem,) = summary.problems
     assert problem.source == seed.name and "took longer than" in problem.message
-    assert await service.issue(15) == before
+    assert await service.issues.get(15) == before
 
 
 def test_many_files_parse_in_worker_processes(
-    seeds_source: ContentSource, monkeypatch: pytest.MonkeyPatch
+    seeds_newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
-    scan = ingest.scan_folder(seeds_source.folder, {})
-    parsed = ingest.parse_files(scan.changed, seeds_source)
+    monkeypatch.setattr(archive_loader, "PROCESS_THRESHOLD", 1)
+    scan = archive_loader.scan_folder(seeds_newsletter, {})
+    parsed = archive_loader.parse_files(scan.changed, seeds_newsletter)
     assert [p.state.name for p in parsed] == [path.name for path, _ in scan.changed]
     # Each file comes back as rows ready to write, built in the worker.
     assert all(p.content is not None and p.content.resources for p in parsed)
@@ -263,8 +265,8 @@ async def test_a_first_load_written_as_parsed_keeps_only_the_winner_of_a_number(
     """A first load writes each issue as it is parsed; a number two files claim is settled
     afterwards, in the same transaction: the loser's rows (and index entries) are gone."""
     if in_workers:
-        monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
-        monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)  # the two claimants arrive apart
+        monkeypatch.setattr(archive_loader, "PROCESS_THRESHOLD", 1)
+        monkeypatch.setattr(archive_loader, "FILES_PER_TASK", 1)  # the two claimants arrive apart
     folder = tmp_path / "content"
     folder.mkdir()
     # a.md is parsed (and written) first, but b.md states its number in metadata: b wins.
@@ -275,19 +277,19 @@ async def test_a_first_load_written_as_parsed_keeps_only_the_winner_of_a_number(
     _issue_file(folder, "d.md", "# Issue 41", ["Kept title", "Only in d"])
     _issue_file(folder, "e.md", "# Issue 42", ["Plain one"])
     service = await ArchiveService.open(
-        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, folder)
+        tmp_path / "db.sqlite3", settings.served_newsletter(folder=folder)
     )
     try:
-        report = await service.reload()
+        report = await service.loader.reload()
         assert sorted(p.source for p in report.problems) == ["a.md", "d.md"]
-        assert await service.counts() == (3, 4)
-        forty = await service.issue(40)
+        assert await service.issues.counts() == (3, 4)
+        forty = await service.issues.get(40)
         assert forty is not None and [r.title for r in forty.resources] == [
             "Same title",
             "Only in b",
         ]
-        assert [h.resource.title for h in await service.search("only")] == ["Only in b"]
-        forty_one = await service.issue(41)
+        assert [h.resource.title for h in await service.search.find("only")] == ["Only in b"]
+        forty_one = await service.issues.get(41)
         assert forty_one is not None and [r.title for r in forty_one.resources] == ["Kept title"]
     finally:
         await service.close()
@@ -305,10 +307,10 @@ async def test_a_first_load_that_fails_midway_keeps_nothing(
 ) -> None:
     """A first load writes issues as they are parsed; a failure in that writing (which stops
     the parsing) or after it leaves nothing of the load."""
-    monkeypatch.setattr(ingest, "PROCESS_THRESHOLD", 1)
-    monkeypatch.setattr(ingest, "FILES_PER_TASK", 1)
+    monkeypatch.setattr(archive_loader, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(archive_loader, "FILES_PER_TASK", 1)
     written: list[int] = []
-    original = ArchiveStore._insert_resources
+    original = ContentStore._insert_resources
 
     async def writing(db: Any, contents: list[Any]) -> None:
         if failing == "early":
@@ -320,20 +322,20 @@ async def test_a_first_load_that_fails_midway_keeps_nothing(
         raise RuntimeError("disk full")
 
     service = await ArchiveService.open(
-        tmp_path / "db.sqlite3", ContentSource.from_settings(settings, content_dir)
+        tmp_path / "db.sqlite3", settings.served_newsletter(folder=content_dir)
     )
     try:
         with monkeypatch.context() as patch:
-            patch.setattr(ArchiveStore, "_insert_resources", staticmethod(writing))
+            patch.setattr(ContentStore, "_insert_resources", staticmethod(writing))
             if failing == "finish":
                 patch.setattr(ContentWrite, "finish", fail)
             with pytest.raises(RuntimeError, match="disk full"):  # the write's own error
-                await service.reload()
+                await service.loader.reload()
         if failing == "finish":
             assert sorted(written) == [2, 7, 15, 23, 28]  # written as parsed, then rolled back
-        assert await service.counts() == (0, 0)
-        assert (await service.reload()).summaries[0].added == (2, 7, 15, 23, 28)
-        assert await service.counts() == (5, 49)
+        assert await service.issues.counts() == (0, 0)
+        assert (await service.loader.reload()).summaries[0].added == (2, 7, 15, 23, 28)
+        assert await service.issues.counts() == (5, 49)
     finally:
         await service.close()
 
@@ -341,14 +343,14 @@ async def test_a_first_load_that_fails_midway_keeps_nothing(
 async def test_a_write_sqlite_refuses_is_a_database_error_and_keeps_nothing(
     service: ArchiveService, tmp_path: Path
 ) -> None:
-    store = service._store
+    store = service.db
     with pytest.raises(DatabaseError, match="refused a write"):
         async with store.transaction() as db:
             await db.execute("INSERT INTO meta(key, value) VALUES ('half', 'written')")
             await db.execute("INSERT INTO no_such_table VALUES (1)")
-    assert await service.setting("half") is None
-    await service.save_setting("after", "works")  # the write path is free again
-    assert await service.setting("after") == "works"
+    assert await service.meta.get("half") is None
+    await service.meta.set("after", "works")  # the write path is free again
+    assert await service.meta.get("after") == "works"
 
 
 def test_a_resources_links_are_stored_as_a_json_list() -> None:
@@ -373,21 +375,21 @@ def _issues_in_the_file_alone(database: Path, scratch: Path) -> int | None:
 
 
 async def test_a_load_reaches_the_database_file_itself_in_the_background(
-    tmp_path: Path, seeds_source: ContentSource
+    tmp_path: Path, seeds_newsletter: Newsletter
 ) -> None:
     # A load's commit leaves its log uncopied (the copy would lengthen the load); the copy
     # follows in the background, so the file holds the content before the bot closes it.
     database = tmp_path / "archive.sqlite3"
-    service = await ArchiveService.open(database, seeds_source)
+    service = await ArchiveService.open(database, seeds_newsletter)
     try:
-        await service.reload()
+        await service.loader.reload()
         found = None
         for _ in range(500):
             if (found := _issues_in_the_file_alone(database, tmp_path / "copy.sqlite3")) == 5:
                 break
             await asyncio.sleep(0.01)
         assert found == 5
-        assert await service.counts() == (5, 49)
+        assert await service.issues.counts() == (5, 49)
     finally:
         await service.close()
 
@@ -395,8 +397,8 @@ async def test_a_load_reaches_the_database_file_itself_in_the_background(
 async def test_a_reload_that_finds_nothing_changed_does_not_wait_for_the_writer(
     service: ArchiveService,
 ) -> None:
-    async with service._store.transaction():  # a long write (a pick, a log's copy) under way
-        report = await asyncio.wait_for(service.reload(), timeout=5)
+    async with service.db.transaction():  # a long write (a pick, a log's copy) under way
+        report = await asyncio.wait_for(service.loader.reload(), timeout=5)
     assert report.unchanged and report.summaries[0].issues == 5
 
 
@@ -404,7 +406,7 @@ async def test_a_reload_that_finds_nothing_changed_does_not_wait_for_the_writer(
 async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
     tmp_path: Path, checkpoint_later: bool
 ) -> None:
-    store = await ArchiveStore.open(tmp_path / "archive.sqlite3")
+    store = await Database.open(tmp_path / "archive.sqlite3")
     try:
 
         async def write() -> None:
@@ -419,7 +421,7 @@ async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
             await task
         async with store.transaction() as db:  # the next write begins and commits
             await db.execute("INSERT INTO meta(key, value) VALUES ('after', 'yes')")
-        assert await store.meta("after") == "yes"
+        assert await store.value("SELECT value FROM meta WHERE key = 'after'") == "yes"
         # A content write's commit leaves the log long; every other commit copies it as usual.
         pages = await store._writer.execute_fetchall("PRAGMA wal_autocheckpoint")
         assert [tuple(row) for row in pages] == [(1000,)]
@@ -428,14 +430,14 @@ async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
 
 
 async def test_closing_right_after_a_load_leaves_the_content_in_the_file(
-    tmp_path: Path, seeds_source: ContentSource
+    tmp_path: Path, seeds_newsletter: Newsletter
 ) -> None:
     # Closed while the log's copy may be queued, under way or done: each time the last
     # connection's close copies the log and removes it (a statement left open would stop it).
     for attempt in range(12):
         database = tmp_path / f"archive-{attempt}.sqlite3"
-        service = await ArchiveService.open(database, seeds_source)
-        await service.reload()
+        service = await ArchiveService.open(database, seeds_newsletter)
+        await service.loader.reload()
         await asyncio.sleep(0.0005 * (attempt % 4))
         await service.close()
         assert not database.with_name(f"{database.name}-wal").exists()
@@ -449,14 +451,14 @@ def test_the_first_load_leaves_what_is_alive_out_of_later_collections(tmp_path: 
         "from pathlib import Path\n"
         "from bot.archive.service import ArchiveService\n"
         "from bot.config import load_settings\n"
-        "from bot.content.loader import ContentSource\n"
+        "from bot.config import Newsletter\n"
         "async def main():\n"
-        "    source = ContentSource.from_settings(load_settings(), Path(sys.argv[1]))\n"
+        "    source = load_settings().served_newsletter(folder=Path(sys.argv[1]))\n"
         "    service = await ArchiveService.open(Path(sys.argv[2]), source)\n"
         "    before = gc.get_freeze_count()\n"
-        "    await service.reload()\n"
+        "    await service.loader.reload()\n"
         "    after = gc.get_freeze_count()\n"
-        "    await service.reload()\n"
+        "    await service.loader.reload()\n"
         "    print(before, after > 1000, gc.get_freeze_count() <= after, gc.isenabled())\n"
         "    await service.close()\n"
         "asyncio.run(main())\n"

@@ -23,7 +23,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_the_shipped_config_is_valid() -> None:
     settings = load_settings()
-    assert settings.feeds[0].name == "Machine Learning Monthly"
+    assert settings.entries[0].name == "Machine Learning Monthly"
     assert settings.content_folder == ROOT / "seeds"
     assert settings.database_path == ROOT / "data" / "archive.sqlite3"
 
@@ -77,8 +77,8 @@ def test_feeds_in_both_forms(tmp_path: Path) -> None:
             "content: {feeds: ['https://example.org/feed.xml'], feed_poll_minutes: 15}\n",
         )
     )
-    assert single.feeds[0].feeds == ("https://example.org/feed.xml",)
-    assert single.feeds[0].feed_poll_minutes == 15
+    assert single.entries[0].feeds == ("https://example.org/feed.xml",)
+    assert single.entries[0].feed_poll_minutes == 15
     listed = load_settings(
         _write(
             tmp_path,
@@ -86,7 +86,7 @@ def test_feeds_in_both_forms(tmp_path: Path) -> None:
             "- {id: b, name: B, folder: b}\n",
         )
     )
-    assert [(e.feeds, e.feed_poll_minutes) for e in listed.feeds] == [
+    assert [(e.feeds, e.feed_poll_minutes) for e in listed.entries] == [
         (("http://127.0.0.1:1/a.atom",), 60.0),
         ((), 60.0),
     ]
@@ -217,7 +217,7 @@ def test_environment_overrides_keys(environment: Path, tmp_path: Path) -> None:
     assert settings.database_path == database
     assert settings.discord.search_cooldown.rate == 7
     assert settings.discord.search_cooldown.per == 30  # the rest of the mapping stays
-    assert settings.feeds[0].name == "Machine Learning Monthly"
+    assert settings.entries[0].name == "Machine Learning Monthly"
 
 
 @pytest.mark.parametrize(

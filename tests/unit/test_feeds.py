@@ -13,7 +13,6 @@ import pytest
 from bot.archive.feeds import MAX_BACKOFF, backoff
 from bot.archive.service import ArchiveService
 from bot.config import Settings
-from bot.content.loader import ContentSource
 from tests.conftest import FakeClock
 from tests.feed_server import LAST_MODIFIED, FeedServer
 from tests.unit.test_announcements import Posts
@@ -32,11 +31,9 @@ async def feeds() -> AsyncIterator[FeedServer]:
 async def open_service(
     tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock, *urls: str
 ) -> ArchiveService:
-    source = replace(
-        ContentSource.from_settings(settings, content_dir), feeds=urls, feed_poll=EVERY
-    )
+    source = replace(settings.served_newsletter(folder=content_dir), feeds=urls, feed_poll=EVERY)
     service = await ArchiveService.open(tmp_path / "archive.sqlite3", source, clock)
-    await service.reload()
+    await service.loader.reload()
     return service
 
 
@@ -46,11 +43,11 @@ async def test_rss_entries_become_issues_and_a_304_changes_nothing(
     url = feeds.serve("/feed.xml", "ml-monthly.rss")
     service = await open_service(tmp_path, settings, content_dir, clock, url)
     try:
-        await service.set_announcement(1, 10, None)
-        assert await service.poll_feeds() == 1
+        await service.announcements.set(1, 10, None)
+        assert await service.feeds.poll_due() == 1
         # #28 is in the archive already: passed over, and #29 is written as a saved page.
         assert sorted(p.name for p in content_dir.glob("issue-*")) == ["issue-29.html"]
-        issue = await service.issue(29)
+        issue = await service.issues.get(29)
         assert issue is not None
         assert issue.title == "Machine Learning Monthly Issue 29"
         assert (issue.year, issue.month) == (2022, 5)
@@ -60,17 +57,17 @@ async def test_rss_entries_become_issues_and_a_304_changes_nothing(
             "A course on diffusion models",
         ]
         posts = Posts()
-        assert await service.run_announcements(posts) == 1
+        assert await service.announcements.run_due(posts) == 1
         assert posts.posted == [(1, 29, None)]
 
         # Not due yet: no request. Due: a conditional request, answered 304.
-        assert await service.poll_feeds() == 0
+        assert await service.feeds.poll_due() == 0
         assert len(feeds.requests) == 1
         clock.advance(hours=1)
-        assert await service.poll_feeds() == 0
+        assert await service.feeds.poll_due() == 0
         etag = feeds.routes["/feed.xml"].etag
         assert feeds.requests[-1] == ("/feed.xml", etag, LAST_MODIFIED, 304)
-        state = await service.feed_state("default", url)
+        state = await service.feeds.state("default", url)
         assert (state.etag, state.failures, state.next_poll_at) == (
             etag,
             0,
@@ -80,7 +77,7 @@ async def test_rss_entries_become_issues_and_a_304_changes_nothing(
         # The feed changes: the entries already seen are not written again.
         feeds.serve("/feed.xml", "ml-monthly.rss")
         clock.advance(hours=1)
-        assert await service.poll_feeds() == 0
+        assert await service.feeds.poll_due() == 0
         assert [status for *_, status in feeds.requests] == [200, 304, 200]
         assert sorted(p.name for p in content_dir.glob("issue-*")) == ["issue-29.html"]
     finally:
@@ -93,9 +90,9 @@ async def test_an_atom_entry_without_a_number_comes_after_the_newest_issue(
     url = feeds.serve("/atom.xml", "ml-monthly.atom")
     service = await open_service(tmp_path, settings, content_dir, clock, url)
     try:
-        newest = max(await service.issue_numbers())
-        assert await service.poll_feeds() == 1
-        issue = await service.issue(newest + 1)
+        newest = max(await service.issues.numbers())
+        assert await service.feeds.poll_due() == 1
+        issue = await service.issues.get(newest + 1)
         assert issue is not None
         assert issue.title == "Summer reading for machine learners"
         assert (issue.year, issue.month) == (2022, 6)
@@ -117,14 +114,14 @@ async def test_a_malformed_feed_backs_off_and_writes_nothing(
     service = await open_service(tmp_path, settings, content_dir, clock, bad, good)
     try:
         # One feed failing does not keep the other from being read.
-        assert await service.poll_feeds() == 1
-        state = await service.feed_state("default", bad)
+        assert await service.feeds.poll_due() == 1
+        state = await service.feeds.state("default", bad)
         assert state.failures == 1
         assert state.last_error is not None and "feed" in state.last_error
         assert state.next_poll_at == clock() + 2 * EVERY
         clock.advance(hours=2)
-        assert await service.poll_feeds() == 0
-        state = await service.feed_state("default", bad)
+        assert await service.feeds.poll_due() == 0
+        state = await service.feeds.state("default", bad)
         assert (state.failures, state.next_poll_at) == (2, clock() + 4 * EVERY)
         assert not list(content_dir.glob(".*.part"))
     finally:
@@ -137,23 +134,23 @@ async def test_a_feed_that_answers_500_backs_off_then_recovers(
     url = feeds.serve("/feed.xml", "ml-monthly.rss", fail=2, status=500)
     service = await open_service(tmp_path, settings, content_dir, clock, url)
     try:
-        assert await service.poll_feeds() == 0
-        state = await service.feed_state("default", url)
+        assert await service.feeds.poll_due() == 0
+        state = await service.feeds.state("default", url)
         assert (state.failures, state.last_error) == (1, "HTTP 500")
         assert state.next_poll_at == clock() + 2 * EVERY
         # Backing off: the usual interval is not enough.
         clock.advance(hours=1)
-        assert await service.poll_feeds() == 0
+        assert await service.feeds.poll_due() == 0
         assert len(feeds.requests) == 1
         clock.advance(hours=1)
-        assert await service.poll_feeds() == 0
-        assert (await service.feed_state("default", url)).failures == 2
+        assert await service.feeds.poll_due() == 0
+        assert (await service.feeds.state("default", url)).failures == 2
         clock.advance(hours=4)
-        assert await service.poll_feeds() == 1
-        state = await service.feed_state("default", url)
+        assert await service.feeds.poll_due() == 1
+        state = await service.feeds.state("default", url)
         assert (state.failures, state.last_error, state.next_poll_at) == (0, None, clock() + EVERY)
         assert [status for *_, status in feeds.requests] == [500, 500, 200]
-        assert await service.issue(29) is not None
+        assert await service.issues.get(29) is not None
     finally:
         await service.close()
 
@@ -167,8 +164,8 @@ async def test_a_feed_that_cannot_be_reached_backs_off(
     await server.stop()  # nothing listens there any more
     service = await open_service(tmp_path, settings, content_dir, clock, url)
     try:
-        assert await service.poll_feeds() == 0
-        state = await service.feed_state("default", url)
+        assert await service.feeds.poll_due() == 0
+        state = await service.feeds.state("default", url)
         assert state.failures == 1 and state.last_error is not None
     finally:
         await service.close()

@@ -29,7 +29,7 @@ async def test_a_preview_reads_the_issue_and_saves_nothing(
     service: ArchiveService, content_dir: Path
 ) -> None:
     before = sorted(p.name for p in content_dir.iterdir())
-    preview = await service.preview_import("May 2022.md", NEW_ISSUE.encode())
+    preview = await service.imports.preview("May 2022.md", NEW_ISSUE.encode())
     assert preview.issue is not None and preview.can_save
     assert (preview.issue.number, preview.issue.date) == (29, "2022-05")
     assert preview.issue.title == "Machine Learning Monthly May 2022"
@@ -37,42 +37,42 @@ async def test_a_preview_reads_the_issue_and_saves_nothing(
     assert preview.file_name == "may-2022.md"
     assert preview.existing is None
     assert sorted(p.name for p in content_dir.iterdir()) == before
-    assert await service.issue(29) is None
+    assert await service.issues.get(29) is None
 
 
 async def test_saving_writes_the_file_and_reloads(
     service: ArchiveService, content_dir: Path
 ) -> None:
-    preview = await service.preview_import("issue-29.md", NEW_ISSUE.encode())
-    saved, report = await service.save_import(preview)
+    preview = await service.imports.preview("issue-29.md", NEW_ISSUE.encode())
+    saved, report = await service.imports.save(preview)
     assert (saved.file_name, saved.number) == ("issue-29.md", 29)
     assert (content_dir / "issue-29.md").read_bytes() == NEW_ISSUE.encode()
     assert report.summaries[0].added == (29,)
-    latest = await service.latest_issue()
+    latest = await service.issues.latest()
     assert latest is not None and latest.number == 29
 
 
 async def test_a_number_already_served_is_a_problem_and_cannot_be_saved(
     service: ArchiveService, content_dir: Path
 ) -> None:
-    existing = await service.issue(28)
+    existing = await service.issues.get(28)
     assert existing is not None
     text = NEW_ISSUE.replace("number: 29", "number: 28")
-    preview = await service.preview_import("again.md", text.encode())
+    preview = await service.imports.preview("again.md", text.encode())
     assert preview.existing == existing.source and not preview.can_save
     with pytest.raises(ValueError):
-        await service.save_import(preview)
+        await service.imports.save(preview)
     assert not (content_dir / "again.md").exists()
 
 
 async def test_a_number_loaded_after_the_preview_is_refused_at_save(
     service: ArchiveService, content_dir: Path
 ) -> None:
-    first = await service.preview_import("one.md", NEW_ISSUE.encode())
-    second = await service.preview_import("two.md", NEW_ISSUE.encode())
-    await service.save_import(first)
+    first = await service.imports.preview("one.md", NEW_ISSUE.encode())
+    second = await service.imports.preview("two.md", NEW_ISSUE.encode())
+    await service.imports.save(first)
     with pytest.raises(ImportRefused) as refused:
-        await service.save_import(second)
+        await service.imports.save(second)
     assert (refused.value.kind, refused.value.detail) == ("exists", "one.md")
     assert not (content_dir / "two.md").exists()
 
@@ -81,15 +81,15 @@ async def test_a_file_by_that_name_is_never_overwritten(
     service: ArchiveService, content_dir: Path
 ) -> None:
     (content_dir / "issue-29.md").write_text("not an issue at all\n")
-    preview = await service.preview_import("issue-29.md", NEW_ISSUE.encode())
-    saved, _ = await service.save_import(preview)
+    preview = await service.imports.preview("issue-29.md", NEW_ISSUE.encode())
+    saved, _ = await service.imports.save(preview)
     assert saved.file_name == "issue-29-2.md"
     assert (content_dir / "issue-29.md").read_text() == "not an issue at all\n"
     assert (content_dir / "issue-29-2.md").read_bytes() == NEW_ISSUE.encode()
 
 
 async def test_a_file_that_is_not_an_issue_has_its_problem(service: ArchiveService) -> None:
-    preview = await service.preview_import("notes.txt", b"Just some words, no number.\n")
+    preview = await service.imports.preview("notes.txt", b"Just some words, no number.\n")
     assert preview.issue is None and not preview.can_save
     assert [p.fatal for p in preview.problems] == [True]
     assert "no issue number found" in str(preview.problems[0])
@@ -97,12 +97,12 @@ async def test_a_file_that_is_not_an_issue_has_its_problem(service: ArchiveServi
 
 def test_refusals_by_name_and_size(service: ArchiveService) -> None:
     with pytest.raises(ImportRefused) as wrong_type:
-        service.check_import("photo.png", 10)
+        service.imports.check("photo.png", 10)
     assert (wrong_type.value.kind, wrong_type.value.detail) == ("type", ".png")
     with pytest.raises(ImportRefused) as too_large:
-        service.check_import("issue.md", MAX_IMPORT_BYTES + 1)
+        service.imports.check("issue.md", MAX_IMPORT_BYTES + 1)
     assert too_large.value.kind == "size"
-    service.check_import("Issue.HTM", MAX_IMPORT_BYTES)
+    service.imports.check("Issue.HTM", MAX_IMPORT_BYTES)
 
 
 @pytest.mark.parametrize(

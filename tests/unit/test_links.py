@@ -57,12 +57,12 @@ async def test_the_template_uses_the_final_date_and_applies_without_a_reload(
     )
     service, _ = await ArchiveService.from_settings(load_settings(path), clock=clock)
     try:
-        inferred = await service.issue(30)
+        inferred = await service.issues.get(30)
         assert inferred is not None and inferred.date_inferred and inferred.date == "2022-06"
         assert inferred.url == "https://e.org/issue-thirty-june-2022/"
-        latest = await service.latest_issue()
+        latest = await service.issues.latest()
         assert latest is not None and latest.url == inferred.url
-        assert [i.url for i in await service.latest_issues()] == [inferred.url]
+        assert [i.url for i in await service.issues.latest_of_each()] == [inferred.url]
     finally:
         await service.close()
     data["newsletter"]["issue_url"] = "https://e.org/n/{number}"
@@ -70,7 +70,7 @@ async def test_the_template_uses_the_final_date_and_applies_without_a_reload(
     service, report = await ArchiveService.from_settings(load_settings(path), clock=clock)
     try:
         assert report.unchanged  # no file was read again, and yet:
-        issue = await service.issue(30)
+        issue = await service.issues.get(30)
         assert issue is not None and issue.url == "https://e.org/n/30"
     finally:
         await service.close()

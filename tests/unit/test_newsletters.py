@@ -21,7 +21,6 @@ from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.cli import main
 from bot.config import ENV_PREFIX, load_settings
-from bot.content.loader import ContentSource
 from bot.errors import ConfigError, ContentError
 from tests.conftest import ROOT, SEEDS, TWIR, FakeClock, write_config, write_two_newsletter_config
 
@@ -48,7 +47,7 @@ async def two(
     """The seeds (``ml``) and This Week in Rust (``rust``), loaded into one archive."""
     settings = load_settings(write_two_newsletter_config(tmp_path, content_dir, twir))
     service, _ = await ArchiveService.from_settings(settings, clock=clock)
-    service.rng = random.Random(5)
+    service.picks.rng = random.Random(5)
     yield service
     await service.close()
 
@@ -64,19 +63,19 @@ def _config(tmp_path: Path, text: str) -> Path:
 
 def test_a_newsletters_list_and_the_single_form(tmp_path: Path) -> None:
     settings = load_settings(write_two_newsletter_config(tmp_path, SEEDS, TWIR))
-    assert [(f.id, f.name) for f in settings.feeds] == [
+    assert [(f.id, f.name) for f in settings.entries] == [
         ("ml", "Machine Learning Monthly"),
         ("rust", "This Week in Rust"),
     ]
-    assert [settings.folder_of(f) for f in settings.feeds] == [SEEDS, TWIR]
-    ml, rust = ContentSource.every(settings)
+    assert [settings.folder_of(f) for f in settings.entries] == [SEEDS, TWIR]
+    ml, rust = settings.served
     greeting = "Hey everyone, welcome to this month's edition."
     # each its own parser rules
     assert ml.rules.boilerplate.found_in(greeting) and not rust.rules.boilerplate.found_in(greeting)
-    assert (rust.newsletter, rust.cadence.unit) == ("rust", "week")
+    assert (rust.id, rust.cadence.unit) == ("rust", "week")
     single = load_settings()
-    assert [(f.id, f.name) for f in single.feeds] == [("default", "Machine Learning Monthly")]
-    assert single.feeds[0].parser == single.content.parser
+    assert [(f.id, f.name) for f in single.entries] == [("default", "Machine Learning Monthly")]
+    assert single.entries[0].parser == single.content.parser
 
 
 @pytest.mark.parametrize(
@@ -138,7 +137,7 @@ def test_environment_overrides_the_newsletters(environment: None, tmp_path: Path
     )
     os.environ["ARCHIVE_BOT__DATABASE__PATH"] = str(tmp_path / "elsewhere.sqlite3")
     settings = load_settings(path)
-    assert [(f.id, f.name) for f in settings.feeds] == [("rust", "TWiR")]
+    assert [(f.id, f.name) for f in settings.entries] == [("rust", "TWiR")]
     assert settings.database_path == tmp_path / "elsewhere.sqlite3"
     os.environ["ARCHIVE_BOT__NEWSLETTERS"] = '[{"id": "rust", "name": "TWiR"}]'
     with pytest.raises(ConfigError, match=r"newsletters\[rust\]\.folder: Field required"):
@@ -151,21 +150,21 @@ def test_environment_overrides_the_newsletters(environment: None, tmp_path: Path
 async def test_each_newsletter_loads_with_a_summary_of_its_own(
     two: ArchiveService, content_dir: Path, twir: Path
 ) -> None:
-    assert two.newsletters == {"ml": "Machine Learning Monthly", "rust": "This Week in Rust"}
-    assert await two.counts("ml") == (5, 49)
-    assert (await two.counts("rust"))[0] == 6
-    assert await two.issue_numbers("rust") == [91, 92, 93, 94, 95, 96]
+    assert two.names == {"ml": "Machine Learning Monthly", "rust": "This Week in Rust"}
+    assert await two.issues.counts("ml") == (5, 49)
+    assert (await two.issues.counts("rust"))[0] == 6
+    assert await two.issues.numbers("rust") == [91, 92, 93, 94, 95, 96]
     (twir / "broken.md").write_text("no number anywhere\n")
     (twir / "2015-09-14-this-week-in-rust.md").write_text("Title: lost\n\nnothing\n")
     (content_dir / "029.md").write_text(
         "---\nnumber: 29\ndate: 2022-05\n---\n# May\n\n## New\n\nX.\n"
     )
-    ml, rust = (await two.reload()).summaries
+    ml, rust = (await two.loader.reload()).summaries
     assert (ml.newsletter, ml.added, ml.kept) == ("ml", (29,), ())
     assert (rust.newsletter, rust.added, rust.changed, rust.removed) == ("rust", (), (), ())
     assert rust.kept == ("2015-09-14-this-week-in-rust.md",)  # nothing lost
     assert {p.source for p in rust.problems} == {"broken.md", "2015-09-14-this-week-in-rust.md"}
-    latest = await two.latest_issue("rust")
+    latest = await two.issues.latest("rust")
     assert latest is not None and latest.number == 96
 
 
@@ -175,32 +174,32 @@ async def test_a_missing_folder_changes_nothing_in_any_newsletter(
     (content_dir / "029.md").write_text("---\nnumber: 29\n---\n# May\n\n## New\n\nX.\n")
     shutil.rmtree(twir)
     with pytest.raises(ContentError, match=r"newsletter rust not found .*newsletters\[rust\]"):
-        await two.reload()
-    assert await two.issue_numbers("ml") == [2, 7, 15, 23, 28]
-    assert len(await two.issue_numbers("rust")) == 6
+        await two.loader.reload()
+    assert await two.issues.numbers("ml") == [2, 7, 15, 23, 28]
+    assert len(await two.issues.numbers("rust")) == 6
 
 
 async def test_latest_issue_search_and_pick_per_newsletter(two: ArchiveService) -> None:
-    assert [(i.newsletter, i.number) for i in await two.latest_issues()] == [
+    assert [(i.newsletter, i.number) for i in await two.issues.latest_of_each()] == [
         ("ml", 28),
         ("rust", 96),
     ]
-    assert [i.number for i in await two.latest_issues("rust")] == [96]
-    issue = await two.issue(93)
+    assert [i.number for i in await two.issues.latest_of_each("rust")] == [96]
+    issue = await two.issues.get(93)
     assert issue is not None and issue.newsletter == "rust"
     assert issue.to_json()["newsletter"] == "rust"
     assert {r.newsletter for r in issue.resources} == {"rust"}
-    hits = await two.search("rust machine learning", limit=25)
+    hits = await two.search.find("rust machine learning", limit=25)
     assert {h.resource.newsletter for h in hits} == {"ml", "rust"}
-    assert {h.resource.newsletter for h in await two.search("rust", 25, "ml")} <= {"ml"}
-    assert {h.resource.newsletter for h in await two.search("cargo", 25, "rust")} == {"rust"}
-    assert all(n >= 91 for n, _ in two.autocomplete_issues("", newsletter="rust"))
-    assert two.autocomplete_issues("96")[0][1].startswith("This Week in Rust · #96")
+    assert {h.resource.newsletter for h in await two.search.find("rust", 25, "ml")} <= {"ml"}
+    assert {h.resource.newsletter for h in await two.search.find("cargo", 25, "rust")} == {"rust"}
+    assert all(n >= 91 for n, _ in two.search.autocomplete_issues("", newsletter="rust"))
+    assert two.search.autocomplete_issues("96")[0][1].startswith("This Week in Rust · #96")
     assert two.find_newsletter("This week in Rust") == "rust"
     assert two.find_newsletter("nope") is None
-    picks = [await two.pick("chan", "rust") for _ in range(20)]
+    picks = [await two.picks.pick("chan", "rust") for _ in range(20)]
     assert all(p is not None and p.newsletter == "rust" and p.issue < 96 for p in picks)
-    anywhere = [await two.pick("other") for _ in range(200)]
+    anywhere = [await two.picks.pick("other") for _ in range(200)]
     assert {p.newsletter for p in anywhere if p} == {"ml", "rust"}
 
 
@@ -210,16 +209,16 @@ async def test_issues_are_keyed_by_newsletter_and_number(tmp_path: Path, clock: 
     service, report = await ArchiveService.from_settings(settings, clock=clock)
     try:
         assert [s.added for s in report.summaries] == [(2, 7, 15, 23, 28)] * 2
-        ml, rust = await service.issue(28, "ml"), await service.issue(28, "rust")
+        ml, rust = await service.issues.get(28, "ml"), await service.issues.get(28, "rust")
         assert ml is not None and rust is not None and ml.source == rust.source
         assert (ml.newsletter, rust.newsletter) == ("ml", "rust")
-        first = await service.issue(28)
+        first = await service.issues.get(28)
         assert first is not None and first.newsletter == "ml"  # config order
         # Autocomplete offers #28 once, as the issue the number alone finds.
-        assert [label for n, label in service.autocomplete_issues("28")] == [
+        assert [label for n, label in service.search.autocomplete_issues("28")] == [
             "Machine Learning Monthly · #28 · April 2022 · Machine Learning Monthly Newsletter"
         ]
-        assert service.autocomplete_issues("28", newsletter="rust")[0][1].startswith(
+        assert service.search.autocomplete_issues("28", newsletter="rust")[0][1].startswith(
             "This Week in Rust · #28"
         )
     finally:
@@ -227,15 +226,15 @@ async def test_issues_are_keyed_by_newsletter_and_number(tmp_path: Path, clock: 
 
 
 async def test_a_schedule_belongs_to_one_newsletter_or_to_all(two: ArchiveService) -> None:
-    await two.set_schedule(1, 10, "0 9 * * 1", "UTC", "rust")
-    await two.set_schedule(2, 20, "0 9 * * 1", "UTC")
-    one, every = await two.schedule(1), await two.schedule(2)
+    await two.schedules.add(1, 10, "0 9 * * 1", "UTC", "rust")
+    await two.schedules.add(2, 20, "0 9 * * 1", "UTC")
+    one, every = await two.schedules.get(1), await two.schedules.get(2)
     assert one is not None and one.newsletter == "rust"
     assert every is not None and every.newsletter is None
-    second, _ = await two.set_schedule(1, 10, "0 9 * * 1", "UTC")  # a second one, beside it
-    again = await two.schedule(1, second)
+    second, _ = await two.schedules.add(1, 10, "0 9 * * 1", "UTC")  # a second one, beside it
+    again = await two.schedules.get(1, second)
     assert again is not None and again.newsletter is None
-    assert [s.newsletter for s in await two.schedules(1)] == ["rust", None]
+    assert [s.newsletter for s in await two.schedules.all(1)] == ["rust", None]
 
 
 # -- migrations ---------------------------------------------------------------------------
@@ -260,15 +259,15 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
     settings = load_settings(write_two_newsletter_config(tmp_path, SEEDS, twir))
     service, report = await ArchiveService.from_settings(settings, database=path, clock=clock)
     try:
-        assert await service.setting("schema_version") == str(SCHEMA_VERSION)
-        assert await service.setting("command_sync:global") == sync_hash
+        assert await service.meta.get("schema_version") == str(SCHEMA_VERSION)
+        assert await service.meta.get("command_sync:global") == sync_hash
         assert [s.newsletter for s in report.summaries] == ["ml", "rust"]
         assert report.summaries[0].added == (2, 7, 15, 23, 28)
         for guild, channel, cron in schedules_before:
-            kept = await service.schedule(guild)
+            kept = await service.schedules.get(guild)
             assert kept is not None and (kept.channel_id, kept.cron) == (channel, cron)
             assert kept.newsletter is None  # posts from every newsletter, as before
-        assert await service._store.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
+        assert await service.schedules.posted_slots(42) == ["2026-10-26T08:00:00+00:00"]
         with closing(sqlite3.connect(path)) as raw:  # step 5: every ledger row, on its schedule
             ledger = sorted(raw.execute("SELECT guild_id, slot, channel_id FROM posted_slots"))
             orphans = raw.execute(
@@ -284,17 +283,17 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
             return "pick"
 
         clock.now = dt.datetime(2026, 11, 9, 8, 0, 30, tzinfo=dt.UTC)
-        assert await service.run_due_schedules(post) == 1  # 43's channel was lost: disabled
+        assert await service.schedules.run_due(post) == 1  # 43's channel was lost: disabled
         assert posted == [(42, dt.datetime(2026, 11, 9, 8, 0, tzinfo=dt.UTC))]
         clock.now = dt.datetime(2026, 10, 26, 8, 0, 30, tzinfo=dt.UTC)
-        async with service._store.transaction() as writer:
+        async with service.db.transaction() as writer:
             await writer.execute(
                 "UPDATE schedules SET next_run_at = '2026-10-26T08:00:00+00:00' WHERE guild_id = 42"
             )
-        assert await service.run_due_schedules(post) == 0 and len(posted) == 1
+        assert await service.schedules.run_due(post) == 0 and len(posted) == 1
         # Pick history written before ids belongs to the first newsletter, keys unchanged.
-        assert sorted(await service._store.picked("500")) == [f"ml/{k}" for k in picks_before]
-        round_ = [await service.pick("500", "ml") for _ in range(37 - len(picks_before))]
+        assert sorted(await service.picks.picked("500")) == [f"ml/{k}" for k in picks_before]
+        round_ = [await service.picks.pick("500", "ml") for _ in range(37 - len(picks_before))]
         assert not {f"ml/{k}" for k in picks_before} & {p.key for p in round_ if p}
     finally:
         await service.close()
@@ -356,8 +355,10 @@ async def test_a_newsletter_no_longer_configured_leaves_the_archive(
     service, report = await ArchiveService.from_settings(renamed, database=database, clock=clock)
     try:
         assert [s.newsletter for s in report.summaries] == ["default"]
-        assert await service.counts() == (5, 49)  # ml and rust are gone, not served twice
-        assert {h.resource.newsletter for h in await service.search("learning", 25)} == {"default"}
+        assert await service.issues.counts() == (5, 49)  # ml and rust are gone, not served twice
+        assert {h.resource.newsletter for h in await service.search.find("learning", 25)} == {
+            "default"
+        }
     finally:
         await service.close()
 
@@ -375,10 +376,10 @@ async def test_an_issue_url_template_links_issues_whose_files_state_none(
     )
     service, _ = await ArchiveService.from_settings(load_settings(path), clock=clock)
     try:
-        linked, stated = await service.issue(93, "rust"), await service.issue(97, "rust")
+        linked, stated = await service.issues.get(93, "rust"), await service.issues.get(97, "rust")
         assert linked is not None and linked.url == "https://twir.example/issues/93"
         assert stated is not None and stated.url == "https://stated.example/97"
-        seeds = await service.issue(28, "ml")
+        seeds = await service.issues.get(28, "ml")
         assert seeds is not None and seeds.url is None  # no template: as before
     finally:
         await service.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.archive.loader import dry_run
+from bot.config import Newsletter, Settings
 from bot.content.assemble import Rules
-from bot.content.loader import ContentSource, read_folder
 from bot.content.parse import ParseError, parse_file, parse_text
 from tests.conftest import ROOT
 
@@ -170,13 +171,13 @@ def test_a_file_without_a_number_fails_with_a_fix() -> None:
     assert "front matter" in str(caught.value)
 
 
-def test_folder_problems_name_every_file(tmp_path: Path, seeds_source: ContentSource) -> None:
+def test_folder_problems_name_every_file(tmp_path: Path, seeds_newsletter: Newsletter) -> None:
     (tmp_path / "README.md").write_text("# About\n\nnot an issue\n")
     (tmp_path / "a.md").write_text("---\nnumber: 1\n---\n# A\n\n## Thing\n\nText.\n")
     (tmp_path / "b.md").write_text("---\nnumber: 1\n---\n# B\n\n## Other\n\nText.\n")
     (tmp_path / "c.md").write_text("---\nnumber: x\n---\n")
-    source = ContentSource(tmp_path, seeds_source.rules, "Data Digest")
-    result = read_folder(source)
+    source = replace(seeds_newsletter, folder=tmp_path, name="Data Digest")
+    result = dry_run(source)
     assert [i.source for i in result.issues] == ["a.md"]
     assert sorted(str(p) for p in result.errors) == [
         "b.md: error: issue number 1 is also in a.md, which is kept (fix one with front matter: '---' / 'number: N' / '---')",
@@ -186,8 +187,8 @@ def test_folder_problems_name_every_file(tmp_path: Path, seeds_source: ContentSo
 
 def test_an_issue_in_a_later_layout_with_unknown_section_names(settings: Settings) -> None:
     """Section names the config does not know, an intro with a list, a numbered question."""
-    source = ContentSource.from_settings(settings, DATA)
-    issue, problems = parse_file(DATA / "later_issue.txt", source.rules, source.newsletter_name)
+    source = settings.served_newsletter(folder=DATA)
+    issue, problems = parse_file(DATA / "later_issue.txt", source.rules, source.name)
     assert problems == []
     assert (issue.number, issue.month) == (45, 9)
     assert [(r.section, r.title) for r in issue.resources] == [

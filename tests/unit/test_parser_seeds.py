@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.loader import ContentSource, read_folder
+from bot.archive.loader import dry_run
+from bot.config import Newsletter
 from bot.content.models import Issue
 
 # (file prefix, number, year, month, phrases that must each title exactly one resource)
@@ -30,8 +31,8 @@ NOT_TITLES = [
 
 
 @pytest.fixture(scope="module")
-def issues(seeds_source: ContentSource) -> dict[str, Issue]:
-    loaded = read_folder(seeds_source)
+def issues(seeds_newsletter: Newsletter) -> dict[str, Issue]:
+    loaded = dry_run(seeds_newsletter)
     assert not loaded.errors
     return {issue.source[:4]: issue for issue in loaded.issues}
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 
+from bot.archive.loader import dry_run
 from bot.config import Settings
 from bot.content.assemble import Rules
-from bot.content.loader import ContentSource, read_folder
 from bot.content.models import Issue, Problem, Resource
 from bot.content.parse import ParseError, parse_file, parse_text
 from tests.conftest import ROOT
@@ -26,7 +26,7 @@ RULES = Rules.compile()
 
 
 def _load(settings: Settings, folder: str) -> dict[str, Issue]:
-    result = read_folder(ContentSource.from_settings(settings, NEWSLETTERS / folder))
+    result = dry_run(settings.served_newsletter(folder=NEWSLETTERS / folder))
     assert result.errors == []
     return {issue.source: issue for issue in result.issues}
 
@@ -304,7 +304,7 @@ def test_one_bad_file_costs_only_itself(tmp_path: Path, settings: Settings) -> N
     (tmp_path / "issue-2.md").write_text("---\nnumber: [2\n---\n")
     (tmp_path / "issue-3.md").write_text("# Three\n\n## C\n\nText.\n")
     (tmp_path / "notes.md").write_text("Nothing numbered here.\n")
-    result = read_folder(ContentSource.from_settings(settings, tmp_path))
+    result = dry_run(settings.served_newsletter(folder=tmp_path))
     assert [i.number for i in result.issues] == [1, 3]
     assert sorted((p.source, p.line) for p in result.errors) == [("issue-2.md", 2), ("notes.md", 1)]
 
@@ -322,7 +322,7 @@ def test_a_parser_bug_costs_only_its_file(
         return real(text, source, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr("bot.content.parse.parse_text", flaky)
-    result = read_folder(ContentSource.from_settings(settings, tmp_path))
+    result = dry_run(settings.served_newsletter(folder=tmp_path))
     assert [i.number for i in result.issues] == [1]
     assert [str(p) for p in result.errors] == [
         "issue-2.md: error: cannot be parsed (RecursionError: too deep)"
@@ -332,7 +332,7 @@ def test_a_parser_bug_costs_only_its_file(
 def test_the_number_from_metadata_wins_a_duplicate(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "a-issue-4.md").write_text("# Four\n")
     (tmp_path / "b.md").write_text("---\nnumber: 4\n---\n# Also four\n")
-    result = read_folder(ContentSource.from_settings(settings, tmp_path))
+    result = dry_run(settings.served_newsletter(folder=tmp_path))
     assert [i.source for i in result.issues] == ["b.md"]
     assert [str(p) for p in result.errors] == [
         "a-issue-4.md: error: issue number 4 is also in b.md, which is kept "
@@ -342,12 +342,10 @@ def test_the_number_from_metadata_wins_a_duplicate(tmp_path: Path, settings: Set
 
 def test_parse_file_runs_in_worker_processes(settings: Settings) -> None:
     """The loader may parse files across processes: arguments, results and errors pickle."""
-    source = ContentSource.from_settings(settings, NEWSLETTERS / "this-week-in-rust")
+    source = settings.served_newsletter(folder=NEWSLETTERS / "this-week-in-rust")
     paths = sorted(source.folder.iterdir())
     with ProcessPoolExecutor(max_workers=2) as pool:
-        parsed = list(
-            pool.map(parse_file, paths, repeat(source.rules), repeat(source.newsletter_name))
-        )
+        parsed = list(pool.map(parse_file, paths, repeat(source.rules), repeat(source.name)))
     assert [issue.number for issue, _ in parsed] == [59, 539]
     error = ParseError(Problem("x.md", 3, "bad"))
     assert pickle.loads(pickle.dumps(error)).problem == error.problem

@@ -17,7 +17,6 @@ from bot.archive.recovery import check_database, recover_database
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.config import load_settings
-from bot.content.loader import ContentSource
 from bot.errors import DatabaseError, SchemaError
 from bot.heartbeat import heartbeat_path, write_heartbeat
 from tests.conftest import ROOT, FakeClock, write_config
@@ -28,8 +27,8 @@ SCHEDULES, PICKS, SLOTS, ANNOUNCED = 40, 3000, 200, 30
 async def _archive(path: Path, content_dir: Path) -> None:
     """A database as the bot leaves it (content loaded), with plenty of user state."""
     settings = load_settings(write_config(path.parent, content_dir))
-    service = await ArchiveService.open(path, ContentSource.from_settings(settings, content_dir))
-    await service.reload()
+    service = await ArchiveService.open(path, settings.served_newsletter(folder=content_dir))
+    await service.loader.reload()
     await service.close()
     with closing(sqlite3.connect(path)) as db, db:
         db.executemany(
@@ -132,12 +131,12 @@ async def test_damaged_content_pages_lose_no_user_state(
     service, summary = await ArchiveService.from_settings(settings, database=archive)
     try:
         assert (summary.issues, summary.resources) == (5, 49)
-        schedule = await service.schedule(3)
+        schedule = await service.schedules.get(3)
         assert schedule is not None and schedule.channel_id == 30
-        assert await service.setting("command_hash") == "abc"
-        announcement = await service.announcement(2)
+        assert await service.meta.get("command_hash") == "abc"
+        announcement = await service.announcements.get(2)
         assert announcement is not None and announcement.channel_id == 20
-        assert len(await service.announced(2)) == ANNOUNCED // 3
+        assert len(await service.announcements.announced(2)) == ANNOUNCED // 3
     finally:
         await service.close()
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.archive.db import Database
 from bot.archive.records import ScheduleRecord
-from bot.archive.schedules import MAX_SCHEDULES, ScheduledPosts, next_runs, preset_cron
-from bot.archive.store import ArchiveStore
+from bot.archive.schedules import MAX_SCHEDULES, Schedules, next_runs, preset_cron
 from bot.errors import ChannelUnavailable, ScheduleError
 from tests.conftest import FakeClock
 
@@ -50,8 +50,8 @@ def test_invalid_schedules_explain_the_fix(cron: str, tz: str, message: str) -> 
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[ArchiveStore]:
-    opened = await ArchiveStore.open(tmp_path / "schedules.sqlite3", clock)
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    opened = await Database.open(tmp_path / "schedules.sqlite3", clock)
     yield opened
     await opened.close()
 
@@ -69,10 +69,10 @@ class Recorder:
 
 
 async def test_a_new_schedule_starts_from_now_and_posts_on_time(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
-    schedules = ScheduledPosts(store)
-    schedule_id, runs = await schedules.set(1, 100, "0 * * * *", "UTC")
+    schedules = Schedules(store)
+    schedule_id, runs = await schedules.add(1, 100, "0 * * * *", "UTC")
     assert schedule_id == 1
     assert runs[0] == dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # not 08:00, which already passed
     recorder = Recorder()
@@ -86,9 +86,9 @@ async def test_a_new_schedule_starts_from_now_and_posts_on_time(
     assert shown.next_run_at == dt.datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
-async def test_downtime_posts_the_missed_slot_once(store: ArchiveStore, clock: FakeClock) -> None:
-    schedules = ScheduledPosts(store)
-    await schedules.set(1, 100, "0 * * * *", "UTC")
+async def test_downtime_posts_the_missed_slot_once(store: Database, clock: FakeClock) -> None:
+    schedules = Schedules(store)
+    await schedules.add(1, 100, "0 * * * *", "UTC")
     clock.advance(hours=5, minutes=30)  # down from 08:00 to 13:30: five slots missed
     recorder = Recorder()
     assert await schedules.run_due(recorder) == 1
@@ -97,10 +97,10 @@ async def test_downtime_posts_the_missed_slot_once(store: ArchiveStore, clock: F
     assert await schedules.run_due(recorder) == 0
 
 
-async def test_a_claimed_slot_is_never_posted_again(store: ArchiveStore, clock: FakeClock) -> None:
+async def test_a_claimed_slot_is_never_posted_again(store: Database, clock: FakeClock) -> None:
     """A crash after posting but before next_run_at moved on must not post the slot twice."""
-    schedules = ScheduledPosts(store)
-    await schedules.set(1, 100, "0 * * * *", "UTC")
+    schedules = Schedules(store)
+    await schedules.add(1, 100, "0 * * * *", "UTC")
     clock.advance(hours=1)
     recorder = Recorder()
     await schedules.run_due(recorder)
@@ -112,12 +112,12 @@ async def test_a_claimed_slot_is_never_posted_again(store: ArchiveStore, clock: 
 
 
 async def test_an_unavailable_channel_disables_only_that_guild(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
-    schedules = ScheduledPosts(store)
-    await schedules.set(1, 100, "0 * * * *", "UTC")
-    await schedules.set(2, 200, "0 * * * *", "UTC")
-    await schedules.set(3, 300, "0 * * * *", "UTC")
+    schedules = Schedules(store)
+    await schedules.add(1, 100, "0 * * * *", "UTC")
+    await schedules.add(2, 200, "0 * * * *", "UTC")
+    await schedules.add(3, 300, "0 * * * *", "UTC")
     recorder = Recorder()
     recorder.fail_for[1] = ChannelUnavailable("the channel was deleted (Discord error 10003)")
     recorder.fail_for[2] = RuntimeError("boom")
@@ -134,12 +134,12 @@ async def test_an_unavailable_channel_disables_only_that_guild(
     assert {guild for guild, _ in recorder.posts} == {2, 3}  # the disabled guild stays quiet
 
 
-async def test_set_adds_a_schedule_and_stop_removes_one(store: ArchiveStore) -> None:
-    schedules = ScheduledPosts(store)
-    first, _ = await schedules.set(1, 100, "0 9 * * *", "UTC")
+async def test_set_adds_a_schedule_and_stop_removes_one(store: Database) -> None:
+    schedules = Schedules(store)
+    first, _ = await schedules.add(1, 100, "0 9 * * *", "UTC")
     await schedules.disable((await schedules.all(1))[0], "gone")
-    second, _ = await schedules.set(1, 101, "0 10 * * *", "Europe/Paris")
-    other, _ = await schedules.set(2, 200, "0 9 * * *", "UTC")
+    second, _ = await schedules.add(1, 101, "0 10 * * *", "Europe/Paris")
+    other, _ = await schedules.add(2, 200, "0 9 * * *", "UTC")
     assert (first, second, other) == (1, 2, 3)
     old, new = await schedules.all(1)
     assert (old.id, old.enabled, old.disabled_reason) == (first, False, "gone")  # untouched
@@ -149,27 +149,27 @@ async def test_set_adds_a_schedule_and_stop_removes_one(store: ArchiveStore) -> 
     assert [s.id for s in await schedules.all(1)] == [second]
     assert await schedules.stop(1, first) is False
     assert await schedules.stop(1, second) is True
-    third, _ = await schedules.set(1, 100, "0 9 * * *", "UTC")
+    third, _ = await schedules.add(1, 100, "0 9 * * *", "UTC")
     assert third == 4  # ids are never reused
 
 
-async def test_a_server_has_at_most_ten_schedules(store: ArchiveStore) -> None:
-    schedules = ScheduledPosts(store)
+async def test_a_server_has_at_most_ten_schedules(store: Database) -> None:
+    schedules = Schedules(store)
     for hour in range(MAX_SCHEDULES):
-        await schedules.set(1, 100, f"0 {hour} * * *", "UTC")
+        await schedules.add(1, 100, f"0 {hour} * * *", "UTC")
     with pytest.raises(ScheduleError, match="has 10 archive schedules, the most it can have"):
-        await schedules.set(1, 100, "0 12 * * *", "UTC")
+        await schedules.add(1, 100, "0 12 * * *", "UTC")
     assert len(await schedules.all(1)) == MAX_SCHEDULES
-    await schedules.set(2, 200, "0 12 * * *", "UTC")  # another server has its own
+    await schedules.add(2, 200, "0 12 * * *", "UTC")  # another server has its own
 
 
 async def test_several_schedules_of_a_server_post_each_slot_once(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
-    schedules = ScheduledPosts(store)
-    hourly, _ = await schedules.set(1, 100, "0 * * * *", "UTC")
-    again, _ = await schedules.set(1, 101, "0 * * * *", "UTC")  # the same slots, elsewhere
-    lost, _ = await schedules.set(1, 102, "0 * * * *", "UTC")
+    schedules = Schedules(store)
+    hourly, _ = await schedules.add(1, 100, "0 * * * *", "UTC")
+    again, _ = await schedules.add(1, 101, "0 * * * *", "UTC")  # the same slots, elsewhere
+    lost, _ = await schedules.add(1, 102, "0 * * * *", "UTC")
     posted: list[tuple[int, dt.datetime]] = []
 
     async def post(schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
@@ -187,7 +187,7 @@ async def test_several_schedules_of_a_server_post_each_slot_once(
         await db.execute("UPDATE schedules SET next_run_at = ?", (nine.isoformat(),))
     assert await schedules.run_due(post) == 0
     assert len(posted) == 2
-    assert await store.posted_slots(1) == [nine.isoformat()] * 3
+    assert await Schedules(store).posted_slots(1) == [nine.isoformat()] * 3
     states = {s.id: (s.enabled, s.disabled_reason) for s in await schedules.all(1)}
     assert states[hourly] == states[again] == (True, None)  # a lost channel stops only its own
     assert not states[lost][0] and "10003" in (states[lost][1] or "")
@@ -196,11 +196,11 @@ async def test_several_schedules_of_a_server_post_each_slot_once(
 
 
 async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
-    await ScheduledPosts(store).set(1, 100, "0 * * * *", "UTC")
-    await ScheduledPosts(store).set(2, 200, "0 9 * * *", "UTC")
-    stricter = ScheduledPosts(store, dt.timedelta(hours=2))  # the config was raised since
+    await Schedules(store).add(1, 100, "0 * * * *", "UTC")
+    await Schedules(store).add(2, 200, "0 9 * * *", "UTC")
+    stricter = Schedules(store, dt.timedelta(hours=2))  # the config was raised since
     assert await stricter.pause_unfit() == [1]
     (paused,) = await stricter.all(1)
     assert not paused.enabled
@@ -213,12 +213,12 @@ async def test_a_schedule_that_no_longer_fits_is_paused_with_the_reason(
 
 
 async def _posts_across(
-    store: ArchiveStore, clock: FakeClock, cron: str, start: dt.datetime, hours: int
+    store: Database, clock: FakeClock, cron: str, start: dt.datetime, hours: int
 ) -> list[dt.datetime]:
     """Run the scheduler every 10 minutes for ``hours`` from ``start`` (Europe/Paris)."""
     clock.now = start
-    schedules = ScheduledPosts(store)
-    await schedules.set(1, 100, cron, "Europe/Paris")
+    schedules = Schedules(store)
+    await schedules.add(1, 100, cron, "Europe/Paris")
     recorder = Recorder()
     for _ in range(hours * 6):
         clock.advance(minutes=10)
@@ -226,7 +226,7 @@ async def _posts_across(
     return [slot for _, slot in recorder.posts]
 
 
-async def test_spring_forward_adds_no_post(store: ArchiveStore, clock: FakeClock) -> None:
+async def test_spring_forward_adds_no_post(store: Database, clock: FakeClock) -> None:
     """29 March 2026, Paris: 02:00 jumps to 03:00, so 02:30 does not exist that day."""
     daily = await _posts_across(
         store, clock, "30 2 * * *", dt.datetime(2026, 3, 27, 12, tzinfo=UTC), 72
@@ -239,7 +239,7 @@ async def test_spring_forward_adds_no_post(store: ArchiveStore, clock: FakeClock
 
 
 async def test_spring_forward_hourly_posts_each_hour_once(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     hourly = await _posts_across(
         store, clock, "0 * * * *", dt.datetime(2026, 3, 28, 23, 5, tzinfo=UTC), 4
@@ -248,9 +248,7 @@ async def test_spring_forward_hourly_posts_each_hour_once(
 
 
 @pytest.mark.parametrize("late", [0, 7])  # the scheduler passes on the slot, or 7 min after
-async def test_fall_back_posts_no_second_time(
-    store: ArchiveStore, clock: FakeClock, late: int
-) -> None:
+async def test_fall_back_posts_no_second_time(store: Database, clock: FakeClock, late: int) -> None:
     """25 October 2026, Paris: 03:00 goes back to 02:00, so 02:30 happens twice; one post."""
     daily = await _posts_across(
         store, clock, "30 2 * * *", dt.datetime(2026, 10, 23, 12, late, tzinfo=UTC), 72
@@ -265,7 +263,7 @@ async def test_fall_back_posts_no_second_time(
 
 
 async def test_fall_back_hourly_posts_the_repeated_hour_once(
-    store: ArchiveStore, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     hourly = await _posts_across(
         store, clock, "0 * * * *", dt.datetime(2026, 10, 24, 23, 5, tzinfo=UTC), 4

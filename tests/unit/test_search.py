@@ -19,7 +19,7 @@ HOSTILE = [
 
 
 async def test_exact_title_ranks_first(service: ArchiveService) -> None:
-    hits = await service.search("bitter lesson")
+    hits = await service.search.find("bitter lesson")
     assert hits[0].resource.title.startswith("From the archives: The Bitter Lesson")
     assert hits[0].resource.issue == 28
 
@@ -33,12 +33,12 @@ async def test_exact_title_ranks_first(service: ArchiveService) -> None:
     ],
 )
 async def test_typos_are_forgiven(service: ArchiveService, query: str, expected: str) -> None:
-    hits = await service.search(query)
+    hits = await service.search.find(query)
     assert hits and hits[0].resource.title.startswith(expected)
 
 
 async def test_title_match_ranks_above_passing_mention(service: ArchiveService) -> None:
-    hits = await service.search("trivialaugment")
+    hits = await service.search.find("trivialaugment")
     # Issue 23 mentions TrivialAugment in the ResNet50 item's text too; the titled item wins.
     assert hits[0].resource.title.startswith("TrivialAugment")
     assert any(h.resource.title.startswith("PyTorch team shares") for h in hits[1:])
@@ -46,37 +46,37 @@ async def test_title_match_ranks_above_passing_mention(service: ArchiveService) 
 
 
 async def test_scores_are_sorted_and_limited(service: ArchiveService) -> None:
-    hits = await service.search("machine learning", limit=7)
+    hits = await service.search.find("machine learning", limit=7)
     assert len(hits) == 7
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 @pytest.mark.parametrize("query", HOSTILE)
 async def test_any_string_is_a_valid_query(service: ArchiveService, query: str) -> None:
-    hits = await service.search(query)
+    hits = await service.search.find(query)
     assert isinstance(hits, list)
-    await service.suggest(query)
-    assert len(await service.autocomplete_titles(query)) <= 25
+    await service.search.suggest(query)
+    assert len(await service.search.autocomplete_titles(query)) <= 25
 
 
 async def test_nothing_found_suggests_close_titles(service: ArchiveService) -> None:
-    assert await service.search("qwertyuiop") == []
-    suggestions = await service.suggest("bitter lessen")
+    assert await service.search.find("qwertyuiop") == []
+    suggestions = await service.search.suggest("bitter lessen")
     assert suggestions[0] == "From the archives: The Bitter Lesson by Rich Sutton"
     assert len(suggestions) <= 3
 
 
 async def test_autocomplete_titles(service: ArchiveService) -> None:
-    assert len(await service.autocomplete_titles("")) == 25
-    found = await service.autocomplete_titles("nutri")
+    assert len(await service.search.autocomplete_titles("")) == 25
+    found = await service.search.autocomplete_titles("nutri")
     assert found[:2] == [  # titles that begin with it, newest first
         ("Nutrify web app: take a photo of food and learn about", 28),
         ("Nutrify: A machine learning project", 23),
     ]
     for partial in ("a", "e", "learning", "mach lea"):
-        found = await service.autocomplete_titles(partial)
+        found = await service.search.autocomplete_titles(partial)
         assert 0 < len(found) <= 25
-    assert ("Nutrify: A machine learning project", 23) in await service.autocomplete_titles(
+    assert ("Nutrify: A machine learning project", 23) in await service.search.autocomplete_titles(
         "machine lear"
     )
 
@@ -84,13 +84,13 @@ async def test_autocomplete_titles(service: ArchiveService) -> None:
 async def test_autocomplete_short_and_finished_words(service: ArchiveService) -> None:
     """Words of one or two letters are looked for among the newest titles; a finished word
     that begins a longer one still finds it (the exact lookup falls back to a prefix)."""
-    found = await service.autocomplete_titles("ma le")
+    found = await service.search.autocomplete_titles("ma le")
     assert found and all(
         any(w.startswith("ma") for w in title.casefold().split())
         and any(w.startswith("le") for w in title.casefold().split())
         for title, _ in found
     )
-    assert ("Nutrify: A machine learning project", 23) in await service.autocomplete_titles(
+    assert ("Nutrify: A machine learning project", 23) in await service.search.autocomplete_titles(
         "mach lear"
     )
 
@@ -103,8 +103,8 @@ async def test_a_link_featured_again_shows_once(service: ArchiveService, content
             "- [Another zyxwv story](https://example.com/other): not the same resource.\n",
             encoding="utf-8",
         )
-    await service.reload()
-    hits = await service.search("zyxwv widgets")
+    await service.loader.reload()
+    hits = await service.search.find("zyxwv widgets")
     titles = [h.resource.title for h in hits]
     assert titles.count("Zyxwv: widgets for everyone") == 1
     assert titles.count("Another zyxwv story") == 1
@@ -113,22 +113,22 @@ async def test_a_link_featured_again_shows_once(service: ArchiveService, content
 async def test_a_query_of_only_common_words_still_finds_resources(
     service: ArchiveService,
 ) -> None:
-    hits = await service.search("the and of", limit=5)
+    hits = await service.search.find("the and of", limit=5)
     assert len(hits) == 5
 
 
 async def test_autocomplete_issues_by_number_title_or_month(service: ArchiveService) -> None:
-    assert [n for n, _ in service.autocomplete_issues("")] == [28, 23, 15, 7, 2]
-    assert [n for n, _ in service.autocomplete_issues("2")] == [28, 23, 2]
-    assert [n for n, _ in service.autocomplete_issues("#15")] == [15]
-    assert service.autocomplete_issues("july") == [
+    assert [n for n, _ in service.search.autocomplete_issues("")] == [28, 23, 15, 7, 2]
+    assert [n for n, _ in service.search.autocomplete_issues("2")] == [28, 23, 2]
+    assert [n for n, _ in service.search.autocomplete_issues("#15")] == [15]
+    assert service.search.autocomplete_issues("july") == [
         (7, "#7 · July 2020 · Machine Learning Monthly 💻🤖 July 2020")
     ]
-    assert service.autocomplete_issues("nothing like this") == []
+    assert service.search.autocomplete_issues("nothing like this") == []
 
 
 async def test_split_words_find_a_compound_title(service: ArchiveService) -> None:
-    hits = await service.search("gpt 3")
+    hits = await service.search.find("gpt 3")
     assert hits[0].resource.title == "All about GPT3"
 
 
@@ -152,8 +152,8 @@ async def test_a_resource_featured_again_does_not_crowd_out_other_matches(
             number,
             [("Qwerty zxcvb tool", "q"), (f"Qwerty other {number}", f"o{number}")],
         )
-    await service.reload()
-    hits = await service.search("qwerty zxcvb", limit=3)
+    await service.loader.reload()
+    hits = await service.search.find("qwerty zxcvb", limit=3)
     assert hits[0].resource.title == "Qwerty zxcvb tool"
     assert len(hits) == 3
 
@@ -166,8 +166,8 @@ async def test_autocomplete_a_short_word_with_a_longer_one_finds_older_titles(
         _write_issue(
             content_dir, number, [(f"Async thing {number} {i}", f"{number}/{i}") for i in range(25)]
         )
-    await service.reload()
-    assert ("Go async patterns", 100) in await service.autocomplete_titles("go async")
+    await service.loader.reload()
+    assert ("Go async patterns", 100) in await service.search.autocomplete_titles("go async")
 
 
 def _covers(title: str, text: str, groups: list[list[str]]) -> tuple[float, float]:

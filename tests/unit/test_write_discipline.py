@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from bot.archive.content import ContentStore
 from bot.archive.records import ScheduleRecord
 from bot.archive.service import ArchiveService
-from bot.archive.store import ArchiveStore
 from tests.conftest import FakeClock
 
 NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## Brand new tool\n\nIt does things.\n"
@@ -27,7 +27,7 @@ PICKS_PER_SCOPE = 8  # far fewer than the candidates: no scope starts a new roun
 
 async def _snapshot(service: ArchiveService) -> list[tuple[int, int]]:
     """Every issue with its resource count, as the issue command reads them."""
-    issues = [await service.issue(n) for n in await service.issue_numbers()]
+    issues = [await service.issues.get(n) for n in await service.issues.numbers()]
     return [(i.number, len(i.resources)) for i in issues if i is not None]
 
 
@@ -86,7 +86,7 @@ class Hammer:
         while not self.finished.is_set():
             scope = f"picker{number}-{made // PICKS_PER_SCOPE}"
             self._attempt(worker)
-            assert await self.service.pick(scope) is not None
+            assert await self.service.picks.pick(scope) is not None
             self.picks[scope] += 1
             made += 1
             worker.busy = False
@@ -95,7 +95,7 @@ class Hammer:
         worker, value = self._worker(), 0
         while not self.finished.is_set():
             self._attempt(worker)
-            await self.service.save_setting(f"setting-{number}", str(value))
+            await self.service.meta.set(f"setting-{number}", str(value))
             self.settings[f"setting-{number}"] = str(value)
             value += 1
             worker.busy = False
@@ -104,10 +104,10 @@ class Hammer:
         worker = self._worker()
         while not self.finished.is_set():
             self._attempt(worker)
-            schedule_id, _ = await self.service.set_schedule(guild, guild * 10, "0 9 * * *", "UTC")
+            schedule_id, _ = await self.service.schedules.add(guild, guild * 10, "0 9 * * *", "UTC")
             self.schedules[guild] = True
             self._attempt(worker)
-            assert await self.service.stop_schedule(guild, schedule_id)
+            assert await self.service.schedules.stop(guild, schedule_id)
             self.schedules[guild] = False
             worker.busy = False
 
@@ -115,22 +115,22 @@ class Hammer:
         worker = self._worker()
 
         async def post(schedule: ScheduleRecord, _: dt.datetime) -> str | None:
-            pick = await self.service.pick(str(schedule.channel_id))
+            pick = await self.service.picks.pick(str(schedule.channel_id))
             return pick.title if pick else None
 
         while not self.finished.is_set():
             self._attempt(worker)
-            self.ledger_posts += await self.service.run_due_schedules(post)
+            self.ledger_posts += await self.service.schedules.run_due(post)
             worker.busy = False
 
     async def _reader(self) -> None:
         worker = self._worker()
         while not self.finished.is_set():
             self._attempt(worker)
-            counts = await self.service.counts()
+            counts = await self.service.issues.counts()
             assert counts in (OLD, NEW), counts
             self.seen.add(counts)
-            await self.service.search("resnet")
+            await self.service.search.find("resnet")
             worker.busy = False
 
 
@@ -141,7 +141,7 @@ async def test_writes_hammering_a_failing_then_succeeding_reload(
     clock: FakeClock,
 ) -> None:
     for guild in LEDGER_GUILDS:
-        await service.set_schedule(guild, guild * 10, "0 9 * * *", "UTC")
+        await service.schedules.add(guild, guild * 10, "0 9 * * *", "UTC")
     clock.advance(hours=2)  # 10:00: every ledger schedule's 09:00 slot is due
     before = await _snapshot(service)
     (content_dir / "029.md").write_text(NEW_ISSUE)
@@ -150,7 +150,7 @@ async def test_writes_hammering_a_failing_then_succeeding_reload(
 
     load_paused = asyncio.Event()
     hammer = Hammer(service, load_paused)
-    original = ArchiveStore._insert_issues
+    original = ContentStore._insert_issues
 
     async def fail_midway(*args: Any) -> None:
         await original(*args)  # the new rows are written, not committed
@@ -160,28 +160,28 @@ async def test_writes_hammering_a_failing_then_succeeding_reload(
 
     async def loads() -> None:
         with monkeypatch.context() as patch:
-            patch.setattr(ArchiveStore, "_insert_issues", staticmethod(fail_midway))
+            patch.setattr(ContentStore, "_insert_issues", staticmethod(fail_midway))
             with pytest.raises(RuntimeError, match="disk full"):
-                await service.reload()
+                await service.loader.reload()
         assert await _snapshot(service) == before  # the previous content, complete
-        assert (await service.reload()).issues == NEW[0]
+        assert (await service.loader.reload()).issues == NEW[0]
         hammer.finished.set()
 
     await asyncio.gather(loads(), *hammer.tasks())
 
     assert hammer.seen <= {OLD, NEW} and OLD in hammer.seen
-    assert await service.counts() == NEW
+    assert await service.issues.counts() == NEW
     # Every user write landed: each pick in its scope's history (so none repeated: a read
     # snapshot held open by another task's query once let a pick miss the one before it), the last value of each
     # setting, each schedule as its last change left it, each due slot claimed once.
     for scope, made in hammer.picks.items():
-        assert len(await service._store.picked(scope)) == made, scope
+        assert len(await service.picks.picked(scope)) == made, scope
     for key, value in hammer.settings.items():
-        assert await service.setting(key) == value
+        assert await service.meta.get(key) == value
     for guild, active in hammer.schedules.items():
-        assert (await service.schedule(guild) is not None) == active
+        assert (await service.schedules.get(guild) is not None) == active
     assert hammer.ledger_posts == len(LEDGER_GUILDS)
     for guild in LEDGER_GUILDS:
-        assert await service._store.posted_slots(guild) == ["2026-01-05T09:00:00+00:00"]
-        schedule = await service.schedule(guild)
+        assert await service.schedules.posted_slots(guild) == ["2026-01-05T09:00:00+00:00"]
+        schedule = await service.schedules.get(guild)
         assert schedule is not None and schedule.last_post_title

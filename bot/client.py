@@ -26,10 +26,10 @@ EXTENSIONS = (
     "bot.cogs.errors",
     "bot.cogs.issues",
     "bot.cogs.search",
-    "bot.cogs.schedule",
-    "bot.cogs.announce",
+    "bot.cogs.schedules",
+    "bot.cogs.announcements",
     "bot.cogs.feeds",
-    "bot.cogs.importer",
+    "bot.cogs.imports",
     "bot.cogs.admin",
 )
 

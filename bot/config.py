@@ -12,6 +12,7 @@ variable (or the ``.env``) and is kept out of every log line.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,8 @@ from bot.content.issue_meta import Cadence, DateAnchor
 from bot.content.links import check_template
 from bot.content.models import DEFAULT_NEWSLETTER_ID
 from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
 #: Environment variables that override config keys start with this.
@@ -157,14 +160,29 @@ class Discord(_Section):
     random_cooldown: Cooldown = Cooldown(rate=3, per=30)
     #: Seconds a search result's Previous/Next buttons keep working.
     search_view_timeout: float = Field(default=300.0, gt=0)
-    #: Seconds between two looks at the archive schedules.
-    schedule_poll_seconds: float = Field(default=30.0, ge=0.5, le=300)
+    #: Seconds between two passes of every background loop (due schedules, announcements,
+    #: feeds); a load that adds issues wakes the announcer at once.
+    background_poll_seconds: float = Field(default=30.0, ge=0.5, le=300)
     #: The shortest gap allowed between two scheduled archive posts.
     schedule_min_interval_minutes: int = Field(default=60, ge=1, le=10080)
     #: Tries to reach Discord at start before giving up, and the first wait between them
     #: (doubled after each failed try).
     connect_attempts: int = Field(default=5, ge=1, le=20)
     connect_backoff_seconds: float = Field(default=2.0, gt=0, le=60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        """Read ``schedule_poll_seconds`` (its name before it paced every background loop)."""
+        if isinstance(data, dict) and "schedule_poll_seconds" in data:
+            data = dict(data)
+            value = data.pop("schedule_poll_seconds")
+            data.setdefault("background_poll_seconds", value)
+            log.warning(
+                "discord.schedule_poll_seconds is now discord.background_poll_seconds: "
+                "rename it in the config"
+            )
+        return data
 
     @field_validator("default_timezone")
     @classmethod

@@ -371,10 +371,11 @@ class Loader:
         #: Problems found by the last load (files skipped or kept at their previous version).
         self.problems: list[Problem] = []
 
-    def listen(self, listener: Listener) -> None:
+    def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after each load that changed something (the search cache's
-        refresh, the announcer's wake-up)."""
+        refresh, the announcer's wake-up); the function returned stops it."""
         self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     async def reload(self) -> LoadReport:
         """Bring every newsletter up to date with its content folder, reading only what

@@ -10,7 +10,8 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.client import ArchiveBot
-from bot.cogs.common import embed, moderators_only, reply
+from bot.cogs.helpers.checks import moderators_only
+from bot.cogs.helpers.replies import embed, reply
 from bot.errors import ContentError
 from bot.render.cards import AboutFacts, about_card
 from bot.render.messages import newsletter_list, reload_failed_message, reload_message

@@ -12,7 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import NotModerator, refund_cooldown, reply
+from bot.cogs.helpers.checks import NotModerator, refund_cooldown
+from bot.cogs.helpers.replies import reply
 from bot.errors import ArchiveBotError, DatabaseError
 from bot.render.echo import echoed
 from bot.render.messages import (

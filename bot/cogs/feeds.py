@@ -7,7 +7,7 @@ import logging
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import BackgroundPass
+from bot.cogs.helpers.background import BackgroundPass
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ArchiveBot
-from bot.cogs.common import (
+from bot.cogs.helpers.options import (
     NEWSLETTER_OPTION,
-    embed,
-    link_buttons,
     newsletter_autocomplete,
     newsletter_option,
-    reply,
     several,
 )
+from bot.cogs.helpers.replies import embed, link_buttons, reply
 from bot.render.cards import issue_card, latest_card
 from bot.render.messages import EMPTY_ARCHIVE, missing_issue_message
 

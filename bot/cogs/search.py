@@ -12,21 +12,20 @@ from discord.ext import commands
 
 from bot.archive.records import NO_FILTERS, SearchFilters, SearchHit
 from bot.client import ArchiveBot
-from bot.cogs.common import (
-    NEWSLETTER_OPTION,
-    embed,
-    in_time,
-    link_buttons,
-    newsletter_autocomplete,
-    newsletter_option,
+from bot.cogs.errors import log_with_error_id
+from bot.cogs.helpers.checks import (
     per_user_cooldown,
     random_cooldown,
     refund_cooldown,
-    reply,
     search_cooldown,
+)
+from bot.cogs.helpers.options import (
+    NEWSLETTER_OPTION,
+    newsletter_autocomplete,
+    newsletter_option,
     several,
 )
-from bot.cogs.errors import log_with_error_id
+from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.render.cards import page_count, resource_card, search_card
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,

@@ -12,7 +12,7 @@ import discord
 
 from bot.archive.imports import MAX_IMPORT_BYTES
 from bot.client import ArchiveBot
-from bot.cogs.importer import ImportPreviewView
+from bot.cogs.imports import ImportPreviewView
 from tests.commands.helpers import FakeInteraction, invoke, member, moderator
 from tests.unit.test_imports import NEW_ISSUE
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
-from bot.cogs.common import newsletter_autocomplete
+from bot.cogs.helpers.options import newsletter_autocomplete
 from bot.config import load_settings
 from tests.cards import sent_text
 from tests.commands.helpers import FakeInteraction, invoke, moderator, text_channel

@@ -8,7 +8,7 @@ import discord
 import pytest
 
 from bot.client import ArchiveBot
-from bot.cogs import common
+from bot.cogs.helpers import replies
 from bot.render import limits
 from tests.commands.helpers import FakeInteraction, invoke, member
 
@@ -173,7 +173,7 @@ async def test_random_while_a_load_holds_the_write_turn_is_deferred_then_answere
 ) -> None:
     """A pick records itself, so it waits for a content load's transaction: the command
     tells Discord it is working rather than miss its 3-second deadline."""
-    monkeypatch.setattr(common, "DEFER_AFTER_SECONDS", 0.05)
+    monkeypatch.setattr(replies, "DEFER_AFTER_SECONDS", 0.05)
     interaction = FakeInteraction(bot, user=member(9))
     async with bot.service.db.transaction():  # a load, holding the write turn
         command = asyncio.create_task(invoke(bot, "random", interaction))

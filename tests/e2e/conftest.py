@@ -34,7 +34,7 @@ class BotProcess:
         self.config = write_config(
             workdir,
             self.content,
-            schedule_poll_seconds=0.5,
+            background_poll_seconds=0.5,
             schedule_min_interval_minutes=1,
             moderator_role_ids=[],
         )

@@ -39,7 +39,7 @@ class TwoNewsletterBot(BotProcess):
             workdir,
             self.content,
             self.twir,
-            schedule_poll_seconds=0.5,
+            background_poll_seconds=0.5,
             schedule_min_interval_minutes=1,
             moderator_role_ids=[],
         )

@@ -224,10 +224,10 @@ def test_environment_overrides_keys(environment: Path, tmp_path: Path) -> None:
     ("variable", "value", "message"),
     [
         (
-            "ARCHIVE_BOT__DISCORD__SCHEDULE_POLL_SECONDS",
+            "ARCHIVE_BOT__DISCORD__BACKGROUND_POLL_SECONDS",
             "0",
-            "discord.schedule_poll_seconds: Input should be greater than or equal to 0.5 "
-            "(set by ARCHIVE_BOT__DISCORD__SCHEDULE_POLL_SECONDS)",
+            "discord.background_poll_seconds: Input should be greater than or equal to 0.5 "
+            "(set by ARCHIVE_BOT__DISCORD__BACKGROUND_POLL_SECONDS)",
         ),
         (
             "ARCHIVE_BOT__DISCORD__DEV_GUILDS",
@@ -274,3 +274,15 @@ def test_dotenv_is_read_from_the_working_directory_only(environment: Path) -> No
 def test_a_dotenv_that_is_not_utf8(environment: Path) -> None:
     (environment / ".env").write_bytes(b"DISCORD_TOKEN=\xff\xfe\n")
     assert "the .env file is not UTF-8 text" in _config_error(DEFAULT_CONFIG_PATH)
+
+
+def test_the_old_name_of_the_background_pace_is_still_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "newsletter: {name: Digest}\ndiscord: {schedule_poll_seconds: 12}\n", encoding="utf-8"
+    )
+    settings = load_settings(path)
+    assert settings.discord.background_poll_seconds == 12
+    assert "background_poll_seconds" in caplog.text

@@ -14,22 +14,11 @@ from discord.ext import commands
 from bot.archive.records import ScheduleRecord
 from bot.archive.schedules import preset_cron, time_zones
 from bot.client import ArchiveBot
-from bot.cogs.common import (
-    BackgroundPass,
-    embed,
-    in_time,
-    link_buttons,
-    messageable,
-    missing_permissions,
-    moderator_group,
-    moderators_only,
-    newsletter_autocomplete,
-    newsletter_option,
-    posting,
-    reply,
-    send_card,
-    several,
-)
+from bot.cogs.helpers.background import BackgroundPass
+from bot.cogs.helpers.checks import moderator_group, moderators_only
+from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
+from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
+from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
 from bot.render.echo import echoed

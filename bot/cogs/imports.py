@@ -21,15 +21,10 @@ from bot.archive.imports import (
     ImportRefused,
 )
 from bot.client import ArchiveBot
-from bot.cogs.common import (
-    embed,
-    moderators_only,
-    newsletter_autocomplete,
-    newsletter_option,
-    reply,
-    several,
-)
 from bot.cogs.errors import log_with_error_id
+from bot.cogs.helpers.checks import moderators_only
+from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
+from bot.cogs.helpers.replies import embed, reply
 from bot.errors import ContentError
 from bot.render.cards import import_preview_card
 from bot.render.messages import (

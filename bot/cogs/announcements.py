@@ -8,24 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive.records import AnnouncementRecord, IssueRecord
+from bot.archive.records import AnnouncementRecord, IssueRecord, LoadReport
 from bot.client import ArchiveBot
-from bot.cogs.common import (
-    BackgroundPass,
-    embed,
-    in_time,
-    link_buttons,
-    messageable,
-    missing_permissions,
-    moderator_group,
-    moderators_only,
-    newsletter_autocomplete,
-    newsletter_option,
-    posting,
-    reply,
-    send_card,
-    several,
-)
+from bot.cogs.helpers.background import BackgroundPass
+from bot.cogs.helpers.checks import moderator_group, moderators_only
+from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
+from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
+from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.render.cards import announcement_card, issue_card
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
@@ -68,9 +57,16 @@ class AnnounceCommands(commands.Cog):
 
     async def cog_load(self) -> None:
         self.announcer.start()
+        self._unlisten = self.bot.service.loader.listen(self._loaded)
 
     async def cog_unload(self) -> None:
+        self._unlisten()
         self.announcer.cancel()
+
+    async def _loaded(self, report: LoadReport) -> None:
+        """A load that added issues wakes the announcer: the poll is only a safety net."""
+        if any(summary.added for summary in report.summaries):
+            self.announcer.wake()
 
     # -- the announcer -----------------------------------------------------------------
 

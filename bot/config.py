@@ -147,6 +147,25 @@ class Database(_Section):
     path: Path = Path("../data/archive.sqlite3")
 
 
+class Network(_Section):
+    """What the bot may fetch (imports, feeds): every request goes through bot/fetch.py."""
+
+    #: Fetch from loopback, private and link-local addresses too (off: a member could make
+    #: the host fetch its own services). For self-hosters whose feeds live on their network.
+    allow_private_hosts: bool = False
+    #: The largest feed body, as received and once decompressed, in MB.
+    feed_max_mb: float = Field(default=5.0, gt=0, le=100)
+    feed_max_decompressed_mb: float = Field(default=20.0, gt=0, le=500)
+
+    @property
+    def feed_max_bytes(self) -> int:
+        return int(self.feed_max_mb * 1024 * 1024)
+
+    @property
+    def feed_max_decompressed_bytes(self) -> int:
+        return int(self.feed_max_decompressed_mb * 1024 * 1024)
+
+
 class Cooldown(_Section):
     rate: int = Field(default=1, ge=1)
     per: float = Field(default=10.0, gt=0)
@@ -203,6 +222,7 @@ class Settings(_Section):
     newsletters: tuple[NewsletterEntry, ...] = ()
     database: Database = Database()
     discord: Discord = Discord()
+    network: Network = Network()
     #: The file these settings came from; relative paths in it resolve against its folder.
     source: Annotated[Path, Field(exclude=True)] = Path("config.yaml")
 

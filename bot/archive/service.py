@@ -28,7 +28,7 @@ from bot.archive.picks import Picks
 from bot.archive.records import LoadReport
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Schedules
 from bot.archive.search import Search
-from bot.config import Newsletter, Settings
+from bot.config import Network, Newsletter, Settings
 
 
 class ArchiveService:
@@ -41,6 +41,7 @@ class ArchiveService:
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
         rng: random.Random | None = None,
+        network: Network | None = None,
     ) -> None:
         served = [newsletters] if isinstance(newsletters, Newsletter) else list(newsletters)
         if not served:
@@ -56,7 +57,11 @@ class ArchiveService:
         self.schedules = Schedules(db, min_interval)
         self.announcements = Announcements(db, self.issues)
         self.feeds = Feeds(db, served, self.issues, self.loader)
-        self.imports = Imports(served, self.issues, self.loader)
+        #: What may be fetched (imports, feeds): bot/fetch.py's guard takes it from here.
+        self.network = network or Network()
+        self.imports = Imports(
+            served, self.issues, self.loader, allow_private_hosts=self.network.allow_private_hosts
+        )
         self.meta = Meta(db)
         self.loader.listen(lambda report: self.search.refresh())
 
@@ -68,12 +73,13 @@ class ArchiveService:
         clock: Clock = utcnow,
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
+        network: Network | None = None,
     ) -> ArchiveService:
         """Open the database (``DatabaseError`` if it can't be used) and serve what it holds;
         ``loader.reload`` reads the content folders."""
         db = await Database.open(database, clock)
         try:
-            service = cls(db, newsletters, min_interval=min_interval)
+            service = cls(db, newsletters, min_interval=min_interval, network=network)
             await service.picks.adopt(service.newsletters[0].id)
             await service.search.refresh()
             await service.schedules.pause_unfit()
@@ -107,6 +113,7 @@ class ArchiveService:
             served,
             clock,
             min_interval=dt.timedelta(minutes=settings.discord.schedule_min_interval_minutes),
+            network=settings.network,
         )
         try:
             report = await service.loader.reload()

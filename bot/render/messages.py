@@ -319,6 +319,14 @@ def import_refused_message(
     names), and what it takes."""
     if kind == "scheme":
         return f"Only http:// and https:// links can be imported, not “{echoed(detail)}”."
+    if kind == "address":
+        return (
+            f"That link leads to an address that is not public ({echoed(detail)}): links are "
+            "only fetched from the public internet. Nothing was downloaded. (Whoever runs the "
+            "bot can allow their own network with `network.allow_private_hosts`.)"
+        )
+    if kind == "redirects":
+        return f"That link redirects more than {echoed(detail)} times: nothing was imported."
     if kind == "type":
         return (
             f"{echoed(detail)} is not a file type an import takes: use " + ", ".join(suffixes) + "."

@@ -49,6 +49,8 @@ class ArchiveService:
         #: The newsletters served, in config order.
         self.newsletters: tuple[Newsletter, ...] = tuple(served)
         self.db = db
+        #: What may be fetched (imports, feeds): bot/fetch.py's guard takes it from here.
+        self.network = network or Network()
         self.content = ContentStore(db)
         self.loader = Loader(self.content, served)
         self.issues = Issues(db, served)
@@ -56,9 +58,7 @@ class ArchiveService:
         self.picks = Picks(db, rng)
         self.schedules = Schedules(db, min_interval)
         self.announcements = Announcements(db, self.issues)
-        self.feeds = Feeds(db, served, self.issues, self.loader)
-        #: What may be fetched (imports, feeds): bot/fetch.py's guard takes it from here.
-        self.network = network or Network()
+        self.feeds = Feeds(db, served, self.issues, self.loader, self.network)
         self.imports = Imports(
             served, self.issues, self.loader, allow_private_hosts=self.network.allow_private_hosts
         )

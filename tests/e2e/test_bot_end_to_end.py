@@ -466,11 +466,16 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 1, timeout=5)
     assert posts[0]["embeds"][0]["title"].startswith("From the archives: ")
 
-    # The schedule runs every minute: its first slot comes due while the bot runs.
-    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=75)
+    # The schedule runs every minute: its first slot comes due while the bot runs (its clock
+    # brought to two seconds before that slot).
+    next_minute = (dt.datetime.now(dt.UTC) + bot_process.clock_offset).replace(
+        second=0, microsecond=0
+    ) + dt.timedelta(minutes=1)
+    bot_process.shift_clock(next_minute - dt.timedelta(seconds=2))
+    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=15)
     await bot_process.wait_for_log("archive post for guild")
     slot = _slots(bot_process.log)[0]
-    posted_at = dt.datetime.fromisoformat(posts[1]["timestamp"])
+    posted_at = dt.datetime.fromisoformat(posts[1]["timestamp"]) + bot_process.clock_offset
     late = (posted_at - dt.datetime.fromisoformat(slot)).total_seconds()
     assert 0 <= late < 3, f"the {slot} post came {late:.1f}s after its slot"  # poll: 0.5 s
 

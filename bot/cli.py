@@ -1,7 +1,7 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
 python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
-             | db check [--quick] | db recover
+             | db check [--quick] | db backup PATH | db restore PATH | db recover [--force]
 """
 
 from __future__ import annotations
@@ -18,15 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.archive.db import DatabaseLock, backup
 from bot.archive.loader import dry_run
 from bot.archive.records import SearchFilters
-from bot.archive.recovery import check_database, recover_database
+from bot.archive.recovery import check_database, recover_database, restore_database
 from bot.archive.service import ArchiveService
 from bot.config import Newsletter, Settings, load_settings
 from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
-from bot.render.database import bot_running, check_message, no_database, recovery_message
+from bot.render.database import (
+    backup_message,
+    backup_refused,
+    bot_running,
+    check_message,
+    healthy_not_recovered,
+    no_database,
+    recovery_message,
+    restored_message,
+)
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -106,9 +116,20 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="exit 0 if the database is healthy, 3 if it is damaged"
     )
     db_check.add_argument("--quick", action="store_true", help="quick_check: faster, less thorough")
-    db_commands.add_parser(
+    recover = db_commands.add_parser(
         "recover", parents=[common], help="save what can be read into a new file; keep the old"
     )
+    recover.add_argument(
+        "--force", action="store_true", help="rebuild even a database that checks healthy"
+    )
+    backup = db_commands.add_parser(
+        "backup", parents=[common], help="a consistent copy, safe while the bot runs"
+    )
+    backup.add_argument("target", type=Path, help="the copy to write (a new file)")
+    restore = db_commands.add_parser(
+        "restore", parents=[common], help="put a backup in place (the bot stopped); keep the old"
+    )
+    restore.add_argument("backup", type=Path, help="a file db backup wrote")
     return parser
 
 
@@ -224,17 +245,36 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _database(args: argparse.Namespace, settings: Settings) -> int:
-    """``db check`` (exit 0 healthy, 3 damaged) and ``db recover`` (the bot stopped first)."""
+    """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
+    ``db restore`` and ``db recover``."""
     path = settings.database_path
+    if args.db_command == "restore":
+        if DatabaseLock(path).held_elsewhere():
+            print(bot_running(path, "db restore"), file=sys.stderr)
+            return 1
+        print(restored_message(args.backup, path, restore_database(args.backup, path)))
+        return 0
     if not path.is_file():
         print(no_database(path), file=sys.stderr)
         return 1
+    if args.db_command == "backup":
+        target: Path = args.target
+        if target.exists() or not target.parent.is_dir():
+            print(backup_refused(target), file=sys.stderr)
+            return 1
+        backup(path, target)
+        report = check_database(target)
+        print(backup_message(target, report))
+        return 0 if report.healthy else DatabaseError.exit_code
+    report = check_database(path, quick=args.db_command == "check" and args.quick)
     if args.db_command == "check":
-        report = check_database(path, quick=args.quick)
         print(check_message(report), file=sys.stdout if report.healthy else sys.stderr)
         return 0 if report.healthy else DatabaseError.exit_code
-    if check_heartbeat(heartbeat_path(path)).healthy:
-        print(bot_running(path), file=sys.stderr)
+    if DatabaseLock(path).held_elsewhere() or check_heartbeat(heartbeat_path(path)).healthy:
+        print(bot_running(path, "db recover"), file=sys.stderr)
+        return 1
+    if report.healthy and not args.force:
+        print(healthy_not_recovered(path), file=sys.stderr)
         return 1
     print(recovery_message(recover_database(path)))
     return 0

@@ -42,6 +42,8 @@ from bot.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
+#: The environment variable that names the config file (``--config`` wins over it).
+CONFIG_VARIABLE = "ARCHIVE_BOT_CONFIG"
 #: Environment variables that override config keys start with this.
 ENV_PREFIX = "ARCHIVE_BOT__"
 #: Where the ``.env`` file is read from: the working directory only, never a parent folder.
@@ -475,11 +477,29 @@ def _load_env_file() -> None:
         ) from None
 
 
+def find_config() -> Path:
+    """The config file when none is given: ``ARCHIVE_BOT_CONFIG``, else ``config/config.yaml``
+    or ``config.yaml`` in the working directory, else the source checkout's own (an installed
+    copy has none); ``ConfigError`` naming every place looked at."""
+    named = os.environ.get(CONFIG_VARIABLE, "").strip()
+    if named:
+        return Path(named)
+    places = [Path("config/config.yaml"), Path("config.yaml"), DEFAULT_CONFIG_PATH]
+    for place in places:
+        if place.is_file():
+            return place
+    looked = ", ".join(str(place.resolve()) for place in places)
+    raise ConfigError(
+        f"no config file found (looked at {looked}): pass --config PATH or set "
+        f"{CONFIG_VARIABLE}; config/config.yaml in the source is a starting point"
+    )
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    """Read and validate a config file, with overrides from the environment and ``.env``;
-    raise ``ConfigError`` naming the file and key at fault."""
+    """Read and validate a config file (``find_config`` when none is given), with overrides
+    from the environment and ``.env``; raise ``ConfigError`` naming the file and key at fault."""
     _load_env_file()
-    path = (path or DEFAULT_CONFIG_PATH).resolve()
+    path = (path or find_config()).resolve()
     raw = _read(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")

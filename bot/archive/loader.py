@@ -47,7 +47,7 @@ from bot.archive.db import release
 from bot.archive.records import LoadReport, LoadSummary
 from bot.archive.rows import FileState, ParsedFile
 from bot.content.issue_meta import infer_dates
-from bot.content.loader import content_files, resolve_duplicates
+from bot.content.loader import content_files, passed_over, resolve_duplicates
 from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, Problem
 from bot.errors import ContentError
 
@@ -76,6 +76,8 @@ class Scan:
     changed: list[tuple[Path, FileState]] = field(default_factory=list)
     touched: list[FileState] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: Entries named like issue files that are not read (links, FIFOs…).
+    problems: list[Problem] = field(default_factory=list)
 
 
 def missing_folder(newsletter: Newsletter) -> Problem:
@@ -113,6 +115,7 @@ def scan_folder(newsletter: Newsletter, known: dict[str, FileState]) -> Scan:
         else:
             scan.changed.append((path, state))
     scan.removed = sorted(set(known) - names)
+    scan.problems = passed_over(folder)
     return scan
 
 
@@ -251,7 +254,7 @@ def plan_changes(
 ) -> Plan:
     """Decide what a reload writes: new issues, issues kept, duplicates refused, dates."""
     by_source = {issue.source: issue for issue in stored}
-    problems = [problem for item in parsed for problem in item.problems]
+    problems = [*scan.problems, *(problem for item in parsed for problem in item.problems)]
     kept = [
         item.state.name for item in parsed if item.content is None and item.state.name in by_source
     ]

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -468,3 +469,31 @@ def test_the_first_load_leaves_what_is_alive_out_of_later_collections(tmp_path: 
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     assert done.stdout.split() == ["0", "True", "True", "True"]
+
+
+async def test_a_full_disk_is_reported_as_a_full_disk(service: ArchiveService) -> None:
+    async with service.db.transaction() as db:  # the writer may not grow the file any more
+        await db.execute("PRAGMA max_page_count = 1")
+    with pytest.raises(DatabaseError, match="the disk is full: free some space"):
+        async with service.db.transaction() as db:
+            await db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [(f"k{n}", "x" * 4000) for n in range(50)],
+            )
+    assert await service.meta.get("k0") is None
+
+
+def test_links_and_fifos_in_the_content_folder_are_reported_not_read(
+    tmp_path: Path, seeds_newsletter: Newsletter
+) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(seeds_newsletter.folder, folder)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Issue #99\n\nA file from elsewhere on the host.\n")
+    (folder / "099.txt").symlink_to(outside)
+    os.mkfifo(folder / "100.txt")  # reading it would wait forever
+    result = archive_loader.dry_run(replace(seeds_newsletter, folder=folder))
+    assert len(result.issues) == 5
+    passed = {p.source: p.message for p in result.problems}
+    assert "symbolic link" in passed["099.txt"] and "FIFO" in passed["100.txt"]
+    assert not any(p.fatal for p in result.problems)

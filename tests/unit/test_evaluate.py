@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_evaluate_prints_one_line_per_devset_newsletter(
 
 
 def test_dates_wrong_and_absent_are_told_apart() -> None:
-    truth = [
+    truth: list[dict[str, Any]] = [
         {"file": f"{n}.md", "number": n, "date": "2020-05-04", "resources": []} for n in (1, 2, 3)
     ]
     truth.append({"file": "4.md", "number": 4, "date": None, "resources": []})

@@ -89,11 +89,23 @@ def _date_right(issue: Issue, expected: dict[str, Any]) -> bool:
     return issue.year == year and (month is None or issue.month == month)
 
 
+#: Where a number comes from when the issue states it; an issue that states none (the truth's
+#: ``number: null``, common for dated monthly newsletters) is right only without one of these.
+_STATED_NUMBER_SOURCES = frozenset({"metadata", "text", "file name"})
+
+
+def _number_right(issue: Issue, expected: int | None) -> bool:
+    """The truth's number, or for ``number: null`` no number claimed from the file."""
+    if expected is None:
+        return issue.number_source not in _STATED_NUMBER_SOURCES
+    return issue.number == expected
+
+
 def _score_issue(score: ParserScore, issue: Issue, expected: dict[str, Any]) -> None:
     phrases = expected.get("resources") or []
     score.served += 1
     score.extracted += len(issue.resources)
-    score.numbers_right += issue.number == expected["number"]
+    score.numbers_right += _number_right(issue, expected["number"])
     if _date_right(issue, expected):
         score.dates_right += 1
     elif issue.year is None:

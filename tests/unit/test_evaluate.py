@@ -64,3 +64,17 @@ def test_dates_wrong_and_absent_are_told_apart() -> None:
     score = score_parser(issues, [*truth, {"file": "5.md", "number": 5}])
     assert (score.served, score.issues) == (4, 5)
     assert (score.dates_right, score.dates_wrong, score.dates_absent) == (1, 2, 1)
+
+
+def test_no_number_expected_is_right_only_without_a_claimed_number() -> None:
+    """``number: null``: the issue states none, so a number read from it is a wrong one."""
+    truth: list[dict[str, Any]] = [
+        {"file": f"{n}.md", "number": None, "date": None, "resources": []} for n in (1, 2)
+    ]
+    truth.append({"file": "3.md", "number": 3, "date": None, "resources": []})
+    issues = [
+        Issue(number=2024, title="", source="1.md", number_source="file name"),
+        Issue(number=7, title="", source="2.md", number_source="text"),
+        Issue(number=3, title="", source="3.md", number_source="file name"),
+    ]
+    assert score_parser(issues, truth).numbers_right == 1

@@ -235,7 +235,7 @@ def evaluate_devset(truth_files: list[Path]) -> None:
     print(f"Development set ({len(truth_files)} truth files)")
     for path in truth_files:
         for name, folder, expected in _newsletters(path, None):
-            result = read_folder(ContentSource.from_settings(settings, folder))
+            result = dry_run(settings.served_newsletter(folder=folder))
             print(devset_line(name, score_parser(result.issues, expected)))
 
 

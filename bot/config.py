@@ -199,7 +199,7 @@ class Settings(_Section):
         if self.newsletters:
             return self.newsletters
         assert self.newsletter is not None  # _one_form
-        single = self.newsletter.model_dump(exclude={"id"})
+        single = self.newsletter.model_dump(exclude={"id"}, exclude_unset=True)
         return (
             NewsletterEntry(
                 **single,

@@ -14,6 +14,7 @@ __all__ = ["OnParsed", "Plan", "Scan", "parse_files", "plan_changes", "scan_fold
 
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -21,16 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.archive import rows
-from bot.archive.rows import FileState, ParsedFile
+from bot.archive.rows import FileState, IssueContent, ParsedFile, issue_content
 from bot.archive.store import ContentChanges, StoredIssue
-from bot.content.issue_meta import infer_dates
-from bot.content.loader import (
-    ContentSource,
-    content_files,
-    missing_folder,
-    resolve_duplicates,
-)
-from bot.content.models import Issue, Problem
+from bot.content.folder import settle
+from bot.content.loader import ContentSource, content_files, missing_folder
+from bot.content.models import Issue, NumberCandidate, Problem, Resource
 from bot.errors import ContentError
 
 #: From this many changed files on, parsing runs in worker processes (one per core).
@@ -208,7 +204,30 @@ def _stand_in(stored: StoredIssue) -> Issue:
         stored.month,
         number_source=stored.number_source,
         stated=(stored.stated_year, stored.stated_month),
+        number_candidates=(NumberCandidate(stored.number, stored.number_source, "the archive"),),
     )
+
+
+def _read_back(content: IssueContent) -> Issue:
+    """A parsed issue with its resources taken back from their rows, for the folder pass."""
+    issue = content.issue
+    issue.resources = [
+        Resource(row[4], row[5], tuple(json.loads(row[6])), row[7]) for row in content.resources
+    ]
+    return issue
+
+
+def _settled(
+    content: IssueContent, issue: Issue, number: int, source: ContentSource
+) -> IssueContent:
+    """``content`` after the folder pass: its rows made again if the pass renumbered the
+    issue or dropped resources from it."""
+    if issue.number == number and len(issue.resources) == len(content.resources):
+        issue.resources = []
+        return content
+    settled = issue_content(source.newsletter, content.state, issue)
+    issue.resources = []
+    return settled
 
 
 def plan_changes(
@@ -226,31 +245,35 @@ def plan_changes(
         for issue in stored
         if issue.source not in fresh and issue.source not in scan.removed
     }
-    winners, duplicates = resolve_duplicates(
-        [*(content.issue for content in fresh.values()), *staying.values()]
+    parsed_numbers = {name: content.issue.number for name, content in fresh.items()}
+    settled = settle(
+        [*(_read_back(content) for content in fresh.values()), *staying.values()],
+        cadence=source.cadence,
+        anchor=source.date_anchor,
+        served=staying.keys(),
     )
-    problems += duplicates
-    won = {issue.source for issue in winners}
-    # A served issue that lost its number to one stated in metadata leaves the archive (and
-    # its file is read again next time); a fresh loser keeps its previous version, if any.
+    problems += settled.problems
+    won = {issue.source: issue for issue in settled.issues}
+    # A fresh file that loses its number to a served one keeps its previous version, if any.
     displaced = [name for name in staying if name not in won]
     kept += [name for name in fresh if name not in won and name in by_source]
-    upserts = [content for name, content in fresh.items() if name in won]
-    moved = _date_issues(
-        winners, {name: by_source[name] for name in staying if name in won}, source
-    )
+    upserts = [
+        _settled(content, won[name], parsed_numbers[name], source)
+        for name, content in fresh.items()
+        if name in won
+    ]
+    moved = _redated(settled.issues, {name: by_source[name] for name in staying if name in won})
     changes = ContentChanges(
         upserts=upserts, touched=scan.touched, removed=scan.removed + displaced, redated=moved
     )
     return Plan(changes, problems, kept)
 
 
-def _date_issues(
-    winners: list[Issue], staying: dict[str, StoredIssue], source: ContentSource
+def _redated(
+    winners: list[Issue], staying: dict[str, StoredIssue]
 ) -> list[tuple[int, int | None, int | None, bool]]:
-    """Infer dates over every issue that will be served (fresh ones are filled in place);
-    return the stored issues whose date moved, as (number, year, month, inferred)."""
-    infer_dates(winners, source.cadence, source.date_anchor)
+    """The stored issues whose date the folder pass moved, as (number, year, month,
+    inferred)."""
     moved = []
     for issue in winners:
         before = staying.get(issue.source)

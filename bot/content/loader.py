@@ -1,19 +1,20 @@
 """A content folder → every issue that loads, and a problem for each file that does not.
 
 Each file loads or fails on its own: ``parse_file`` is pure and takes picklable arguments
-(so files can be parsed in worker processes), and ``infer_dates`` runs afterwards over the
-whole list of issues.
+(so files can be parsed in worker processes), and the folder pass (``bot.content.folder``)
+runs afterwards over the whole list of issues: numbers, duplicates, chrome, dates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.content.assemble import Rules
-from bot.content.issue_meta import Cadence, DateAnchor, infer_dates
+from bot.content.folder import settle
+from bot.content.issue_meta import Cadence, DateAnchor
 from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # the parse workers import this module, and need no settings
 class LoadResult:
     issues: list[Issue]
     problems: list[Problem] = field(default_factory=list)
+    #: Resources dropped as chrome (recurring across most issues).
+    chrome: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -38,7 +41,9 @@ class ContentSource:
     folder: Path
     rules: Rules
     newsletter_name: str
-    cadence: Cadence = field(default_factory=Cadence)
+    #: The newsletter's own cadence and dated issue, when its config states them: never a
+    #: default, which would date another newsletter's issues by this one's calendar.
+    cadence: Cadence | None = None
     date_anchor: DateAnchor | None = None
     #: The newsletter's id (stored with each of its issues).
     newsletter: str = DEFAULT_NEWSLETTER_ID
@@ -54,10 +59,19 @@ class ContentSource:
         cls, settings: Settings, folder: Path | None = None, newsletter: str | None = None
     ) -> ContentSource:
         """The configured newsletter called ``newsletter`` (default: the first), read from
-        ``folder`` instead of its own when given; ``KeyError`` for an unknown id."""
+        ``folder`` instead of its own when given; ``KeyError`` for an unknown id.
+
+        A ``folder`` given without ``newsletter`` is read as the newsletter whose folder it
+        is; a folder no newsletter is configured for takes the first one's parser rules but
+        not its calendar (cadence, dated issue): dates come from that folder alone."""
         entries = {entry.id: entry for entry in settings.feeds}
-        entry = entries[newsletter] if newsletter is not None else settings.feeds[0]
-        return cls.of(entry, folder or settings.folder_of(entry))
+        if newsletter is not None or folder is None:
+            entry = entries[newsletter] if newsletter is not None else settings.feeds[0]
+            return cls.of(entry, folder or settings.folder_of(entry))
+        for entry in settings.feeds:
+            if settings.folder_of(entry) == folder.resolve():
+                return cls.of(entry, folder)
+        return replace(cls.of(settings.feeds[0], folder), cadence=None, date_anchor=None)
 
     @classmethod
     def every(cls, settings: Settings) -> list[ContentSource]:
@@ -85,10 +99,13 @@ class ContentSource:
         )
 
 
-def _cadence(newsletter: NewsletterEntry) -> Cadence:
+def _cadence(newsletter: NewsletterEntry) -> Cadence | None:
+    """The cadence the newsletter's config states, if it states one."""
     if newsletter.cadence is not None:
         return Cadence.parse(newsletter.cadence)
-    return Cadence(newsletter.cadence_months, "month")
+    if "cadence_months" in newsletter.model_fields_set:
+        return Cadence(newsletter.cadence_months, "month")
+    return None
 
 
 def _anchor(newsletter: NewsletterEntry) -> DateAnchor | None:
@@ -124,30 +141,6 @@ def parse_one(path: Path, source: ContentSource) -> tuple[Issue | None, list[Pro
         ]
 
 
-def resolve_duplicates(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
-    """One issue per number: the one numbered by explicit metadata wins, else the first file
-    by name; every other is skipped with a problem naming both files."""
-    by_number: dict[int, list[Issue]] = {}
-    for issue in sorted(issues, key=lambda i: i.source):
-        by_number.setdefault(issue.number, []).append(issue)
-    kept: list[Issue] = []
-    problems: list[Problem] = []
-    for number, group in sorted(by_number.items()):
-        winner = next((i for i in group if i.number_source == "metadata"), group[0])
-        kept.append(winner)
-        problems += [
-            Problem(
-                other.source,
-                None,
-                f"issue number {number} is also in {winner.source}, which is kept "
-                "(fix one with front matter: '---' / 'number: N' / '---')",
-            )
-            for other in group
-            if other is not winner
-        ]
-    return kept, problems
-
-
 def missing_folder(folder: Path) -> Problem:
     """The problem of a content folder that is not there."""
     return Problem(
@@ -166,13 +159,12 @@ def read_folder(source: ContentSource) -> LoadResult:
         problems.extend(found)
         if issue is not None:
             parsed.append(issue)
-    issues, duplicates = resolve_duplicates(parsed)
-    problems.extend(duplicates)
-    if not issues and not problems:
+    settled = settle(parsed, cadence=source.cadence, anchor=source.date_anchor)
+    problems.extend(settled.problems)
+    if not settled.issues and not problems:
         problems.append(
             Problem(
                 str(source.folder), None, "no issue files (.txt, .md, .html) in the content folder"
             )
         )
-    infer_dates(issues, source.cadence, source.date_anchor)
-    return LoadResult(issues, problems)
+    return LoadResult(settled.issues, problems, settled.chrome)

@@ -126,8 +126,9 @@ def file_number(name: str) -> tuple[int, bool] | None:
     return None
 
 
-#: How many characters before a number in a name or title tell where it stands.
-_CONTEXT = 12
+#: How many characters before a number in a name or title (spaces left out) tell where it
+#: stands.
+_CONTEXT = 8
 #: A run of digits in any script ("34", "٣٤"); ``int`` reads them all.
 DIGITS = re.compile(r"\d+")
 
@@ -152,9 +153,9 @@ def digit_guesses(name: str, title: str | None) -> list[NumberCandidate]:
         masked = masked_dates(text)
         for match in DIGITS.finditer(masked):
             number = int(match.group(0)[:12])
-            before = DIGITS.sub("#", masked[max(0, match.start() - _CONTEXT) : match.start()])
+            before = "".join(DIGITS.sub("#", masked[: match.start()]).casefold().split())
             if number <= MAX_NUMBER:
-                context = before.casefold().strip() or "^"
+                context = before[-_CONTEXT:] or "^"
                 guesses.append(NumberCandidate(number, source, where, None, False, True, context))
     return guesses
 

@@ -1,7 +1,7 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
-python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
-             | db check [--quick] | db recover
+python -m bot [run] | sync | status | check | inspect PATH | latest | issue N | search QUERY
+             | random | db check [--quick] | db recover
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from bot.archive.records import SearchFilters
 from bot.archive.recovery import check_database, recover_database
 from bot.archive.service import ArchiveService
 from bot.config import Settings, load_settings
-from bot.content.loader import ContentSource, read_folder
+from bot.content.folder import settle
+from bot.content.loader import ContentSource, parse_one, read_folder
 from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
 from bot.render.database import bot_running, check_message, no_database, recovery_message
+from bot.render.inspect import inspect_json, inspect_text, not_found, nothing_read
 from bot.render.messages import (
+    EMPTY_ARCHIVE,
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
     no_results_message,
@@ -90,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--content", type=Path, help="check this folder instead of the configured one"
     )
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common, narrow],
+        help="how a file or folder is read: numbers, dates, resources, what is dropped and why",
+    )
+    inspect.add_argument("path", type=Path, help="an issue file or a content folder")
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     commands.add_parser("latest", parents=[common, content], help="the newest issue")
     issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
     issue.add_argument("number", type=_issue_number)
@@ -147,6 +157,10 @@ def _check(settings: Settings, folder: Path | None, newsletter: str | None) -> i
 def _check_one(source: ContentSource) -> int:
     result = read_folder(source)
     issues, problems = result.issues, result.problems
+    if not issues:  # each problem is one line: an empty folder's is the only one
+        for problem in problems:
+            print(problem)
+        return 1
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
         date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")
@@ -161,6 +175,32 @@ def _check_one(source: ContentSource) -> int:
     return 1 if errors else 0
 
 
+def _inspect(settings: Settings, path: Path, newsletter: str | None, as_json: bool) -> int:
+    """``inspect``: read one file (alone) or a folder (whole) and show how it is read."""
+    if not path.exists():
+        print(not_found(path), file=sys.stderr)
+        return 1
+    folder = path if path.is_dir() else path.parent
+    source = ContentSource.from_settings(settings, folder, newsletter)
+    if path.is_dir():
+        result = read_folder(source)
+        issues, problems = result.issues, result.problems
+    else:
+        issue, problems = parse_one(path, source)
+        settled = settle(
+            [issue] if issue else [], cadence=source.cadence, anchor=source.date_anchor
+        )
+        issues, problems = settled.issues, problems + settled.problems
+    if not issues:
+        print(nothing_read(path, problems, check=False), file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(inspect_json(issues, problems), ensure_ascii=False, indent=2))
+    else:
+        print(inspect_text(issues, problems))
+    return 0
+
+
 @asynccontextmanager
 async def _service(
     settings: Settings, folder: Path | None, newsletter: str | None
@@ -173,6 +213,8 @@ async def _service(
             settings, folder=folder, database=database, newsletter=newsletter if folder else None
         )
         try:
+            if folder is not None and not await service.issue_numbers():
+                raise ArchiveBotError(nothing_read(folder, list(summary.problems)))
             for problem in summary.problems:
                 print(problem, file=sys.stderr)
             yield service
@@ -195,7 +237,12 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
             )
             if issue is None:
                 numbers = await service.issue_numbers(letter)
-                print(missing_issue_message(args.number, numbers), file=sys.stderr)
+                print(
+                    missing_issue_message(args.number, numbers)
+                    if args.command == "issue"
+                    else EMPTY_ARCHIVE,
+                    file=sys.stderr,
+                )
                 return 1
             _emit(args, issue_json(issue), card_text(issue_card(issue)))
         elif args.command == "search":
@@ -252,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if health.healthy else 1
         if command == "check":
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
+        if command == "inspect":
+            letter = _newsletter(settings, args.newsletter)
+            return _inspect(settings, args.path, letter, args.json)
         if command == "db":
             return _database(args, settings)
         if command in ("run", "sync"):

@@ -1,7 +1,8 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
-python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
-             | db check [--quick] | db backup PATH | db restore PATH | db recover [--force]
+python -m bot [run] | sync | status | check | inspect PATH | latest | issue N
+             | search QUERY | random | db check [--quick] | db backup PATH | db restore PATH
+             | db recover [--force]
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from bot.render.database import (
     recovery_message,
     restored_message,
 )
+from bot.render.inspect import inspect_json, inspect_text, not_found, nothing_read
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -100,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--content", type=Path, help="check this folder instead of the configured one"
     )
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common, narrow],
+        help="how a file or folder is read: numbers, dates, resources, what is dropped and why",
+    )
+    inspect.add_argument("path", type=Path, help="an issue file or a content folder")
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     commands.add_parser("latest", parents=[common, content], help="the newest issue")
     issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
     issue.add_argument("number", type=_issue_number)
@@ -169,6 +180,10 @@ def _check(settings: Settings, folder: Path | None, newsletter: str | None) -> i
 def _check_one(newsletter: Newsletter) -> int:
     result = dry_run(newsletter)
     issues, problems = result.issues, result.problems
+    if not issues:  # each problem is one line: an empty folder's is the only one
+        for problem in problems:
+            print(problem)
+        return 1
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
         date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")
@@ -183,6 +198,31 @@ def _check_one(newsletter: Newsletter) -> int:
     return 1 if errors else 0
 
 
+def _inspect(settings: Settings, path: Path, newsletter: str | None, as_json: bool) -> int:
+    """``inspect``: read one file (alone) or a folder (whole), as a load reads it, and show how
+    it was read."""
+    if not path.exists():
+        print(not_found(path), file=sys.stderr)
+        return 1
+    if path.is_dir():
+        result = dry_run(settings.served_newsletter(newsletter, path))
+    else:
+        with tempfile.TemporaryDirectory(prefix="inspect-") as scratch:
+            shutil.copy2(path, scratch)
+            read_as = settings.served_newsletter(newsletter, path.parent)
+            result = dry_run(replace(read_as, folder=Path(scratch)))
+    if not result.issues:
+        print(nothing_read(path, result.problems, check=False), file=sys.stderr)
+        return 1
+    if as_json:
+        print(
+            json.dumps(inspect_json(result.issues, result.problems), ensure_ascii=False, indent=2)
+        )
+    else:
+        print(inspect_text(result.issues, result.problems))
+    return 0
+
+
 @asynccontextmanager
 async def _service(
     settings: Settings, folder: Path | None, newsletter: str | None
@@ -195,6 +235,8 @@ async def _service(
             settings, folder=folder, database=database, newsletter=newsletter if folder else None
         )
         try:
+            if folder is not None and not await service.issues.numbers():
+                raise ArchiveBotError(nothing_read(folder, list(summary.problems)))
             for problem in summary.problems:
                 print(problem, file=sys.stderr)
             yield service
@@ -295,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if health.healthy else 1
         if command == "check":
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
+        if command == "inspect":
+            letter = _newsletter(settings, args.newsletter)
+            return _inspect(settings, args.path, letter, args.json)
         if command == "db":
             return _database(args, settings)
         if command in ("run", "sync"):

@@ -246,7 +246,7 @@ class Settings(_Section):
         if self.newsletters:
             return self.newsletters
         assert self.newsletter is not None  # _one_form
-        single = self.newsletter.model_dump(exclude={"id"})
+        single = self.newsletter.model_dump(exclude={"id"}, exclude_unset=True)
         return (
             NewsletterEntry(
                 **single,
@@ -271,10 +271,20 @@ class Settings(_Section):
         self, newsletter_id: str | None = None, folder: Path | None = None
     ) -> Newsletter:
         """The served newsletter ``newsletter_id`` (default: the first), read from ``folder``
-        instead of its own when given; ``KeyError`` for an unknown id."""
+        instead of its own when given; ``KeyError`` for an unknown id.
+
+        A ``folder`` given without an id is read as the newsletter whose folder it is; a
+        folder no newsletter is configured for takes the first one's parser rules but not its
+        calendar (cadence, dated issue): dates come from that folder alone."""
         by_id = {newsletter.id: newsletter for newsletter in self.served}
-        chosen = by_id[newsletter_id] if newsletter_id is not None else self.served[0]
-        return replace(chosen, folder=folder.resolve()) if folder is not None else chosen
+        if folder is None:
+            return by_id[newsletter_id] if newsletter_id is not None else self.served[0]
+        if newsletter_id is not None:
+            return replace(by_id[newsletter_id], folder=folder.resolve())
+        for newsletter in self.served:
+            if newsletter.folder == folder.resolve():
+                return newsletter
+        return replace(self.served[0], folder=folder.resolve(), cadence=None, date_anchor=None)
 
     @property
     def content_folder(self) -> Path:
@@ -296,7 +306,9 @@ class Newsletter:
     folder: Path = Path()
     #: What the parser needs to know of its pages (picklable: parse workers get it).
     rules: Rules = field(default_factory=Rules.compile)
-    cadence: Cadence = field(default_factory=Cadence)
+    #: Its own cadence and dated issue, when its config states them: never a default, which
+    #: would date another newsletter's issues by this one's calendar.
+    cadence: Cadence | None = None
     date_anchor: DateAnchor | None = None
     #: The web address of an issue whose file states none (``{number}`` filled in).
     issue_url: str | None = None
@@ -333,10 +345,13 @@ class Newsletter:
         )
 
 
-def _cadence(entry: NewsletterEntry) -> Cadence:
+def _cadence(entry: NewsletterEntry) -> Cadence | None:
+    """The cadence the newsletter's config states, if it states one."""
     if entry.cadence is not None:
         return Cadence.parse(entry.cadence)
-    return Cadence(entry.cadence_months, "month")
+    if "cadence_months" in entry.model_fields_set:
+        return Cadence(entry.cadence_months, "month")
+    return None
 
 
 def _anchor(entry: NewsletterEntry) -> DateAnchor | None:

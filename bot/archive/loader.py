@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 import threading
@@ -45,10 +46,10 @@ from bot.archive import rows
 from bot.archive.content import ContentChanges, ContentStore, ContentWrite, StoredIssue
 from bot.archive.db import release
 from bot.archive.records import LoadReport, LoadSummary
-from bot.archive.rows import FileState, ParsedFile
-from bot.content.issue_meta import infer_dates
-from bot.content.loader import content_files, passed_over, resolve_duplicates
-from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, Problem
+from bot.archive.rows import FileState, IssueContent, ParsedFile, issue_content
+from bot.content.folder import settle
+from bot.content.loader import content_files, passed_over
+from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, NumberCandidate, Problem, Resource
 from bot.errors import ContentError
 
 if TYPE_CHECKING:
@@ -234,6 +235,8 @@ class Plan:
     problems: list[Problem]
     #: Files that failed now and whose previous version stays served.
     kept: list[str]
+    #: Resources the folder pass dropped as chrome (recurring across most issues).
+    chrome: int = 0
 
 
 def _stand_in(stored: StoredIssue) -> Issue:
@@ -246,7 +249,31 @@ def _stand_in(stored: StoredIssue) -> Issue:
         stored.month,
         number_source=stored.number_source,
         stated=(stored.stated_year, stored.stated_month),
+        number_candidates=(NumberCandidate(stored.number, stored.number_source, "the archive"),),
     )
+
+
+def _read_back(content: IssueContent) -> Issue:
+    """A parsed issue with its resources taken back from their rows, for the folder pass
+    (which settles the issue in place)."""
+    issue = content.issue
+    issue.resources = [
+        Resource(row[4], row[5], tuple(json.loads(row[6])), row[7]) for row in content.resources
+    ]
+    return issue
+
+
+def _settled(
+    content: IssueContent, issue: Issue, number: int, newsletter: Newsletter
+) -> IssueContent:
+    """``content`` after the folder pass: its rows made again if the pass renumbered the
+    issue or dropped resources from it."""
+    if issue.number == number and len(issue.resources) == len(content.resources):
+        issue.resources = []
+        return content
+    settled = issue_content(newsletter.id, content.state, issue)
+    issue.resources = []
+    return settled
 
 
 def plan_changes(
@@ -264,31 +291,35 @@ def plan_changes(
         for issue in stored
         if issue.source not in fresh and issue.source not in scan.removed
     }
-    winners, duplicates = resolve_duplicates(
-        [*(content.issue for content in fresh.values()), *staying.values()]
+    parsed_numbers = {name: content.issue.number for name, content in fresh.items()}
+    settled = settle(
+        [*(_read_back(content) for content in fresh.values()), *staying.values()],
+        cadence=newsletter.cadence,
+        anchor=newsletter.date_anchor,
+        served=staying.keys(),
     )
-    problems += duplicates
-    won = {issue.source for issue in winners}
-    # A served issue that lost its number to one stated in metadata leaves the archive (and
-    # its file is read again next time); a fresh loser keeps its previous version, if any.
+    problems += settled.problems
+    won = {issue.source: issue for issue in settled.issues}
+    # A fresh file that loses its number to a served one keeps its previous version, if any.
     displaced = [name for name in staying if name not in won]
     kept += [name for name in fresh if name not in won and name in by_source]
-    upserts = [content for name, content in fresh.items() if name in won]
-    moved = _date_issues(
-        winners, {name: by_source[name] for name in staying if name in won}, newsletter
-    )
+    upserts = [
+        _settled(content, won[name], parsed_numbers[name], newsletter)
+        for name, content in fresh.items()
+        if name in won
+    ]
+    moved = _redated(settled.issues, {name: by_source[name] for name in staying if name in won})
     changes = ContentChanges(
         upserts=upserts, touched=scan.touched, removed=scan.removed + displaced, redated=moved
     )
-    return Plan(changes, problems, kept)
+    return Plan(changes, problems, kept, settled.chrome)
 
 
-def _date_issues(
-    winners: list[Issue], staying: dict[str, StoredIssue], newsletter: Newsletter
+def _redated(
+    winners: list[Issue], staying: dict[str, StoredIssue]
 ) -> list[tuple[int, int | None, int | None, bool]]:
-    """Infer dates over every issue that will be served (fresh ones are filled in place);
-    return the stored issues whose date moved, as (number, year, month, inferred)."""
-    infer_dates(winners, newsletter.cadence, newsletter.date_anchor)
+    """The stored issues whose date the folder pass moved, as (number, year, month,
+    inferred)."""
     moved = []
     for issue in winners:
         before = staying.get(issue.source)
@@ -305,6 +336,8 @@ class LoadResult:
 
     issues: list[Issue]
     problems: list[Problem]
+    #: Resources dropped as chrome (recurring across most issues).
+    chrome: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -328,7 +361,7 @@ def dry_run(newsletter: Newsletter) -> LoadResult:
                 "no issue files (.txt, .md, .html) in the content folder",
             )
         )
-    return LoadResult(issues, problems)
+    return LoadResult(issues, problems, plan.chrome)
 
 
 def _number(issue: Issue) -> int:

@@ -60,30 +60,6 @@ def parse_one(path: Path, rules: Rules, name: str) -> tuple[Issue | None, list[P
         ]
 
 
-def resolve_duplicates(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
-    """One issue per number: the one numbered by explicit metadata wins, else the first file
-    by name; every other is skipped with a problem naming both files."""
-    by_number: dict[int, list[Issue]] = {}
-    for issue in sorted(issues, key=lambda i: i.source):
-        by_number.setdefault(issue.number, []).append(issue)
-    kept: list[Issue] = []
-    problems: list[Problem] = []
-    for number, group in sorted(by_number.items()):
-        winner = next((i for i in group if i.number_source == "metadata"), group[0])
-        kept.append(winner)
-        problems += [
-            Problem(
-                other.source,
-                None,
-                f"issue number {number} is also in {winner.source}, which is kept "
-                "(fix one with front matter: '---' / 'number: N' / '---')",
-            )
-            for other in group
-            if other is not winner
-        ]
-    return kept, problems
-
-
 def missing_folder(folder: Path) -> Problem:
     """The problem of a content folder that is not there."""
     return Problem(

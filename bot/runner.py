@@ -144,6 +144,9 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
     """Open the archive, then start the bot, trying again with a growing pause while Discord
     cannot be reached."""
     # Database and content first: a fault there stops the start before Discord is involved.
+    if sync_only:  # a sync beside the running bot posts nothing: no lock needed
+        await _serve_archive(settings, token, sync_only)
+        return
     lock = DatabaseLock(settings.database_path)
     lock.acquire()  # held while the bot runs: db recover and restore wait for it
     try:

@@ -123,12 +123,12 @@ async def test_random_pick_and_its_cooldown(bot: ArchiveBot) -> None:
         assert (
             embed is not None
             and embed.title is not None
-            and embed.title.startswith("From the archives: ")
+            and embed.title.startswith("From the archives")
         )
         assert embed.fields[0].name == "From" and not str(embed.fields[0].value).startswith(
             "Issue #28"
         )
-        seen.append(embed.title)
+        seen.append((embed.title, embed.description))
     assert seen[0] != seen[1]
     refused = FakeInteraction(bot, user=user)
     await invoke(bot, "random", refused)
@@ -182,4 +182,4 @@ async def test_random_while_a_load_holds_the_write_turn_is_deferred_then_answere
     await command
     assert interaction.last.kind == "followup"
     embed = interaction.last.embed
-    assert embed is not None and (embed.title or "").startswith("From the archives: ")
+    assert embed is not None and (embed.title or "").startswith("From the archives")

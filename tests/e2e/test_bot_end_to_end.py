@@ -239,7 +239,7 @@ async def test_autocomplete(fake_discord: FakeDiscord, bot_process: BotProcess) 
 async def test_random_and_about(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:
     pick = await fake_discord.command("random", user_id=MEMBER_ID)
     embed = first_embed(pick)
-    assert embed["title"].startswith("From the archives: ")
+    assert embed["title"].startswith("From the archives")
     assert embed["fields"][0]["name"] == "From" and not embed["fields"][0]["value"].startswith(
         "Issue #28"
     )
@@ -394,7 +394,7 @@ async def test_archive_set_with_a_preset_in_plain_words(
     assert message(preview)["content"].startswith(
         f"The next post in <#{ARCHIVE_CHANNEL_ID}> on <t:"
     )
-    assert first_embed(preview)["title"].startswith("From the archives: ")
+    assert first_embed(preview)["title"].startswith("From the archives")
     assert fake_discord.channel_messages[ARCHIVE_CHANNEL_ID] == []  # a preview posts nothing
     unclear = await fake_discord.command(
         "archive",
@@ -464,7 +464,7 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     )
     assert message(now)["content"].startswith("Posted “")
     await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 1, timeout=5)
-    assert posts[0]["embeds"][0]["title"].startswith("From the archives: ")
+    assert posts[0]["embeds"][0]["title"].startswith("From the archives")
 
     # The schedule runs every minute: its first slot comes due while the bot runs (its clock
     # brought to two seconds before that slot).

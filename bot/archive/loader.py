@@ -31,17 +31,20 @@ __all__ = [
 
 import asyncio
 import contextlib
+import functools
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import bot.content as content_package
 from bot.archive import rows
 from bot.archive.content import ContentChanges, ContentStore, ContentWrite, StoredIssue
 from bot.archive.db import release
@@ -79,6 +82,31 @@ class Scan:
     removed: list[str] = field(default_factory=list)
     #: Entries named like issue files that are not read (links, FIFOs…).
     problems: list[Problem] = field(default_factory=list)
+    #: How the files are read now (``reading_print``).
+    reading: str | None = None
+
+
+#: The parser's own source: a change to it (an upgrade of the bot) changes how files read.
+_PARSER_SOURCES = (Path(content_package.__file__).parent, Path(rows.__file__))
+
+
+@functools.cache
+def _parser_print() -> str:
+    digest = hashlib.sha256()
+    for place in _PARSER_SOURCES:
+        for source in sorted(place.rglob("*.py")) if place.is_dir() else [place]:
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def reading_print(newsletter: Newsletter) -> str:
+    """A digest of how ``newsletter``'s files are read: the parser's code and the
+    newsletter's own rules and name. Stored with its content: when it differs at a reload,
+    every file is read again, so a new rule or a better parser reaches what is served."""
+    digest = hashlib.sha256(_parser_print().encode())
+    digest.update(newsletter.name.encode())
+    digest.update(pickle.dumps(newsletter.rules, protocol=4))  # compiled patterns: their text
+    return digest.hexdigest()
 
 
 def missing_folder(newsletter: Newsletter) -> Problem:
@@ -310,7 +338,11 @@ def plan_changes(
     ]
     moved = _redated(settled.issues, {name: by_source[name] for name in staying if name in won})
     changes = ContentChanges(
-        upserts=upserts, touched=scan.touched, removed=scan.removed + displaced, redated=moved
+        upserts=upserts,
+        touched=scan.touched,
+        removed=scan.removed + displaced,
+        redated=moved,
+        reading=scan.reading,
     )
     return Plan(changes, problems, kept, settled.chrome)
 
@@ -434,7 +466,14 @@ class Loader:
         scans = []
         for newsletter in self._newsletters:
             known = await self._content.file_states(newsletter.id)
-            scans.append(await asyncio.to_thread(scan_folder, newsletter, known))
+            reading = reading_print(newsletter)
+            if known and await self._content.reading(newsletter.id) != reading:
+                # The parser or this newsletter's rules changed since its files were read:
+                # every file is read again (the old content is served until that is done).
+                known = {}
+            scan = await asyncio.to_thread(scan_folder, newsletter, known)
+            scan.reading = reading
+            scans.append(scan)
         gone = await self._content.forget_newsletters([n.id for n in self._newsletters])
         summaries = [
             await self._load(newsletter, scan)

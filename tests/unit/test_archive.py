@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -21,12 +22,12 @@ from bot.archive.db import Database
 from bot.archive.rows import FileState, issue_content
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
-from bot.config import Newsletter
+from bot.config import Newsletter, load_settings
 from bot.content import loader
 from bot.content.assemble import Rules
 from bot.content.models import Issue, Problem, Resource
 from bot.errors import ContentError, DatabaseError, SchemaError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, FakeClock
 
 NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## Brand new tool\n\nIt does things.\n"
 RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
@@ -499,3 +500,39 @@ def test_links_and_fifos_in_the_content_folder_are_reported_not_read(
     passed = {p.source: p.message for p in result.problems}
     assert "symbolic link" in passed["099.txt"] and "FIFO" in passed["100.txt"]
     assert not any(p.fatal for p in result.problems)
+
+
+async def test_a_changed_parser_rule_reaches_what_is_served_and_keeps_user_state(
+    tmp_path: Path, seeds_newsletter: Newsletter, clock: FakeClock
+) -> None:
+    """Files are read again when the reading changes, not only when their bytes do: a new
+    rule in the config (or a new parser) applies to the archive at the next reload."""
+    path = tmp_path / "archive.sqlite3"
+    first = await ArchiveService.open(path, seeds_newsletter, clock)
+    try:
+        await first.loader.reload()
+        schedule_id, _ = await first.schedules.add(42, 500, "0 9 * * 1", "UTC")
+        hits = await first.search.find("roadmap", limit=1)
+        assert hits and "Roadmap" in hits[0].resource.title
+        title = hits[0].resource.title
+        assert (await first.loader.reload()).unchanged  # same reading: nothing read again
+    finally:
+        await first.close()
+    parser = load_settings().entries[0].parser  # the bundled newsletter's rules, plus one
+    boilerplate = (*parser.boilerplate, re.escape(title))
+    stricter = replace(
+        seeds_newsletter,
+        rules=Rules.compile(
+            parser.section_headings, boilerplate, parser.end_markers, parser.caption_markers
+        ),
+    )
+    again = await ArchiveService.open(path, stricter, clock)
+    try:
+        report = await again.loader.reload()
+        assert not report.unchanged
+        found = await again.search.find("roadmap", limit=5)
+        assert all(hit.resource.title != title for hit in found)
+        assert [s.id for s in await again.schedules.all(42)] == [schedule_id]
+        assert (await again.loader.reload()).unchanged  # read once, then as before
+    finally:
+        await again.close()

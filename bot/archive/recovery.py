@@ -266,6 +266,13 @@ def _aside_name(path: Path, now: dt.datetime, why: str = "damaged") -> Path:
     return candidate
 
 
+def _rebuilt(meta: dict[str, Any]) -> bool:
+    """Whether a ``meta`` row is one the new file makes itself (its schema step) or one that
+    describes content, which is read again from the files (how each newsletter was read)."""
+    key = str(meta.get("key"))
+    return key in _OWN_META or key.startswith("reading:")
+
+
 def _salvage_into(new: sqlite3.Connection, old: sqlite3.Connection) -> list[TableSalvage]:
     tables = []
     new.execute("BEGIN IMMEDIATE")
@@ -277,8 +284,7 @@ def _salvage_into(new: sqlite3.Connection, old: sqlite3.Connection) -> list[Tabl
             continue
         rows, complete = _readable_rows(old, table, columns)
         if table == "meta":
-            rows = [row for row in rows if dict(zip(columns, row, strict=True)).get("key")
-                    not in _OWN_META]  # fmt: skip
+            rows = [row for row in rows if not _rebuilt(dict(zip(columns, row, strict=True)))]
         placeholders = ", ".join("?" * len(columns))
         saved = 0
         for row in rows:  # row by row: one that breaks a constraint is left out, not all

@@ -26,6 +26,7 @@ from bot.archive.loader import Loader
 from bot.archive.meta import Meta
 from bot.archive.picks import Picks
 from bot.archive.records import LoadReport
+from bot.archive.saved import Saved
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Schedules
 from bot.archive.search import Search
 from bot.config import Network, Newsletter, Settings
@@ -63,6 +64,7 @@ class ArchiveService:
             served, self.issues, self.loader, allow_private_hosts=self.network.allow_private_hosts
         )
         self.meta = Meta(db)
+        self.saved = Saved(db, self.issues)
         self.loader.listen(lambda report: self.search.refresh())
 
     @classmethod

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive.records import AnnouncementRecord, IssueRecord, LoadReport
+from bot.archive.records import AnnouncementRecord, IssueRecord, LoadReport, PostMode
+from bot.archive.saved import issue_key
 from bot.client import ArchiveBot
 from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
-from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
-from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.posting import (
+    destination,
+    missing_permissions,
+    needed_names,
+    post_card,
+    posting,
+    untagged_newsletters,
+)
+from bot.cogs.helpers.replies import embed, in_time, reply
+from bot.cogs.helpers.saving import card_view
 from bot.render.cards import announcement_card, issue_card
+from bot.render.conversations import forum_tag_required, issue_post_name, mode_sentence
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
     EVERYONE_REFUSED,
@@ -42,6 +53,13 @@ SET_COMMAND = "/announce set"
 def can_manage(guild: discord.Guild, role: discord.Role) -> bool:
     """Whether the bot may give and take ``role``: Manage Roles, and a role above it."""
     return guild.me.guild_permissions.manage_roles and role.is_assignable()
+
+
+def announcement_nonce(guild_id: int, newsletter: str, number: int) -> int:
+    """The same number for the same announcement (at most 19 digits, as Discord takes it):
+    a send that Discord answered but whose answer was lost is not posted twice."""
+    digest = hashlib.sha256(f"{guild_id}/{newsletter}/{number}".encode()).digest()
+    return int.from_bytes(digest[:7], "big")
 
 
 class AnnounceCommands(commands.Cog):
@@ -93,16 +111,28 @@ class AnnounceCommands(commands.Cog):
         name = self.bot.service.names.get(issue.newsletter, issue.newsletter)
         card = issue_card(issue)
         shown = embed(card, self.bot, issue.newsletter)
-        view = link_buttons(card)
+        view = card_view(card, issue_key(issue.newsletter, issue.number))
         mentions = (
             discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
             if role is not None
             else discord.AllowedMentions.none()
         )
         content = new_issue_message(name, issue.number, role.mention if role else None)
-        with posting(SET_COMMAND):
-            channel = await messageable(self.bot, announcement.channel_id, SET_COMMAND)
-            message = await send_card(channel, shown, view, content, mentions)
+        mode = announcement.mode
+        needed = needed_names(forum=mode == "forum", thread=mode == "thread")
+        with posting(SET_COMMAND, needed):
+            channel = await destination(self.bot, announcement.channel_id, SET_COMMAND)
+            message = await post_card(
+                channel,
+                shown,
+                view,
+                name=issue_post_name(issue.number, issue.title),
+                tag=(name, issue.newsletter),
+                thread=mode == "thread",
+                content=content,
+                mentions=mentions,
+                nonce=announcement_nonce(announcement.guild_id, issue.newsletter, issue.number),
+            )
         log.info(
             "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
         )
@@ -120,41 +150,60 @@ class AnnounceCommands(commands.Cog):
 
     @announce_group.command(name="set", description="Announce new issues in a channel.")
     @app_commands.describe(
-        channel="Where new issues are announced (published there if it is an announcement channel)",
+        channel="Where new issues are announced: a channel (published there if it is an "
+        "announcement channel) or a forum (a post per issue)",
         role="The role to ping with each announcement (default: ping nobody)",
         newsletter="The newsletter announced (default: every one)",
+        thread="Open a thread on each announcement, for talking about that issue (default: no)",
     )
     @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @moderators_only
     async def set_command(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         role: discord.Role | None = None,
         newsletter: str | None = None,
+        thread: bool = False,
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
         if role is not None and role.is_default():
             await reply(interaction, EVERYONE_REFUSED, ephemeral=True)
             return
-        missing = missing_permissions(channel, interaction.guild.me)
+        mode: PostMode = (
+            "forum"
+            if isinstance(channel, discord.ForumChannel)
+            else ("thread" if thread else "channel")
+        )
+        missing = missing_permissions(channel, interaction.guild.me, thread=thread)
         if missing:
             await reply(
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        if isinstance(channel, discord.ForumChannel):
+            served = self.bot.service.names
+            untagged = untagged_newsletters(
+                channel, {n: served[n] for n in ([chosen] if chosen else served)}
+            )
+            if untagged:
+                await reply(
+                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
+                )
+                return
         await in_time(
             interaction,
             self.bot.service.announcements.set(
-                interaction.guild.id, channel.id, role.id if role else None, chosen
+                interaction.guild.id, channel.id, role.id if role else None, chosen, mode
             ),
         )
         names = several(self.bot)
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
         await reply(
             interaction,
-            announce_set_message(channel.mention, role.mention if role else None, source),
+            announce_set_message(channel.mention, role.mention if role else None, source)
+            + mode_sentence(mode),
         )
 
     @announce_group.command(name="show", description="This server's announcements of new issues.")

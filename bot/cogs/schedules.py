@@ -17,10 +17,19 @@ from bot.client import ArchiveBot
 from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
-from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
+from bot.cogs.helpers.posting import (
+    destination,
+    missing_permissions,
+    needed_names,
+    post_card,
+    posting,
+    untagged_newsletters,
+)
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.saving import card_view
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
+from bot.render.conversations import forum_tag_required, pick_post_name
 from bot.render.echo import echoed
 from bot.render.messages import (
     NO_SCHEDULE,
@@ -86,18 +95,27 @@ class ScheduleCommands(commands.Cog):
     # -- the scheduler -----------------------------------------------------------------
 
     async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
-        """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
-        title, or None if there is none.
+        """Post an archive pick (from ``newsletter``, or from any) to a channel, or as a post
+        of its own in a forum; the pick's title, or None if there is none.
 
         ``ChannelUnavailable`` when the channel can no longer take posts.
         """
-        with posting(SET_COMMAND):
-            channel = await messageable(self.bot, channel_id, SET_COMMAND)
+        channel = self.bot.get_channel(channel_id)
+        forum = isinstance(channel, discord.ForumChannel)
+        with posting(SET_COMMAND, needed_names(forum=forum)):
+            found = await destination(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.picks.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
-            await send_card(channel, embed(card, self.bot, pick.newsletter), link_buttons(card))
+            name = self.bot.service.names.get(pick.newsletter, pick.newsletter)
+            await post_card(
+                found,
+                embed(card, self.bot, pick.newsletter),
+                card_view(card, pick.key),
+                name=pick_post_name(pick),
+                tag=(name, pick.newsletter),
+            )
         return display_title(pick)
 
     async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
@@ -153,7 +171,7 @@ class ScheduleCommands(commands.Cog):
         name="set", description="Post an archive pick to a channel on a schedule."
     )
     @app_commands.describe(
-        channel="Where the picks go",
+        channel="Where the picks go: a channel, or a forum (a post per pick)",
         schedule="Cron: minute hour day month weekday, e.g. '0 9 * * 1' = Mondays 09:00",
         preset="Instead of cron: daily, weekly or monthly, at a time",
         time="The preset's time of day, HH:MM, e.g. 09:00",
@@ -167,7 +185,7 @@ class ScheduleCommands(commands.Cog):
     async def set_command(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         schedule: app_commands.Range[str, 9, 100] | None = None,
         preset: Literal["daily", "weekly", "monthly"] | None = None,
         time: app_commands.Range[str, 1, 10] | None = None,
@@ -191,6 +209,16 @@ class ScheduleCommands(commands.Cog):
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        if isinstance(channel, discord.ForumChannel):
+            served = self.bot.service.names
+            untagged = untagged_newsletters(
+                channel, {n: served[n] for n in ([chosen] if chosen else served)}
+            )
+            if untagged:
+                await reply(
+                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
+                )
+                return
         try:
             cron = (
                 preset_cron(preset, time or "", weekday or "Monday", day or 1)

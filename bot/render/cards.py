@@ -271,6 +271,9 @@ def announcement_card(
         CardField("Role", pinged, inline=True),
         CardField("Status", status),
     ]
+    if announcement.mode != "channel":
+        posted = "a forum post each" if announcement.mode == "forum" else "a thread on each"
+        fields.insert(2, CardField("Posts", posted, inline=True))
     if names:
         letter = announcement.newsletter
         fields.insert(

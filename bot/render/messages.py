@@ -99,11 +99,24 @@ def channel_deleted(command: str = "/archive set") -> str:
     return f"the channel was deleted (Discord error 10003): choose another with {command}"
 
 
-def lost_access(code: int, command: str = "/archive set") -> str:
-    """Why posts stopped after Discord refused one with ``code`` (50001, 50013)."""
+def lost_access(
+    code: int,
+    command: str = "/archive set",
+    needed: Sequence[str] = ("View Channel", "Send Messages", "Embed Links"),
+) -> str:
+    """Why posts stopped after Discord refused one with ``code`` (50001, 50013); ``needed``:
+    what the bot needs there, as Discord names it."""
     return (
-        f"the bot lost access to the channel (Discord error {code}): give it View Channel, "
-        f"Send Messages and Embed Links there, then run {command} again"
+        f"the bot lost access to the channel (Discord error {code}): give it "
+        f"{', '.join(needed[:-1])} and {needed[-1]} there, then run {command} again"
+    )
+
+
+def tag_required(command: str) -> str:
+    """Why posts stopped when a forum came to require a tag that none of the bot's fits."""
+    return (
+        "the forum requires a tag on every post and has none named after the newsletter "
+        f"(Discord error 40067): add one in the forum's settings, then run {command} again"
     )
 
 

@@ -48,10 +48,13 @@ async def test_search_pages_with_buttons_only_the_searcher_can_use(bot: ArchiveB
     view.message.edit.assert_awaited_once_with(view=view)
 
 
-async def test_a_short_result_list_has_no_buttons(bot: ArchiveBot) -> None:
+async def test_a_short_result_list_has_only_save_buttons(bot: ArchiveBot) -> None:
     interaction = FakeInteraction(bot)
     await invoke(bot, "search", interaction, query="trivalaugment")
-    assert interaction.last.view is None
+    view: Any = interaction.last.view
+    buttons = [c for row in view.to_components() for c in row["components"]]
+    assert view.timeout is None and [b["label"] for b in buttons] == ["Save 1", "Save 2"]
+    assert buttons[0]["custom_id"].startswith("save:default/")
     assert _field_names(interaction.last.embed)[0].startswith("1. TrivialAugment")
 
 

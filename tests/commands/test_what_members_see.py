@@ -67,7 +67,7 @@ async def test_latest_as_a_member_sees_it(bot: ArchiveBot) -> None:
     shown = _shown(interaction.last)
     _no_file_names(shown)
     assert "│ Issue #28 · about April 2022" in shown  # the date was inferred from the numbering
-    assert shown.rstrip().endswith("│ 12 resources")
+    assert shown.rstrip().endswith("│ 12 resources\n[ Save ]")
     bullets = _bullets(interaction.last)
     assert len(bullets) == 12 and all(len(b) <= MAX_TITLE for b in bullets)
 
@@ -153,14 +153,16 @@ async def test_a_held_out_newsletter_links_to_its_issue(bot: ArchiveBot, content
     assert sent.embed is not None and sent.embed.url == "https://example.org/digest/30"
     view: Any = sent.view
     assert view is not None and view.timeout is None
-    assert [(b.label, b.url) for b in view.children] == [
-        ("Read the issue", "https://example.org/digest/30")
+    buttons = [c for row in view.to_components() for c in row["components"]]
+    assert [(b["label"], b.get("url")) for b in buttons] == [
+        ("Read the issue", "https://example.org/digest/30"),
+        ("Save", None),
     ]
     shown = _shown(sent)
     _no_file_names(shown)
     assert shown.startswith("│ Machine Learning Monthly\n│ The Data Digest, June 2022 ↗\n")
     assert "│ • Polars in Practice\n│ • Attention Is All You Need, annotated\n" in shown
-    assert shown.endswith("[ Read the issue ↗ ]")
+    assert shown.endswith("[ Read the issue ↗ ] [ Save ]")
 
     search = FakeInteraction(bot)
     await invoke(bot, "search", search, query="marimo")
@@ -183,7 +185,7 @@ async def test_a_pick_with_a_link_has_a_button(
     interaction = FakeInteraction(bot)
     await invoke(bot, "random", interaction)
     shown = _shown(interaction.last)
-    assert shown.endswith("[ Open the link ↗ ]")
+    assert shown.endswith("[ Open the link ↗ ] [ Save ]")
     assert "│ Issue #23 · about November 2021 · From the Internet" in shown
 
 

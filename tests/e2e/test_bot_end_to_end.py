@@ -76,7 +76,7 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     commands = {c["name"]: c for c in fake_discord.global_commands}
     assert set(commands) == {
         "latest", "issue", "search", "random", "archive", "reload", "about",
-        "announce", "subscribe", "unsubscribe", "import",
+        "announce", "subscribe", "unsubscribe", "import", "saved",
     }  # fmt: skip
     for command in commands.values():
         assert command["description"]
@@ -258,7 +258,8 @@ async def test_what_members_see_in_latest_issue_search_and_random(
     """Issue 13 through the real process: short titles, text that doesn't repeat them, no
     file names, month and section on results and picks, approximate dates marked."""
     latest = discord_text(message(await fake_discord.command("latest")))
-    assert "│ Issue #28 · about April 2022\n" in latest and latest.endswith("│ 12 resources")
+    assert "│ Issue #28 · about April 2022\n" in latest
+    assert latest.endswith("│ 12 resources\n[ Save ]")
     assert not FILE_NAME.search(latest) and "source:" not in latest
 
     issue = first_embed(await fake_discord.command("issue", option("number", 2, 4)))
@@ -326,10 +327,17 @@ async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
             "disabled": False,
             "label": "Read the issue",
             "url": "https://example.org/issues/29",
-        }
+        },
+        {
+            "type": 2,
+            "style": 2,
+            "disabled": False,
+            "label": "Save",
+            "custom_id": "save:default/29",
+        },
     ]
     shown = discord_text(message(latest))
-    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ]") and "029.md" not in shown
+    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ] [ Save ]") and "029.md" not in shown
 
     # A file that now fails keeps its previous version; the reply names it and the reason.
     (bot_process.content / "029.md").write_text("---\nnumber: [twenty-nine\n---\n")

@@ -32,6 +32,7 @@ USER_TABLES = (
     "new_issues",
     "feeds",
     "feed_entries",
+    "saved",
     "meta",
 )
 #: Tables ``check`` counts.

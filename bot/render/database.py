@@ -19,6 +19,7 @@ _ROWS = {
     "new_issues": ("queued announcement", "queued announcements"),
     "feeds": ("feed state", "feed states"),
     "feed_entries": ("feed entry seen", "feed entries seen"),
+    "saved": ("saved item", "saved items"),
     "meta": ("setting", "settings"),
 }
 

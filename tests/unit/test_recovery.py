@@ -67,6 +67,10 @@ async def _archive(path: Path, content_dir: Path) -> None:
         db.execute(
             "INSERT INTO new_issues(newsletter, issue, added_at) VALUES ('default', 28, 'x')"
         )
+        db.executemany(
+            "INSERT INTO saved(user_id, key) VALUES (?, ?)",
+            [(7, "default/2-a"), (8, "default/2-a")],
+        )
         db.execute("INSERT INTO meta(key, value) VALUES ('command_hash', 'abc')")
     # Closed: the last connection checkpoints the WAL into the file, where the damage goes.
 
@@ -136,6 +140,7 @@ async def test_damaged_content_pages_lose_no_user_state(
         "new_issues": (1, True),  # an announcement still to post stays queued
         "feeds": (1, True),  # the feed's validators: no refetch of what was read
         "feed_entries": (FEED_ENTRIES, True),  # entries seen: none republished
+        "saved": (2, True),  # what members saved
         "meta": (2, True),  # the sync hash and when content was loaded; not the schema step
     }
     assert recovery.kept_as == tmp_path / "bot.sqlite3.damaged-20260105-080000"

@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import replace
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -20,31 +19,10 @@ from bot.archive.feeds import hold_limit
 from bot.archive.service import ArchiveService
 from bot.config import Network, Settings
 from tests.conftest import FakeClock
-from tests.feed_server import FeedServer
+from tests.feed_server import XML, FeedServer, rss
 
 EVERY = dt.timedelta(hours=1)
 LOCAL = Network(allow_private_hosts=True)
-
-
-def rss(entries: Sequence[tuple[str, str]]) -> bytes:
-    """An RSS feed of (title, guid) entries, newest first, one day apart."""
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    items = [
-        f"<item><title>{title}</title><guid>{guid}</guid>"
-        f"<pubDate>{format_datetime(start + dt.timedelta(days=len(entries) - i))}</pubDate>"
-        f"<description>&lt;p&gt;&lt;a href='https://example.org/{guid}'&gt;A link for "
-        f"{title}&lt;/a&gt;, worth reading.&lt;/p&gt;</description></item>"
-        for i, (title, guid) in enumerate(entries)
-    ]
-    return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>'
-        "<link>https://example.org/</link><description>d</description>"
-        + "".join(items)
-        + "</channel></rss>"
-    ).encode()
-
-
-XML = {"Content-Type": "application/rss+xml"}
 
 
 @pytest.fixture

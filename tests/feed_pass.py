@@ -39,8 +39,8 @@ async def main(database: Path, folder: Path, url: str, posts: Path) -> None:
     await service.announcements.set(1, 10, None)
     real_write, real_reload = bot.archive.feeds.write_issue, service.loader.reload
 
-    def write_then_die(*args: Any) -> bool:
-        wrote = real_write(*args)
+    def write_then_die(folder: Path, file: str, page: str) -> bool:
+        wrote = real_write(folder, file, page)
         if wrote:
             _die()
         return wrote

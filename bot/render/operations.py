@@ -91,3 +91,15 @@ def held_number_taken(entry: HeldEntry, source: str) -> str:
         f"#{entry.number} is served already (from {source}): dismiss [{entry.id}] instead "
         f"with python -m bot feeds dismiss {entry.id}."
     )
+
+
+def health_listening(host: str, port: int) -> str:
+    return f"health endpoint: http://{host}:{port}/health (200 while connected, 503 otherwise)"
+
+
+def health_port_unavailable(host: str, port: int, reason: str | None) -> str:
+    return (
+        f"health.port: cannot listen on {host}:{port} ({reason or 'refused'}): choose a free "
+        "port (health.port, or ARCHIVE_BOT__HEALTH__PORT), or remove it to run without the "
+        "HTTP health endpoint"
+    )

@@ -34,9 +34,9 @@ async def get(port: int) -> tuple[int, dict[str, object]]:
 
 async def test_connected_then_gone(tmp_path: Path) -> None:
     beat = tmp_path / "bot.heartbeat"
-    settings = Health(port=free_port())
-    async with health_endpoint(settings, beat) as port:
-        assert port == settings.port
+    port = free_port()
+    async with health_endpoint(Health(port=port), beat) as listening:
+        assert listening == port
         status, facts = await get(port)
         assert status == 503 and facts["healthy"] is False
         assert str(facts["message"]).startswith("not running: no heartbeat")

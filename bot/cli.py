@@ -47,6 +47,13 @@ from bot.render.messages import (
     no_results_message,
     unknown_newsletter_message,
 )
+from bot.render.operations import (
+    held_dismissed,
+    held_listing,
+    held_number_taken,
+    held_released,
+    held_unknown,
+)
 from bot.render.startup import EMPTY_QUERY, NEWSLETTER_NOT_HERE
 from bot.render.text import card_text, hit_json, issue_json, resource_json
 
@@ -121,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--year", type=int, help="only in issues of this year")
     search.add_argument("--section", help="only in this section (any case)")
     commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
+    feeds = commands.add_parser(
+        "feeds", parents=[common], help="feed entries held for a moderator: list, release, dismiss"
+    )
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="FEEDS_COMMAND")
+    for name, what in (("release", "serve a held entry"), ("dismiss", "never serve it")):
+        held = feed_commands.add_parser(name, parents=[common], help=what)
+        held.add_argument("id", type=int, help="its id, as python -m bot feeds lists it")
     database = commands.add_parser("db", help="check or recover the database file")
     db_commands = database.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_check = db_commands.add_parser(
@@ -286,6 +300,35 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """``feeds``: the entries held for a moderator; ``feeds release|dismiss ID``: decide one
+    (the running bot's next feed pass writes a released one)."""
+    service = await ArchiveService.open(settings.database_path, list(settings.served))
+    try:
+        feeds = service.feeds
+        if args.feeds_command is None:
+            print(held_listing(await feeds.held()))
+            return 0
+        try:
+            if args.feeds_command == "release":
+                entry = await feeds.release(args.id)
+                done = held_released
+            else:
+                entry = await feeds.dismiss(args.id)
+                done = held_dismissed
+        except ValueError as taken:
+            held = next(e for e in await feeds.held() if e.id == args.id)
+            print(held_number_taken(held, str(taken)), file=sys.stderr)
+            return 1
+        if entry is None:
+            print(held_unknown(args.id), file=sys.stderr)
+            return 1
+        print(done(entry))
+        return 0
+    finally:
+        await service.close()
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
     ``db restore`` and ``db recover``."""
@@ -342,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
             return _inspect(settings, args.path, letter, args.json)
         if command == "db":
             return _database(args, settings)
+        if command == "feeds":
+            return asyncio.run(_feeds(args, settings))
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

@@ -2,7 +2,7 @@
 
 python -m bot [run] | sync | status | check | inspect PATH | latest | issue N
              | search QUERY | random | db check [--quick] | db backup PATH | db restore PATH
-             | db recover [--force]
+             | db recover [--force] | newsletter add DIR
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from bot import __version__
 from bot.archive.db import DatabaseLock, backup
 from bot.archive.loader import dry_run
+from bot.archive.onboarding import add_entry, entry_yaml, propose
 from bot.archive.records import SearchFilters
 from bot.archive.recovery import check_database, recover_database, restore_database
 from bot.archive.service import ArchiveService
@@ -47,6 +48,7 @@ from bot.render.messages import (
     no_results_message,
     unknown_newsletter_message,
 )
+from bot.render.onboarding import declined, not_a_terminal, proposal_text, question, written
 from bot.render.operations import (
     held_dismissed,
     held_listing,
@@ -155,6 +157,14 @@ def _parser() -> argparse.ArgumentParser:
         "restore", parents=[common], help="put a backup in place (the bot stopped); keep the old"
     )
     restore.add_argument("backup", type=Path, help="a file db backup wrote")
+    letters = commands.add_parser("newsletter", help="add a newsletter to the config")
+    letter_commands = letters.add_subparsers(dest="newsletter_command", required=True)
+    add = letter_commands.add_parser("add", aliases=["init"], parents=[common],
+                                     help="read a folder, propose its config entry, write it")  # fmt: skip
+    add.add_argument("folder", type=Path, help="the folder of the newsletter's issue files")
+    add.add_argument("--id", help="its id (default: made from its name)")
+    add.add_argument("--name", help="its name (default: learned from its issues)")
+    add.add_argument("--yes", action="store_true", help="write without asking")
     return parser
 
 
@@ -329,6 +339,28 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         await service.close()
 
 
+def _add_newsletter(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsletter add``: show the proposal; write it on --yes or a "y" at the terminal."""
+    proposal = propose(settings, args.folder, newsletter_id=args.id, name=args.name)
+    entry, config = proposal.entry, settings.source
+    served = proposal.newsletter
+    cadence, patterns = entry.get("cadence"), len(entry.get("parser", {}).get("boilerplate", ()))
+    print(proposal_text(served.folder, proposal.result.issues, proposal.result.problems,
+                        name=served.name, name_from=proposal.name_from, cadence=cadence,
+                        dated=proposal.dated, chrome=proposal.chrome, patterns=patterns,
+                        entry=entry_yaml(entry), config=config))  # fmt: skip
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(not_a_terminal(served.id), file=sys.stderr)
+            return 1
+        if input(question(config)).strip().lower() not in ("y", "yes"):
+            print(declined(config))
+            return 1
+    _, converted = add_entry(config, entry)
+    print(written(config, served.id, converted))
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
     ``db restore`` and ``db recover``."""
@@ -387,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
             return _database(args, settings)
         if command == "feeds":
             return asyncio.run(_feeds(args, settings))
+        if command == "newsletter":
+            return _add_newsletter(args, settings)
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

@@ -1,0 +1,142 @@
+"""Structure decided per section: which headings divide an issue, which are its stories.
+
+Small synthetic issues, each one shape many archives share.
+"""
+
+from __future__ import annotations
+
+from bot.content.assemble import Rules
+from bot.content.models import Issue
+from bot.content.parse import parse_text
+
+RULES = Rules.compile()
+
+
+def _md(text: str) -> Issue:
+    issue, _ = parse_text(text, "issue-7.md", RULES, "Data Digest", markdown=True)
+    return issue
+
+
+def _pairs(issue: Issue) -> list[tuple[str | None, str]]:
+    return [(r.section, r.title) for r in issue.resources]
+
+
+def test_a_stray_shallower_heading_late_in_the_issue_demotes_nothing_before_it() -> None:
+    text = """Issue 7 of the digest, hello.
+
+## Articles
+
+### Essays
+
+- [Alpha](https://a.example)
+- [Beta](https://b.example)
+
+### Tools
+
+- [Gamma](https://c.example)
+
+## Events
+
+### Europe
+
+- [Delta meetup](https://d.example)
+
+# Oceania
+
+- [Epsilon meetup](https://e.example)
+
+## Jobs
+
+- [Zeta is hiring](https://f.example)
+"""
+    assert _pairs(_md(text)) == [
+        ("Articles", "Alpha"),
+        ("Articles", "Beta"),
+        ("Articles", "Gamma"),
+        ("Events", "Delta meetup"),
+        ("Oceania", "Epsilon meetup"),
+        ("Jobs", "Zeta is hiring"),
+    ]
+
+
+def test_one_story_with_a_sub_heading_does_not_relevel_the_others() -> None:
+    text = """Issue 7, the week's stories.
+
+## [Alpha 2.0 released](https://a.example)
+
+Alpha's new version is out with a faster engine.
+
+### Changes
+
+- fixed a crash on start ([#12](https://a.example/12))
+- faster builds ([#13](https://a.example/13))
+
+## [Beta reaches one million users](https://b.example)
+
+A short note on Beta's growth.
+
+## [Gamma, a new editor](https://c.example)
+
+Gamma edits text in the terminal.
+"""
+    issue = _md(text)
+    assert [r.title for r in issue.resources] == [
+        "Alpha 2.0 released",
+        "Beta reaches one million users",
+        "Gamma, a new editor",
+    ]
+    alpha = issue.resources[0]
+    assert "fixed a crash on start" in alpha.text  # its details are part of it
+    assert "https://a.example/12" in alpha.links
+
+
+def test_intro_prose_under_a_heading_does_not_swallow_its_list() -> None:
+    text = """Issue 7.
+
+## Articles
+
+A few things we read this week, in no particular order.
+
+- Alpha: a long read on [parsers](https://a.example)
+- Beta explains [lexers](https://b.example) well
+- Gamma on [grammars](https://c.example)
+
+## Tools
+
+- [Delta](https://d.example)
+- [Epsilon](https://e.example)
+"""
+    issue = _md(text)
+    assert [r.section for r in issue.resources] == ["Articles"] * 3 + ["Tools"] * 2
+    assert issue.resources[1].links == ("https://b.example",)
+
+
+def test_a_story_among_sections_is_still_a_section_heading() -> None:
+    """A linked heading among unlinked section headings opens a section like them."""
+    text = """Issue 7.
+
+## News
+
+### Official
+
+- [Alpha](https://a.example)
+
+## [Conference talks](https://talks.example)
+
+All the talks are online.
+
+### Blogs
+
+- [Beta](https://b.example)
+- [Gamma](https://c.example)
+
+## Crate of the week
+
+This week's crate is [delta](https://d.example), a tiny parser.
+"""
+    assert _pairs(_md(text)) == [
+        ("News", "Alpha"),
+        ("Conference talks", "Beta"),
+        ("Conference talks", "Gamma"),
+        ("Crate of the week", "delta"),
+    ]

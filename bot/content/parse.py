@@ -15,6 +15,7 @@ from bot.content.markdown import markdown_blocks
 from bot.content.models import Issue, NumberSource, Problem
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
+from bot.content.templates import strip_templates
 from bot.errors import ContentError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -155,7 +156,7 @@ def parse_text(
     except FrontMatterError as error:
         raise ParseError(Problem(source, error.line, str(error))) from None
     blocks = (
-        markdown_blocks(body, first_line)
+        markdown_blocks(strip_templates(body), first_line)
         if markdown
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )

@@ -140,3 +140,64 @@ This week's crate is [delta](https://d.example), a tiny parser.
         ("Conference talks", "Gamma"),
         ("Crate of the week", "delta"),
     ]
+
+
+# -- template syntax ---------------------------------------------------------------------
+
+
+def test_liquid_tags_before_reference_definitions_leave_the_links_resolved() -> None:
+    text = """Issue 7.
+
+## Links
+
+- [Alpha][1] is a parser.
+- [Beta][2] is a lexer.
+{% include ads.html %}
+[1]: https://a.example
+[2]: https://b.example
+"""
+    issue = _md(text)
+    assert [(r.title, r.links) for r in issue.resources] == [
+        ("Alpha", ("https://a.example",)),
+        ("Beta", ("https://b.example",)),
+    ]
+
+
+def test_a_stray_template_line_does_not_make_its_heading_one_resource() -> None:
+    text = """Issue 7.
+
+## Links
+{% assign picks = site.data.picks %}
+- Read [Alpha](https://a.example) today
+- Read [Beta]({{ site.url }}/beta) tomorrow
+"""
+    issue = _md(text)
+    assert [r.links for r in issue.resources] == [("https://a.example",), ("/beta",)]
+    assert "{" not in str(issue.resources)
+
+
+def test_hugo_shortcodes_go_and_code_keeps_its_braces() -> None:
+    text = """Issue 7.
+
+## Links
+
+{{< figure src="/cover.png" caption="Cover" >}}
+
+- [Alpha](https://a.example), with `{{ name }}` in its templates
+- [Beta](https://b.example) {{% badge %}}new{{% /badge %}}
+
+{% comment %}
+- [Hidden](https://hidden.example)
+{% endcomment %}
+
+{% highlight rust %}
+let s = format!("{{}}", x);
+{% endhighlight %}
+"""
+    issue = _md(text)
+    assert [r.title for r in issue.resources] == ["Alpha", "Beta"]
+    assert "`{{ name }}`" not in issue.resources[0].text  # inline code: kept, as text
+    assert "{{ name }}" in issue.resources[0].text
+    assert issue.resources[1].text.startswith("• Beta new\n")
+    assert 'format!("{{}}", x);' in issue.resources[1].text  # a code block: untouched
+    assert "hidden" not in str(issue.resources).lower()

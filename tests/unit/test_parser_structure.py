@@ -5,9 +5,14 @@ Small synthetic issues, each one shape many archives share.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bot.content.assemble import Rules
+from bot.content.loader import ContentSource, read_folder
 from bot.content.models import Issue
-from bot.content.parse import parse_text
+from bot.content.parse import ParseError, parse_file, parse_text
 
 RULES = Rules.compile()
 
@@ -201,3 +206,75 @@ let s = format!("{{}}", x);
     assert issue.resources[1].text.startswith("• Beta new\n")
     assert 'format!("{{}}", x);' in issue.resources[1].text  # a code block: untouched
     assert "hidden" not in str(issue.resources).lower()
+
+
+# -- reStructuredText --------------------------------------------------------------------
+
+
+RST = """\
+=====================================
+Data Digest, issue number 7
+=====================================
+
+:date: 2016-02-04
+:tags: weekly
+
+Welcome to the digest. `Subscribe`_ today.
+
+.. _Subscribe: https://digest.example/subscribe
+
+Announcements
+=============
+
+New parser
+----------
+
+Ada released `a new parser`_ this week.
+
+.. _a new parser: https://a.example
+
+Links
+=====
+
+* `Beta`_ - a lexer
+* `Gamma <https://c.example>`_ - a grammar
+
+.. _Beta: https://b.example
+
+.. include:: /etc/hostname
+
+.. raw:: html
+
+   <p>raw html</p>
+"""
+
+
+def test_restructuredtext_reads_through_docutils(tmp_path: Path) -> None:
+    path = tmp_path / "issue-7.rst"
+    path.write_text(RST, encoding="utf-8")
+    issue, problems = parse_file(path, RULES, "Data Digest")
+    assert (issue.number, issue.date, issue.title) == (7, "2016-02", "Data Digest, issue number 7")
+    assert [(r.section, r.title, r.links) for r in issue.resources] == [
+        ("Announcements", "New parser", ("https://a.example",)),
+        ("Links", "Beta", ("https://b.example",)),
+        ("Links", "Gamma", ("https://c.example",)),
+    ]
+    text = str(issue.resources)
+    assert "tags" not in text and "raw html" not in text and "hostname" not in text
+    assert problems == []
+
+
+def test_restructuredtext_with_a_bad_date_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "issue-7.rst"
+    path.write_text(RST.replace("2016-02-04", "someday"), encoding="utf-8")
+    with pytest.raises(ParseError, match="date 'someday'"):
+        parse_file(path, RULES, "Data Digest")
+
+
+def test_a_folder_of_restructuredtext_loads(tmp_path: Path) -> None:
+    (tmp_path / "issue-7.rst").write_text(RST, encoding="utf-8")
+    (tmp_path / "issue-8.rest").write_text(RST.replace("number 7", "number 8"), encoding="utf-8")
+    source = ContentSource(tmp_path, RULES, "Data Digest")
+    result = read_folder(source)
+    assert [(i.number, len(i.resources)) for i in result.issues] == [(7, 3), (8, 3)]
+    assert result.problems == []

@@ -278,3 +278,39 @@ def test_a_folder_of_restructuredtext_loads(tmp_path: Path) -> None:
     result = read_folder(source)
     assert [(i.number, len(i.resources)) for i in result.issues] == [(7, 3), (8, 3)]
     assert result.problems == []
+
+
+# -- saved pages: the issue's own heading ------------------------------------------------
+
+
+def _page(tmp_path: Path, head: str, main: str) -> Issue:
+    path = tmp_path / "issue-7.html"
+    path.write_text(f"<html><head>{head}</head><body><main>{main}</main></body></html>")
+    return parse_file(path, RULES, "Data Digest")[0]
+
+
+ITEMS = '<ul><li><a href="https://a.example">Alpha</a></li><li><a href="https://b.example">Beta</a></li></ul>'
+
+
+def test_a_saved_page_is_titled_by_its_own_heading_not_the_site(tmp_path: Path) -> None:
+    head = "<title>Issue 7: Parsers everywhere | Data Digest</title>"
+    two_h1 = _page(
+        tmp_path, head, f"<h1>Data Digest</h1><h1>Issue 7: Parsers everywhere</h1>{ITEMS}"
+    )
+    assert two_h1.title == "Issue 7: Parsers everywhere"
+    assert [r.title for r in two_h1.resources] == ["Alpha", "Beta"]  # the title is no section
+    h2 = _page(tmp_path, head, f"<h2>Issue 7: Parsers everywhere</h2><h2>Links</h2>{ITEMS}")
+    assert (h2.title, [(r.section, r.title) for r in h2.resources]) == (
+        "Issue 7: Parsers everywhere", [("Links", "Alpha"), ("Links", "Beta")]
+    )  # fmt: skip
+
+
+def test_a_saved_page_without_such_a_heading_takes_its_og_title(tmp_path: Path) -> None:
+    head = (
+        '<title>Data Digest</title><meta property="og:title" content="Issue 7: Parsers">'
+        '<meta property="og:site_name" content="Data Digest">'
+    )
+    issue = _page(tmp_path, head, f"<h2>Links</h2>{ITEMS}")
+    assert (issue.title, issue.number) == ("Issue 7: Parsers", 7)
+    plain = _page(tmp_path, "<title>Data Digest #7</title>", f"<h2>Links</h2>{ITEMS}")
+    assert plain.title == "Data Digest #7"

@@ -16,6 +16,8 @@ _ITEM_TITLE = re.compile(r"^(?P<title>.{3,120}?)\s+[—–-]\s+\S")
 _FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?])(?:\s|$)")
 #: A line that gives a resource's address: "Link: …", "Source: …", "Read more: …".
 _LINK_MARKER = re.compile(r"^(?:link|source|read (?:it|more)|via|url)\s*:", re.IGNORECASE)
+#: A link text that references rather than names: "#2534", "org/repo#12", "@ada", "Ada (@ada)".
+_REFERENCE = re.compile(r"^(?:[\w/.-]*#\d+|@[\w.-]+|[^()]{1,60}\(@[\w.-]+\))$")
 #: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
 _POINTER_WORDS = 40
 #: Link texts that point at a document rather than name a thing.
@@ -128,9 +130,14 @@ def _first_sentence(text: str, limit: int = 120) -> str:
 
 def _item_title(item: Block) -> str:
     """A list item's title: its leading link's whole text, else the part before a dash,
-    else its first sentence."""
-    if item.lead or item.lead_in:
-        return shorten(item.lead or item.lead_in or "")
+    else its first sentence. A leading link that only references something (a ticket "#2534",
+    a person "Ada (@ada)") leaves the title to the sentence it opens."""
+    lead = item.lead if item.lead and not _REFERENCE.match(item.lead) else None
+    if lead or item.lead_in:
+        return shorten(lead or item.lead_in or "")
+    if item.lead:
+        sentence = _first_sentence(item.text.split("\n", 1)[0])
+        return sentence if len(sentence) > len(item.lead) + 1 else shorten(item.lead)
     first = item.text.split("\n", 1)[0]
     match = _ITEM_TITLE.match(first)
     return match.group("title").strip() if match else _first_sentence(first)

@@ -314,3 +314,21 @@ def test_a_saved_page_without_such_a_heading_takes_its_og_title(tmp_path: Path) 
     assert (issue.title, issue.number) == ("Issue 7: Parsers", 7)
     plain = _page(tmp_path, "<title>Data Digest #7</title>", f"<h2>Links</h2>{ITEMS}")
     assert plain.title == "Data Digest #7"
+
+
+def test_an_item_led_by_a_reference_is_titled_by_its_sentence() -> None:
+    text = """Issue 7.
+
+## Triage
+
+- [#2534](https://t.example/2534) - The crash on start is fixed by the new release.
+- [Ada Lovelace (@ada)](https://people.example/ada) released [Alpha](https://a.example), a parser.
+- [@bob](https://people.example/bob)
+- [Beta](https://b.example) - a lexer
+"""
+    assert [r.title for r in _md(text).resources] == [
+        "#2534 - The crash on start is fixed by the new release.",
+        "Ada Lovelace (@ada) released Alpha, a parser.",
+        "@bob",  # nothing more to say: the reference is the title
+        "Beta",
+    ]

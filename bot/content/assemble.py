@@ -360,10 +360,22 @@ def _part_resources(part: _Part) -> list[Resource]:
     pointer = None if heading.links else _pointer(part.body, clean_heading(heading.text))
     if pointer is not None:
         return [pointer, *_item_resources(items, group)]
+    if not heading.links and (single := _single_item(part.body)) is not None:
+        return [Resource(_item_title(single), _text(part.body), _links(part.body), group)]
     over_links = bool(items) and not prose and all(i.links for i in items) and not heading.links
     if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
     return [_heading_resource(heading, part)]
+
+
+def _single_item(body: list[Block]) -> Block | None:
+    """The one linked item under a heading whose other text holds no link ("Bug of the week":
+    the bug, then a word on it): the item is what the heading presents."""
+    items = [b for b in body if b.kind == "item"]
+    lead = items[0].lead if len(items) == 1 else None
+    if not lead or not any(char.isalpha() for char in lead) or len(body) < 2:
+        return None  # a date or a number names no thing
+    return items[0] if not any(b.links for b in body if b is not items[0]) else None
 
 
 def _introduced_list(heading: Block, body: list[Block]) -> bool:

@@ -332,3 +332,28 @@ def test_an_item_led_by_a_reference_is_titled_by_its_sentence() -> None:
         "@bob",  # nothing more to say: the reference is the title
         "Beta",
     ]
+
+
+def test_one_linked_item_under_a_heading_is_what_the_heading_presents() -> None:
+    text = """Issue 7.
+
+## Project
+
+### Bug of the week
+
+- [Bug 19730 - Images are broken](https://bugs.example/19730)
+
+The reporter attached a sample stack that helped us fix it quickly.
+
+### Triage log
+
+- [2020-06-02](https://triage.example/2020-06-02)
+
+A quiet week: two regressions, both fixed.
+"""
+    issue = _md(text)
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Project", "Bug 19730 - Images are broken"),
+        ("Project", "Triage log"),  # a date names no thing: the heading does
+    ]
+    assert "sample stack" in issue.resources[0].text

@@ -21,6 +21,7 @@ _INLINE = re.compile(
     r"|\{\{[<%].*?[>%]\}\}"  # a Hugo shortcode
     r"|\{\{-?\s*[^\s{}][^{}\n]*?-?\}\}"  # Liquid or Handlebars output
 )
+_ADDRESS_TAG = re.compile(r"\{%-?\s*(?:post_url|link)\s+(\S+?)\s*-?%\}$")
 _TAG_NAME = re.compile(r"^\s*\{(?:%-?|\{[<%])\s*(/?\w+)\s*(\S*)")
 
 
@@ -31,7 +32,12 @@ def _tag(line: str) -> tuple[str, str] | None:
 
 
 def _outside_code(match: re.Match[str]) -> str:
-    return match.group() if match.group("code") else ""
+    """Code as it is; a tag that writes an address (``{% post_url 2020-01-05-x %}``,
+    ``{% link a.md %}``) as that address's path; other template syntax as nothing."""
+    if match.group("code"):
+        return match.group()
+    address = _ADDRESS_TAG.match(match.group())
+    return address.group(1) if address else ""
 
 
 def strip_templates(text: str) -> str:

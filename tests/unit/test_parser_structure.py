@@ -175,9 +175,12 @@ def test_a_stray_template_line_does_not_make_its_heading_one_resource() -> None:
 {% assign picks = site.data.picks %}
 - Read [Alpha](https://a.example) today
 - Read [Beta]({{ site.url }}/beta) tomorrow
+- Read [Gamma]({{ site.baseurl }}{% post_url 2020-01-05-gamma %}) later
 """
     issue = _md(text)
-    assert [r.links for r in issue.resources] == [("https://a.example",), ("/beta",)]
+    assert [r.links for r in issue.resources] == [
+        ("https://a.example",), ("/beta",), ("2020-01-05-gamma",)
+    ]  # fmt: skip
     assert "{" not in str(issue.resources)
 
 

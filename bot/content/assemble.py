@@ -18,6 +18,8 @@ _FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?])(?:\s|$)")
 _LINK_MARKER = re.compile(r"^(?:link|source|read (?:it|more)|via|url)\s*:", re.IGNORECASE)
 #: A link text that references rather than names: "#2534", "org/repo#12", "@ada", "Ada (@ada)".
 _REFERENCE = re.compile(r"^(?:[\w/.-]*#\d+|@[\w.-]+|[^()]{1,60}\(@[\w.-]+\))$")
+#: How many words may stand before the link an item is about.
+_LINK_WORDS = 3
 #: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
 _POINTER_WORDS = 40
 #: Link texts that point at a document rather than name a thing.
@@ -378,16 +380,27 @@ def _single_item(body: list[Block]) -> Block | None:
     return items[0] if not any(b.links for b in body if b is not items[0]) else None
 
 
+def _about_its_link(item: Block) -> bool:
+    """Does the item open with a link, within its first few words ("(Easy) [Fix the docs](…)",
+    "Ada explains [lexers](…)"), rather than end on a reference ("faster builds ([#13](…))")?"""
+    if item.lead:
+        return True
+    named = item.names[0] if item.names else item.links[0] if item.links else None
+    at = item.text.find(named) if named else -1
+    return at >= 0 and len(item.text[:at].split()) <= _LINK_WORDS
+
+
 def _introduced_list(heading: Block, body: list[Block]) -> bool:
-    """Prose, then two or more items that each carry a link, under an unlinked heading: the
-    prose introduces the list, it does not make the heading one resource."""
+    """Prose, then two or more items each about its link, under an unlinked heading: the prose
+    introduces the list, it does not make the heading one resource (items that end on a
+    reference are a story's details)."""
     first_item = next((i for i, b in enumerate(body) if b.kind == "item"), None)
     if heading.links or first_item is None:
         return False
     listed = body[first_item:]
     return (
         sum(1 for b in listed if b.kind == "item") >= 2
-        and all(b.links for b in listed if b.kind == "item")
+        and all(_about_its_link(b) for b in listed if b.kind == "item")
         and not any(b.kind == "paragraph" for b in listed)
     )
 

@@ -102,7 +102,7 @@ def test_intro_prose_under_a_heading_does_not_swallow_its_list() -> None:
 
 A few things we read this week, in no particular order.
 
-- Alpha: a long read on [parsers](https://a.example)
+- (Long) [Alpha on parsers](https://a.example)
 - Beta explains [lexers](https://b.example) well
 - Gamma on [grammars](https://c.example)
 
@@ -114,6 +114,10 @@ A few things we read this week, in no particular order.
     issue = _md(text)
     assert [r.section for r in issue.resources] == ["Articles"] * 3 + ["Tools"] * 2
     assert issue.resources[1].links == ("https://b.example",)
+    story = _md(
+        text.replace("[lexers](https://b.example) well", "lexers well ([#2](https://b.example))")
+    )
+    assert [r.title for r in story.resources] == ["Articles", "Delta", "Epsilon"]  # details
 
 
 def test_a_story_among_sections_is_still_a_section_heading() -> None:

@@ -78,7 +78,9 @@ def _render(element: etree._Element) -> _Inline:
 
 
 def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
-    href = anchor.get("href") or ""
+    href = (anchor.get("href") or "").strip()
+    if not href or href.startswith("#"):
+        return  # no address, or a place on the same page: text, not a link
     inline.links.append(href)
     if not name or name == href:
         return

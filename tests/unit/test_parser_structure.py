@@ -364,3 +364,17 @@ A quiet week: two regressions, both fixed.
         ("Project", "Triage log"),  # a date names no thing: the heading does
     ]
     assert "sample stack" in issue.resources[0].text
+
+
+def test_a_link_without_an_address_or_to_the_same_page_is_text() -> None:
+    text = """Issue 7.
+
+## Links
+
+- [Alpha](https://a.example) and [the notes]() and [below](#links)
+- [Discuss]() [here](#top)
+"""
+    assert [(r.title, r.links) for r in _md(text).resources] == [
+        ("Alpha", ("https://a.example",)),
+        ("Discuss here", ()),
+    ]

@@ -78,8 +78,8 @@ def _render(element: etree._Element) -> _Inline:
 
 
 def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
-    href = (anchor.get("href") or "").strip()
-    if not href or href.startswith("#"):
+    href = anchor.get("href") or ""
+    if not href or href[0] == "#":
         return  # no address, or a place on the same page: text, not a link
     inline.links.append(href)
     if not name or name == href:

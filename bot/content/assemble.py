@@ -213,8 +213,8 @@ def _linked_levels(blocks: list[Block], headings: list[int]) -> set[int]:
 
 
 def _stories(blocks: list[Block], headings: list[int], linked_levels: set[int]) -> set[int]:
-    """Among linked stories, one with text of its own and deeper headings below it: one
-    story with its details (a changelog, rules), not a section."""
+    """Linked headings, on a level where most are linked, with text of their own and deeper
+    headings below: each is one story with its details (a changelog, rules), not a section."""
     return {
         index
         for index, following in itertools.pairwise(headings)

@@ -2,8 +2,8 @@
 saved page is.
 
 docutils parses the text (reference links resolved, sections nested by their underlines) and
-writes HTML5: the title as the one ``<h1>``, sections from ``<h2>`` down. A field list under
-the title (Pelican's ``:date:``, ``:title:``) is the issue's metadata, not its content. Nothing
+writes HTML5, each section level a heading level from ``<h1>`` down. A field list under the
+title (Pelican's ``:date:``, ``:title:``) is the issue's metadata, not its content. Nothing
 outside the text is read: file inclusion and raw HTML are off, and docutils' complaints about
 the markup stay quiet (it renders what it can).
 """
@@ -27,22 +27,29 @@ _SETTINGS = {
     "output_encoding": "unicode",
     "embed_stylesheet": False,
     "stylesheet_path": "",
-    "initial_header_level": 2,
+    # The title stays a section's heading (level 1, its sub-sections level 2), as in Markdown:
+    # promoted to the document's title, a lone section under it would become a subtitle.
+    "doctitle_xform": False,
+    "initial_header_level": 1,
 }
 
 
 def _fields(doctree: Any) -> dict[str, str]:
-    """The document's bibliographic fields (``:date: 2016-01-27``), taken out of it."""
+    """The issue's fields (``:date: 2016-01-27``) at the top of the document or right under its
+    first title, taken out of it."""
     from docutils import nodes
 
+    top = doctree.children[0] if doctree.children else None
+    if isinstance(top, nodes.section) and len(top.children) > 1:
+        top = top.children[1]  # the first section's title is its first child
     fields: dict[str, str] = {}
-    for info in list(doctree.findall(nodes.docinfo)):
-        for child in info.children:
+    if isinstance(top, nodes.field_list | nodes.docinfo):
+        for child in top.children:
             if isinstance(child, nodes.field):
                 fields.setdefault(child[0].astext().strip(), child[1].astext().strip())
             else:
                 fields.setdefault(child.tagname, child.astext().strip())
-        info.parent.remove(info)
+        top.parent.remove(top)
     return fields
 
 

@@ -134,9 +134,7 @@ def _item_title(item: Block) -> str:
     """A list item's title: its leading link's whole text, else the part before a dash,
     else its first sentence. A leading link that only references something (a ticket "#2534",
     a person "Ada (@ada)") leaves the title to the sentence it opens."""
-    lead = item.lead
-    if lead and ("#" in lead or "@" in lead) and _REFERENCE.match(lead):
-        lead = None
+    lead = item.lead if item.lead and not _references(item.lead) else None
     if lead or item.lead_in:
         return shorten(lead or item.lead_in or "")
     if item.lead:
@@ -286,9 +284,17 @@ def _parts(blocks: list[Block], outline: _Outline) -> list[_Part]:
     return parts
 
 
+def _references(text: str) -> bool:
+    """Is a link's text a reference ("#2534", "@ada", "Ada (@ada)") rather than a name?"""
+    return ("#" in text or "@" in text) and _REFERENCE.match(text) is not None
+
+
 def _names_a_thing(text: str) -> bool:
     """Does a link's text name something ("heck", "Herm's", "DuckDB"), rather than point at
-    a document ("the paper", "here") or run as a phrase ("merged in the last week")?"""
+    a document ("the paper", "here"), reference a ticket or a person ("#12", "@ada") or run
+    as a phrase ("merged in the last week")?"""
+    if _references(text):
+        return False
     found = words(text)
     if not found or found[-1] in _GENERIC_NAMES or len(found) > 6:
         return False

@@ -378,3 +378,77 @@ def test_a_link_without_an_address_or_to_the_same_page_is_text() -> None:
         ("Alpha", ("https://a.example",)),
         ("Discuss here", ()),
     ]
+
+
+def test_restructuredtext_reads_no_file_and_no_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("docutils opened an address")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me")
+    text = f"""Issue 7
+=======
+
+Links
+-----
+
+* `Alpha <https://a.example>`_
+
+.. csv-table:: remote
+   :url: http://127.0.0.1:9/table.csv
+
+.. csv-table:: local
+   :file: {secret}
+
+.. include:: {secret}
+"""
+    path = tmp_path / "issue-7.rst"
+    path.write_text(text, encoding="utf-8")
+    issue, _ = parse_file(path, RULES, "Data Digest")
+    assert [r.title for r in issue.resources] == ["Alpha"]
+    assert "do not read me" not in str(issue.resources)
+
+
+def test_nested_containers_on_a_page_are_read_once(tmp_path: Path) -> None:
+    main = (
+        "<h1>Issue 7</h1><section><h2>Links</h2><div class='story'>"
+        "<p><a href='https://a.example'>Alpha</a> is a parser.</p></div>"
+        "<div class='story'><p><a href='https://b.example'>Beta</a> is a lexer.</p>"
+        "<table><tr><td><a href='https://c.example'>Gamma</a> in a cell</td></tr></table>"
+        "</div></section>"
+    )
+    issue = _page(tmp_path, "<title>Issue 7</title>", main)
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Links", "Alpha"),
+        ("Links", "Beta"),
+        ("Links", "Gamma"),
+    ]
+
+
+def test_links_inside_emphasis_and_cells_are_links() -> None:
+    text = """Issue 7.
+
+## Links
+
+- **[Alpha](https://a.example)**: a parser
+- *[Beta](https://b.example)* is a lexer, by [@ada](https://people.example/ada)
+
+## Crate of the week
+
+This week's crate is **[gamma](https://c.example)**, a grammar.
+
+## Jobs
+
+*No jobs this week: tell [@digest](https://social.example/digest) about yours.*
+"""
+    assert [(r.section, r.title, r.links[0]) for r in _md(text).resources] == [
+        ("Links", "Alpha", "https://a.example"),
+        ("Links", "Beta", "https://b.example"),
+        ("Crate of the week", "gamma", "https://c.example"),
+        (None, "Jobs", "https://social.example/digest"),  # a handle names no thing
+    ]

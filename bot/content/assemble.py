@@ -134,7 +134,9 @@ def _item_title(item: Block) -> str:
     """A list item's title: its leading link's whole text, else the part before a dash,
     else its first sentence. A leading link that only references something (a ticket "#2534",
     a person "Ada (@ada)") leaves the title to the sentence it opens."""
-    lead = item.lead if item.lead and not _references(item.lead) else None
+    lead = item.lead
+    if lead and ("#" in lead or "@" in lead) and _REFERENCE.match(lead):
+        lead = None  # _references, inlined: every item's title asks
     if lead or item.lead_in:
         return shorten(lead or item.lead_in or "")
     if item.lead:

@@ -121,7 +121,7 @@ class ImportCommands(commands.Cog):
         name="import", description="Preview an issue file, then add it to the archive."
     )
     @app_commands.describe(
-        file="The issue file (.md, .markdown, .txt, .html, .htm)",
+        file="The issue file (.md, .markdown, .txt, .html, .htm, .rst)",
         url="A link to the issue file (http or https)",
         newsletter="Which newsletter it is an issue of (default: the first)",
     )

@@ -16,6 +16,10 @@ _ITEM_TITLE = re.compile(r"^(?P<title>.{3,120}?)\s+[—–-]\s+\S")
 _FIRST_SENTENCE = re.compile(r"^(?P<sentence>.+?[.!?])(?:\s|$)")
 #: A line that gives a resource's address: "Link: …", "Source: …", "Read more: …".
 _LINK_MARKER = re.compile(r"^(?:link|source|read (?:it|more)|via|url)\s*:", re.IGNORECASE)
+#: A link text that references rather than names: "#2534", "org/repo#12", "@ada", "Ada (@ada)".
+_REFERENCE = re.compile(r"^(?:[\w/.-]*#\d+|@[\w.-]+|[^()]{1,60}\(@[\w.-]+\))$")
+#: How many words may stand before the link an item is about.
+_LINK_WORDS = 3
 #: A paragraph longer than this is an introduction, not a one-link pointer at one thing.
 _POINTER_WORDS = 40
 #: Link texts that point at a document rather than name a thing.
@@ -128,9 +132,16 @@ def _first_sentence(text: str, limit: int = 120) -> str:
 
 def _item_title(item: Block) -> str:
     """A list item's title: its leading link's whole text, else the part before a dash,
-    else its first sentence."""
-    if item.lead or item.lead_in:
-        return shorten(item.lead or item.lead_in or "")
+    else its first sentence. A leading link that only references something (a ticket "#2534",
+    a person "Ada (@ada)") leaves the title to the sentence it opens."""
+    lead = item.lead
+    if lead and ("#" in lead or "@" in lead) and _REFERENCE.match(lead):
+        lead = None  # _references, inlined: every item's title asks
+    if lead or item.lead_in:
+        return shorten(lead or item.lead_in or "")
+    if item.lead:
+        sentence = _first_sentence(item.text.split("\n", 1)[0])
+        return sentence if len(sentence) > len(item.lead) + 1 else shorten(item.lead)
     first = item.text.split("\n", 1)[0]
     match = _ITEM_TITLE.match(first)
     return match.group("title").strip() if match else _first_sentence(first)
@@ -162,6 +173,9 @@ class _Part:
     section: str | None
     heading: Block | None
     body: list[Block] = field(default_factory=list)
+    #: A linked heading with its prose and its own sub-headings: one resource, whatever its
+    #: detail lines (a changelog, rules) look like.
+    story: bool = False
 
 
 def _note(dropped: list[Dropped] | None, blocks: list[Block], why: DropReason) -> None:
@@ -189,54 +203,113 @@ def _drop_boilerplate(
     return kept
 
 
-def _section_level(blocks: list[Block], headings: list[int]) -> int | None:
-    """The shallowest Markdown heading level whose headings hold deeper headings (the next
-    heading is deeper)."""
-    levels = [blocks[i].level for i in headings if blocks[i].level]
-    return min(
-        (level for level, following in itertools.pairwise(levels) if following > level),
-        default=None,
-    )
+@dataclass(frozen=True)
+class _Outline:
+    """How an issue's headings divide it: where the resources start, which headings open a
+    section, and which open a story that keeps its sub-headings."""
+
+    start: int
+    sections: frozenset[int]
+    stories: frozenset[int]
 
 
-def _section_indexes(
-    blocks: list[Block], headings: list[int], rules: Rules
-) -> tuple[int, set[int]]:
-    """Where the resources start, and which headings open a section rather than a resource.
+def _linked_levels(blocks: list[Block], headings: list[int]) -> set[int]:
+    """Markdown heading levels where most headings are linked: a run of stories."""
+    counts: dict[int, list[int]] = {}
+    for index in headings:
+        level = blocks[index].level
+        if level:
+            tally = counts.setdefault(level, [0, 0])
+            tally[0] += 1
+            tally[1] += bool(blocks[index].links)
+    return {level for level, (count, linked) in counts.items() if linked * 2 > count}
 
-    A heading is a section when the rules name it, when it is on or above the shallowest
-    Markdown level that holds sub-headings, or when another heading follows it straight away.
-    The preamble (title, author, greeting) runs to the first section the rules name, else the
-    first heading.
+
+def _stories(blocks: list[Block], headings: list[int], linked_levels: set[int]) -> set[int]:
+    """Linked headings, on a level where most are linked, with text of their own and deeper
+    headings below: each is one story with its details (a changelog, rules), not a section."""
+    return {
+        index
+        for index, following in itertools.pairwise(headings)
+        if blocks[index].level in linked_levels
+        and blocks[index].links
+        and following > index + 1
+        and blocks[index].level < blocks[following].level
+    }
+
+
+def _section_level(blocks: list[Block], headings: list[int], stories: set[int]) -> int | None:
+    """The Markdown heading level that divides the issue: the one with the most headings that
+    hold deeper headings (stories aside), the shallower on a tie. Counting rather than taking
+    the shallowest keeps one stray heading ("# Oceania" in a list of events) from making
+    every heading of the issue's own level a sub-heading."""
+    holders: dict[int, int] = {}
+    for index, following in itertools.pairwise(headings):
+        level = blocks[index].level
+        if index not in stories and 0 < level < blocks[following].level:
+            holders[level] = holders.get(level, 0) + 1
+    return min(holders, key=lambda level: (-holders[level], level), default=None)
+
+
+def _outline(blocks: list[Block], headings: list[int], rules: Rules) -> _Outline:
+    """Where the resources start, which headings are sections, and which are stories.
+
+    A heading is a section when the rules name it, when another heading follows it straight
+    away, or when it is on or above the level that divides the issue, unless it is a linked
+    heading among mostly linked ones (a story). A story with its own text and sub-headings
+    keeps them. The preamble (title, author, greeting) runs to the first section the level
+    or the rules name, else the first heading.
     """
-    section_level = _section_level(blocks, headings)
+    linked_levels = _linked_levels(blocks, headings)
+    stories = _stories(blocks, headings, linked_levels)
+    level = _section_level(blocks, headings, stories)
+
+    def divides(index: int) -> bool:
+        block = blocks[index]
+        if level is None or not 0 < block.level <= level:
+            return False
+        return not (block.links and block.level in linked_levels)
+
     named = [
         i
         for i in headings
-        if (section_level is not None and 0 < blocks[i].level <= section_level)
-        or rules.section_headings.found_in(clean_heading(blocks[i].text))
+        if divides(i) or rules.section_headings.found_in(clean_heading(blocks[i].text))
     ]
     start = (named or headings)[0]
     following = {i for i in headings if i >= start and _opens_section(blocks, i)}
-    return start, set(named) | following
+    return _Outline(start, frozenset(named) | following, frozenset(stories))
 
 
-def _parts(blocks: list[Block], start: int, sections: set[int]) -> list[_Part]:
+def _parts(blocks: list[Block], outline: _Outline) -> list[_Part]:
     parts = [_Part(None, None)]
-    for index in range(start, len(blocks)):
+    story_level = 0  # the level of the story being read, 0 outside one
+    for index in range(outline.start, len(blocks)):
         block = blocks[index]
-        if index in sections:
+        if block.kind == "heading" and story_level and 0 < block.level <= story_level:
+            story_level = 0
+        if story_level:
+            parts[-1].body.append(block)
+        elif index in outline.sections:
             parts.append(_Part(clean_heading(block.text), None))
         elif block.kind == "heading":
-            parts.append(_Part(parts[-1].section, block))
+            parts.append(_Part(parts[-1].section, block, story=index in outline.stories))
+            story_level = block.level if index in outline.stories else 0
         else:
             parts[-1].body.append(block)
     return parts
 
 
+def _references(text: str) -> bool:
+    """Is a link's text a reference ("#2534", "@ada", "Ada (@ada)") rather than a name?"""
+    return ("#" in text or "@" in text) and _REFERENCE.match(text) is not None
+
+
 def _names_a_thing(text: str) -> bool:
     """Does a link's text name something ("heck", "Herm's", "DuckDB"), rather than point at
-    a document ("the paper", "here") or run as a phrase ("merged in the last week")?"""
+    a document ("the paper", "here"), reference a ticket or a person ("#12", "@ada") or run
+    as a phrase ("merged in the last week")?"""
+    if _references(text):
+        return False
     found = words(text)
     if not found or found[-1] in _GENERIC_NAMES or len(found) > 6:
         return False
@@ -305,17 +378,61 @@ def _part_resources(part: _Part) -> list[Resource]:
         # prose is the section's introduction.
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
+    if part.story:
+        return [_heading_resource(heading, part)]
     if runs is not None:
         return runs
     pointer = None if heading.links else _pointer(part.body, clean_heading(heading.text))
     if pointer is not None:
         return [pointer, *_item_resources(items, group)]
+    if not heading.links and (single := _single_item(part.body)) is not None:
+        return [Resource(_item_title(single), _text(part.body), _links(part.body), group)]
     over_links = bool(items) and not prose and all(i.links for i in items) and not heading.links
-    if over_links or (len(items) >= 2 and not prose):
+    if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
+    return [_heading_resource(heading, part)]
+
+
+def _single_item(body: list[Block]) -> Block | None:
+    """The one linked item under a heading whose other text holds no link ("Bug of the week":
+    the bug, then a word on it): the item is what the heading presents."""
+    items = [b for b in body if b.kind == "item"]
+    lead = items[0].lead if len(items) == 1 else None
+    if not lead or not any(char.isalpha() for char in lead) or len(body) < 2:
+        return None  # a date or a number names no thing
+    return items[0] if not any(b.links for b in body if b is not items[0]) else None
+
+
+def _about_its_link(item: Block) -> bool:
+    """Does the item open with a link, within its first few words ("(Easy) [Fix the docs](…)",
+    "Ada explains [lexers](…)"), rather than end on a reference ("faster builds ([#13](…))")?"""
+    if item.lead:
+        return True
+    named = item.names[0] if item.names else item.links[0] if item.links else None
+    at = item.text.find(named) if named else -1
+    return at >= 0 and len(item.text[:at].split()) <= _LINK_WORDS
+
+
+def _introduced_list(heading: Block, body: list[Block]) -> bool:
+    """Prose, then two or more items each about its link, under an unlinked heading: the prose
+    introduces the list, it does not make the heading one resource (items that end on a
+    reference are a story's details)."""
+    first_item = next((i for i, b in enumerate(body) if b.kind == "item"), None)
+    if heading.links or first_item is None:
+        return False
+    listed = body[first_item:]
+    return (
+        sum(1 for b in listed if b.kind == "item") >= 2
+        and all(_about_its_link(b) for b in listed if b.kind == "item")
+        and not any(b.kind == "paragraph" for b in listed)
+    )
+
+
+def _heading_resource(heading: Block, part: _Part) -> Resource:
+    """A heading and everything under it as one resource, titled by its link or its text."""
     title = heading.lead or clean_heading(heading.text)
     body = [heading, *part.body]
-    return [Resource(shorten(title), _text(part.body), _links(body), part.section)]
+    return Resource(shorten(title), _text(part.body), _links(body), part.section)
 
 
 def assemble(
@@ -328,9 +445,9 @@ def assemble(
     headings = [i for i, b in enumerate(blocks) if b.kind == "heading"]
     if not headings:
         return _segment_resources(blocks)
-    start, sections = _section_indexes(blocks, headings, rules)
-    parts = _parts(blocks, start, sections)
-    opening = blocks[:start] + parts[0].body
+    outline = _outline(blocks, headings, rules)
+    parts = _parts(blocks, outline)
+    opening = blocks[: outline.start] + parts[0].body
     _note(dropped, [b for b in opening if not b.links], "no link")
     _note(dropped, [b for b in opening if b.links], "preamble")
     return [r for part in parts for r in _part_resources(part)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,12 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
                 return index + 1
         return key_lines.start + 1
 
+    return front_matter_of(data, line_of), "\n".join(lines[body_start:]), body_start + 1
+
+
+def front_matter_of(data: dict[str, Any], line_of: Callable[[str], int]) -> FrontMatter:
+    """The metadata the bot reads from a file's keys and values (``line_of`` finds the line
+    of a key); ``FrontMatterError`` for a number or date it cannot read."""
     values: dict[str, tuple[Any, int]] = {}
     for key, value in data.items():
         name = _KEYS.get(re.sub(r"[\s-]+", "_", str(key).strip().lower()))
@@ -142,5 +149,4 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str, int]:
     if "date" in values:
         year, month = parse_date(*values["date"])
     title, url = (str(values[k][0]).strip() if k in values else None for k in ("title", "url"))
-    front = FrontMatter(number, year, month, title, url, number_line)
-    return front, "\n".join(lines[body_start:]), body_start + 1
+    return FrontMatter(number, year, month, title, url, number_line)

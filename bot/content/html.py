@@ -10,6 +10,7 @@ of links by their link density, and a newsletter is mostly lists of links.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import lxml.etree
 import lxml.html
@@ -92,15 +93,50 @@ def _date(document: HtmlElement, main: HtmlElement) -> tuple[int | None, int | N
     return None, None
 
 
-def _front_matter(document: HtmlElement, main: HtmlElement) -> FrontMatter:
+def _text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _meta(document: HtmlElement, *names: str) -> str | None:
+    for meta in document.iter("meta"):
+        key = str(meta.get("property") or meta.get("name") or "").lower()
+        if key in names and (value := " ".join(str(meta.get("content", "")).split())):
+            return value
+    return None
+
+
+def _own_title(document: HtmlElement, main: HtmlElement) -> tuple[str | None, HtmlElement | None]:
+    """The issue's own title, and the heading that gives it (taken out of the content).
+
+    The page's one top-level heading titles the issue (``None``: the parser finds it among the
+    blocks). Failing one, the longest of its first headings that the tab's title contains
+    ("Issue 12: Tools" in "Issue 12: Tools | Data Digest"); then the page's ``og:title``;
+    then the tab's title, which often names the site rather than the issue.
+    """
+    if len(main.xpath(".//h1")) == 1:
+        return None, None
+    tab = " ".join((document.findtext(".//title") or "").split())
+    folded = tab.casefold()
+    named = [
+        (len(text), text, heading)
+        for heading in main.xpath("(.//h1|.//h2)[position() <= 3]")
+        if len(text := _text(heading)) >= 4
+        and 3 * len(text) >= len(tab)
+        and text.casefold() in folded
+    ]
+    if named:
+        _, text, heading = max(named, key=lambda found: found[0])
+        return text, heading
+    return _meta(document, "og:title", "twitter:title") or tab or None, None
+
+
+def _front_matter(document: HtmlElement, main: HtmlElement, title: str | None) -> FrontMatter:
     year, month = _date(document, main)
     canonical = document.xpath("//link[@rel='canonical']/@href")
-    title = document.findtext(".//title")
     return FrontMatter(
         year=year if month else None,
         month=month,
-        # The page's one top-level heading titles the issue better than the tab's title.
-        title=None if len(main.xpath(".//h1")) == 1 or not title else " ".join(title.split()),
+        title=title,
         url=str(canonical[0]) if canonical else None,
     )
 
@@ -117,6 +153,9 @@ def read_page(html: str) -> tuple[FrontMatter, list[Block]]:
         if node.tail and _NOT_XML.search(node.tail):
             node.tail = _NOT_XML.sub(" ", node.tail)
     main = _main(document)
-    front = _front_matter(document, main)
+    dated = _front_matter(document, main, None)
     _strip(main, in_body=main.tag == "body")
-    return front, list(element_blocks(main))
+    title, heading = _own_title(document, main)
+    if heading is not None:
+        heading.drop_tree()  # the issue's title, not a section
+    return replace(dated, title=title), list(element_blocks(main))

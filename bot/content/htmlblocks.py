@@ -21,6 +21,12 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _LISTS = ("ul", "ol")
 #: Elements that hold blocks of their own rather than inline text.
 _BLOCK_TAGS = frozenset(("p", "ul", "ol", "li", "blockquote", "pre", "hr", *_HEADINGS))
+#: Elements that group others: read as blocks of their own when they hold blocks (a section
+#: inside a section), as inline text when they do not (a table cell's link).
+_CONTAINERS = frozenset(
+    "div section article main header footer aside nav figure table thead tbody tr td th dl "
+    "dd details form fieldset address".split()
+)
 
 
 @dataclass
@@ -44,26 +50,34 @@ def _text(element: etree._Element) -> str:
     return "".join(element.itertext()) if len(element) else element.text or ""
 
 
+def _holds_blocks(element: etree._Element) -> bool:
+    return any(_is_element(child) and child.tag in _BLOCK_TAGS for child in element.iter())
+
+
 def _is_element(node: etree._Element) -> bool:
     """Elements, not comments (cmark marks dropped raw HTML with a comment)."""
     return node.tag.__class__ is str
 
 
-def _render(element: etree._Element) -> _Inline:
-    """The inline content of ``element`` (its block children left out) as plain text."""
+def _render(element: etree._Element, loose: bool = False) -> _Inline:
+    """The inline content of ``element`` (its block children left out) as plain text; with
+    ``loose``, its containers are left out too (they are read as blocks of their own)."""
     parts: list[str] = [element.text or ""]
     inline = _Inline()
     opening = not parts[0].strip()  # nothing but white space so far
     for child in element:
         tag = child.tag
-        if tag in _BLOCK_TAGS:
+        if tag in _BLOCK_TAGS or (tag in _CONTAINERS and (loose or _holds_blocks(child))):
             inline.holds_blocks = True
         elif tag.__class__ is str:
             raw = _text(child) if tag != "img" else ""
             content = " ".join(raw.split())
+            before = "".join(parts) if not inline.links else ""
             if tag == "a":
-                _link(inline, child, content, "".join(parts) if not inline.links else "")
-            elif tag == "strong" and opening:
+                _link(inline, child, content, before)
+            elif len(child):  # links inside emphasis, a span, a table cell
+                _nested_links(inline, child, raw, before)
+            if tag == "strong" and opening:
                 inline.lead_in = content.rstrip(":") if 0 < len(content.split()) <= 15 else None
             parts.append(raw if tag == "code" else content)
             opening = opening and not content
@@ -77,8 +91,19 @@ def _render(element: etree._Element) -> _Inline:
     return inline
 
 
+def _nested_links(inline: _Inline, child: etree._Element, raw: str, before: str) -> None:
+    """The links inside an inline element ("**[Title](…)**"): one that opens it opens the run
+    when the element does."""
+    for anchor in child.iter("a"):
+        name = " ".join(_text(anchor).split())
+        opens = not inline.links and raw.lstrip().startswith(name) if name else False
+        _link(inline, anchor, name, before if opens else "…")
+
+
 def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
     href = anchor.get("href") or ""
+    if not href or href[0] == "#":
+        return  # no address, or a place on the same page: text, not a link
     inline.links.append(href)
     if not name or name == href:
         return
@@ -164,8 +189,8 @@ def element_blocks(parent: etree._Element, first_line: int = 1) -> Iterator[Bloc
 
 def _container_blocks(element: etree._Element, line: int, first_line: int) -> Iterator[Block]:
     """A container's own loose text as a paragraph, then the blocks inside it."""
-    if any(_is_element(child) and child.tag in _BLOCK_TAGS for child in element.iter()):
-        inline = _render(element)
+    if _holds_blocks(element):
+        inline = _render(element, loose=True)
         if inline.text:
             yield _block("paragraph", inline, line)
         yield from element_blocks(element, first_line)

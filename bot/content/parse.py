@@ -22,11 +22,14 @@ from bot.content.markdown import markdown_blocks
 from bot.content.models import Dropped, Issue, NumberCandidate, Problem
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
+from bot.content.rst import read_rst
+from bot.content.templates import strip_templates
 from bot.errors import ContentError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
-CONTENT_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES)
+RST_SUFFIXES = (".rst", ".rest")
+CONTENT_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, *RST_SUFFIXES)
 #: How far into an issue its number and date are looked for, at most.
 _OPENING_BLOCKS = 15
 _NO_NUMBER = (
@@ -134,11 +137,26 @@ def parse_text(
     except FrontMatterError as error:
         raise ParseError(Problem(source, error.line, str(error))) from None
     blocks = (
-        markdown_blocks(body, first_line)
+        markdown_blocks(strip_templates(body), first_line)
         if markdown
         else page_dump_blocks(body, first_line, rules.caption_markers)
     )
     return _issue(_Read(source, front, blocks, first_line, markdown), rules, newsletter_name)
+
+
+def parse_rst(
+    text: str, source: str, rules: Rules, newsletter_name: str
+) -> tuple[Issue, list[Problem]]:
+    """Parse one reStructuredText issue; raise ``ParseError`` when it cannot become an issue."""
+    text = repair_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+    try:
+        front, body, first_line = split_front_matter(text)
+        fields, blocks = read_rst(body)
+    except FrontMatterError as error:
+        raise ParseError(Problem(source, error.line, str(error))) from None
+    if front == FrontMatter():
+        front = fields
+    return _issue(_Read(source, front, blocks, first_line, True), rules, newsletter_name)
 
 
 def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list[Problem]]:
@@ -198,5 +216,7 @@ def parse_file(path: Path, rules: Rules, newsletter_name: str) -> tuple[Issue, l
     if path.suffix.lower() in HTML_SUFFIXES:
         front, blocks = read_page(repair_text(text))
         return _issue(_Read(path.name, front, blocks, 1, True), rules, newsletter_name)
+    if path.suffix.lower() in RST_SUFFIXES:
+        return parse_rst(text, path.name, rules, newsletter_name)
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
     return parse_text(text, path.name, rules, newsletter_name, markdown)

@@ -155,7 +155,7 @@ async def test_a_wrong_type_is_refused_before_download(bot: ArchiveBot) -> None:
     file = attachment("cover.png", b"\x89PNG")
     interaction = await preview(bot, file)
     assert interaction.last.content == (
-        ".png is not a file type an import takes: use .txt, .md, .markdown, .html, .htm."
+        ".png is not a file type an import takes: use .txt, .md, .markdown, .html, .htm, .rst, .rest."
     )
     file.read.assert_not_awaited()
 

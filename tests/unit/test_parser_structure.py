@@ -1,0 +1,455 @@
+"""Structure decided per section: which headings divide an issue, which are its stories.
+
+Small synthetic issues, each one shape many archives share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.archive.loader import dry_run
+from bot.config import Newsletter
+from bot.content.assemble import Rules
+from bot.content.models import Issue
+from bot.content.parse import ParseError, parse_file, parse_text
+
+RULES = Rules.compile()
+
+
+def _md(text: str) -> Issue:
+    issue, _ = parse_text(text, "issue-7.md", RULES, "Data Digest", markdown=True)
+    return issue
+
+
+def _pairs(issue: Issue) -> list[tuple[str | None, str]]:
+    return [(r.section, r.title) for r in issue.resources]
+
+
+def test_a_stray_shallower_heading_late_in_the_issue_demotes_nothing_before_it() -> None:
+    text = """Issue 7 of the digest, hello.
+
+## Articles
+
+### Essays
+
+- [Alpha](https://a.example)
+- [Beta](https://b.example)
+
+### Tools
+
+- [Gamma](https://c.example)
+
+## Events
+
+### Europe
+
+- [Delta meetup](https://d.example)
+
+# Oceania
+
+- [Epsilon meetup](https://e.example)
+
+## Jobs
+
+- [Zeta is hiring](https://f.example)
+"""
+    assert _pairs(_md(text)) == [
+        ("Articles", "Alpha"),
+        ("Articles", "Beta"),
+        ("Articles", "Gamma"),
+        ("Events", "Delta meetup"),
+        ("Oceania", "Epsilon meetup"),
+        ("Jobs", "Zeta is hiring"),
+    ]
+
+
+def test_one_story_with_a_sub_heading_does_not_relevel_the_others() -> None:
+    text = """Issue 7, the week's stories.
+
+## [Alpha 2.0 released](https://a.example)
+
+Alpha's new version is out with a faster engine.
+
+### Changes
+
+- fixed a crash on start ([#12](https://a.example/12))
+- faster builds ([#13](https://a.example/13))
+
+## [Beta reaches one million users](https://b.example)
+
+A short note on Beta's growth.
+
+## [Gamma, a new editor](https://c.example)
+
+Gamma edits text in the terminal.
+"""
+    issue = _md(text)
+    assert [r.title for r in issue.resources] == [
+        "Alpha 2.0 released",
+        "Beta reaches one million users",
+        "Gamma, a new editor",
+    ]
+    alpha = issue.resources[0]
+    assert "fixed a crash on start" in alpha.text  # its details are part of it
+    assert "https://a.example/12" in alpha.links
+
+
+def test_intro_prose_under_a_heading_does_not_swallow_its_list() -> None:
+    text = """Issue 7.
+
+## Articles
+
+A few things we read this week, in no particular order.
+
+- (Long) [Alpha on parsers](https://a.example)
+- Beta explains [lexers](https://b.example) well
+- Gamma on [grammars](https://c.example)
+
+## Tools
+
+- [Delta](https://d.example)
+- [Epsilon](https://e.example)
+"""
+    issue = _md(text)
+    assert [r.section for r in issue.resources] == ["Articles"] * 3 + ["Tools"] * 2
+    assert issue.resources[1].links == ("https://b.example",)
+    story = _md(
+        text.replace("[lexers](https://b.example) well", "lexers well ([#2](https://b.example))")
+    )
+    assert [r.title for r in story.resources] == ["Articles", "Delta", "Epsilon"]  # details
+
+
+def test_a_story_among_sections_is_still_a_section_heading() -> None:
+    """A linked heading among unlinked section headings opens a section like them."""
+    text = """Issue 7.
+
+## News
+
+### Official
+
+- [Alpha](https://a.example)
+
+## [Conference talks](https://talks.example)
+
+All the talks are online.
+
+### Blogs
+
+- [Beta](https://b.example)
+- [Gamma](https://c.example)
+
+## Crate of the week
+
+This week's crate is [delta](https://d.example), a tiny parser.
+"""
+    assert _pairs(_md(text)) == [
+        ("News", "Alpha"),
+        ("Conference talks", "Beta"),
+        ("Conference talks", "Gamma"),
+        ("Crate of the week", "delta"),
+    ]
+
+
+# -- template syntax ---------------------------------------------------------------------
+
+
+def test_liquid_tags_before_reference_definitions_leave_the_links_resolved() -> None:
+    text = """Issue 7.
+
+## Links
+
+- [Alpha][1] is a parser.
+- [Beta][2] is a lexer.
+{% include ads.html %}
+[1]: https://a.example
+[2]: https://b.example
+"""
+    issue = _md(text)
+    assert [(r.title, r.links) for r in issue.resources] == [
+        ("Alpha", ("https://a.example",)),
+        ("Beta", ("https://b.example",)),
+    ]
+
+
+def test_a_stray_template_line_does_not_make_its_heading_one_resource() -> None:
+    text = """Issue 7.
+
+## Links
+{% assign picks = site.data.picks %}
+- Read [Alpha](https://a.example) today
+- Read [Beta]({{ site.url }}/beta) tomorrow
+- Read [Gamma]({{ site.baseurl }}{% post_url 2020-01-05-gamma %}) later
+"""
+    issue = _md(text)
+    assert [r.links for r in issue.resources] == [
+        ("https://a.example",), ("/beta",), ("2020-01-05-gamma",)
+    ]  # fmt: skip
+    assert "{" not in str(issue.resources)
+
+
+def test_hugo_shortcodes_go_and_code_keeps_its_braces() -> None:
+    text = """Issue 7.
+
+## Links
+
+{{< figure src="/cover.png" caption="Cover" >}}
+
+- [Alpha](https://a.example), with `{{ name }}` in its templates
+- [Beta](https://b.example) {{% badge %}}new{{% /badge %}}
+
+{% comment %}
+- [Hidden](https://hidden.example)
+{% endcomment %}
+
+{% highlight rust %}
+let s = format!("{{}}", x);
+{% endhighlight %}
+"""
+    issue = _md(text)
+    assert [r.title for r in issue.resources] == ["Alpha", "Beta"]
+    assert "`{{ name }}`" not in issue.resources[0].text  # inline code: kept, as text
+    assert "{{ name }}" in issue.resources[0].text
+    assert issue.resources[1].text.startswith("• Beta new\n")
+    assert 'format!("{{}}", x);' in issue.resources[1].text  # a code block: untouched
+    assert "hidden" not in str(issue.resources).lower()
+
+
+# -- reStructuredText --------------------------------------------------------------------
+
+
+RST = """\
+=====================================
+Data Digest, issue number 7
+=====================================
+
+:date: 2016-02-04
+:tags: weekly
+
+Welcome to the digest. `Subscribe`_ today.
+
+.. _Subscribe: https://digest.example/subscribe
+
+Announcements
+=============
+
+New parser
+----------
+
+Ada released `a new parser`_ this week.
+
+.. _a new parser: https://a.example
+
+Links
+=====
+
+* `Beta`_ - a lexer
+* `Gamma <https://c.example>`_ - a grammar
+
+.. _Beta: https://b.example
+
+.. include:: /etc/hostname
+
+.. raw:: html
+
+   <p>raw html</p>
+"""
+
+
+def test_restructuredtext_reads_through_docutils(tmp_path: Path) -> None:
+    path = tmp_path / "issue-7.rst"
+    path.write_text(RST, encoding="utf-8")
+    issue, problems = parse_file(path, RULES, "Data Digest")
+    assert (issue.number, issue.date, issue.title) == (7, "2016-02", "Data Digest, issue number 7")
+    assert [(r.section, r.title, r.links) for r in issue.resources] == [
+        ("Announcements", "New parser", ("https://a.example",)),
+        ("Links", "Beta", ("https://b.example",)),
+        ("Links", "Gamma", ("https://c.example",)),
+    ]
+    text = str(issue.resources)
+    assert "tags" not in text and "raw html" not in text and "hostname" not in text
+    assert problems == []
+
+
+def test_restructuredtext_with_a_bad_date_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "issue-7.rst"
+    path.write_text(RST.replace("2016-02-04", "someday"), encoding="utf-8")
+    with pytest.raises(ParseError, match="date 'someday'"):
+        parse_file(path, RULES, "Data Digest")
+
+
+def test_a_folder_of_restructuredtext_loads(tmp_path: Path) -> None:
+    (tmp_path / "issue-7.rst").write_text(RST, encoding="utf-8")
+    (tmp_path / "issue-8.rest").write_text(RST.replace("number 7", "number 8"), encoding="utf-8")
+    source = Newsletter(name="Data Digest", folder=tmp_path, rules=RULES)
+    result = dry_run(source)
+    assert [(i.number, len(i.resources)) for i in result.issues] == [(7, 3), (8, 3)]
+    assert result.problems == []
+
+
+# -- saved pages: the issue's own heading ------------------------------------------------
+
+
+def _page(tmp_path: Path, head: str, main: str) -> Issue:
+    path = tmp_path / "issue-7.html"
+    path.write_text(f"<html><head>{head}</head><body><main>{main}</main></body></html>")
+    return parse_file(path, RULES, "Data Digest")[0]
+
+
+ITEMS = '<ul><li><a href="https://a.example">Alpha</a></li><li><a href="https://b.example">Beta</a></li></ul>'
+
+
+def test_a_saved_page_is_titled_by_its_own_heading_not_the_site(tmp_path: Path) -> None:
+    head = "<title>Issue 7: Parsers everywhere | Data Digest</title>"
+    two_h1 = _page(
+        tmp_path, head, f"<h1>Data Digest</h1><h1>Issue 7: Parsers everywhere</h1>{ITEMS}"
+    )
+    assert two_h1.title == "Issue 7: Parsers everywhere"
+    assert [r.title for r in two_h1.resources] == ["Alpha", "Beta"]  # the title is no section
+    h2 = _page(tmp_path, head, f"<h2>Issue 7: Parsers everywhere</h2><h2>Links</h2>{ITEMS}")
+    assert (h2.title, [(r.section, r.title) for r in h2.resources]) == (
+        "Issue 7: Parsers everywhere", [("Links", "Alpha"), ("Links", "Beta")]
+    )  # fmt: skip
+
+
+def test_a_saved_page_without_such_a_heading_takes_its_og_title(tmp_path: Path) -> None:
+    head = (
+        '<title>Data Digest</title><meta property="og:title" content="Issue 7: Parsers">'
+        '<meta property="og:site_name" content="Data Digest">'
+    )
+    issue = _page(tmp_path, head, f"<h2>Links</h2>{ITEMS}")
+    assert (issue.title, issue.number) == ("Issue 7: Parsers", 7)
+    plain = _page(tmp_path, "<title>Data Digest #7</title>", f"<h2>Links</h2>{ITEMS}")
+    assert plain.title == "Data Digest #7"
+
+
+def test_an_item_led_by_a_reference_is_titled_by_its_sentence() -> None:
+    text = """Issue 7.
+
+## Triage
+
+- [#2534](https://t.example/2534) - The crash on start is fixed by the new release.
+- [Ada Lovelace (@ada)](https://people.example/ada) released [Alpha](https://a.example), a parser.
+- [@bob](https://people.example/bob)
+- [Beta](https://b.example) - a lexer
+"""
+    assert [r.title for r in _md(text).resources] == [
+        "#2534 - The crash on start is fixed by the new release.",
+        "Ada Lovelace (@ada) released Alpha, a parser.",
+        "@bob",  # nothing more to say: the reference is the title
+        "Beta",
+    ]
+
+
+def test_one_linked_item_under_a_heading_is_what_the_heading_presents() -> None:
+    text = """Issue 7.
+
+## Project
+
+### Bug of the week
+
+- [Bug 19730 - Images are broken](https://bugs.example/19730)
+
+The reporter attached a sample stack that helped us fix it quickly.
+
+### Triage log
+
+- [2020-06-02](https://triage.example/2020-06-02)
+
+A quiet week: two regressions, both fixed.
+"""
+    issue = _md(text)
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Project", "Bug 19730 - Images are broken"),
+        ("Project", "Triage log"),  # a date names no thing: the heading does
+    ]
+    assert "sample stack" in issue.resources[0].text
+
+
+def test_a_link_without_an_address_or_to_the_same_page_is_text() -> None:
+    text = """Issue 7.
+
+## Links
+
+- [Alpha](https://a.example) and [the notes]() and [below](#links)
+- [Discuss]() [here](#top)
+"""
+    assert [(r.title, r.links) for r in _md(text).resources] == [
+        ("Alpha", ("https://a.example",)),
+        ("Discuss here", ()),
+    ]
+
+
+def test_restructuredtext_reads_no_file_and_no_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("docutils opened an address")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me")
+    text = f"""Issue 7
+=======
+
+Links
+-----
+
+* `Alpha <https://a.example>`_
+
+.. csv-table:: remote
+   :url: http://127.0.0.1:9/table.csv
+
+.. csv-table:: local
+   :file: {secret}
+
+.. include:: {secret}
+"""
+    path = tmp_path / "issue-7.rst"
+    path.write_text(text, encoding="utf-8")
+    issue, _ = parse_file(path, RULES, "Data Digest")
+    assert [r.title for r in issue.resources] == ["Alpha"]
+    assert "do not read me" not in str(issue.resources)
+
+
+def test_nested_containers_on_a_page_are_read_once(tmp_path: Path) -> None:
+    main = (
+        "<h1>Issue 7</h1><section><h2>Links</h2><div class='story'>"
+        "<p><a href='https://a.example'>Alpha</a> is a parser.</p></div>"
+        "<div class='story'><p><a href='https://b.example'>Beta</a> is a lexer.</p>"
+        "<table><tr><td><a href='https://c.example'>Gamma</a> in a cell</td></tr></table>"
+        "</div></section>"
+    )
+    issue = _page(tmp_path, "<title>Issue 7</title>", main)
+    assert [(r.section, r.title) for r in issue.resources] == [
+        ("Links", "Alpha"),
+        ("Links", "Beta"),
+        ("Links", "Gamma"),
+    ]
+
+
+def test_links_inside_emphasis_and_cells_are_links() -> None:
+    text = """Issue 7.
+
+## Links
+
+- **[Alpha](https://a.example)**: a parser
+- *[Beta](https://b.example)* is a lexer, by [@ada](https://people.example/ada)
+
+## Crate of the week
+
+This week's crate is **[gamma](https://c.example)**, a grammar.
+
+## Jobs
+
+*No jobs this week: tell [@digest](https://social.example/digest) about yours.*
+"""
+    assert [(r.section, r.title, r.links[0]) for r in _md(text).resources] == [
+        ("Links", "Alpha", "https://a.example"),
+        ("Links", "Beta", "https://b.example"),
+        ("Crate of the week", "gamma", "https://c.example"),
+        (None, "Jobs", "https://social.example/digest"),  # a handle names no thing
+    ]

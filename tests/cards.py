@@ -5,7 +5,7 @@ components) and lays it out the way the Discord client shows it: the author line
 (``↗`` when it is a link), the description with its markdown rendered, fields (inline ones side
 by side, up to three to a row), the footer, then the buttons. Timestamps are written out in
 UTC, as a reader in UTC would see them. The command tests, the end-to-end tests and the
-README's "What members see" use it.
+cards of docs/members.md ("What members see") use it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What queries return: issues and resources as stored, with the JSON shapes the README documents."""
+"""What queries return: issues and resources as stored, with the JSON shapes docs/console.md documents."""
 
 from __future__ import annotations
 

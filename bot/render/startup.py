@@ -5,7 +5,7 @@ from __future__ import annotations
 
 NO_TOKEN = """\
 No Discord token: set DISCORD_TOKEN in the environment or in a .env file in the folder you start the bot from
-(DISCORD_TOKEN=...); README.md explains how to create the bot and get its token.
+(DISCORD_TOKEN=...); README.md, "Run it on Discord", explains how to create the bot and get its token.
 To try the archive without Discord, use the console: python -m bot latest | search QUERY | random"""
 
 TOKEN_REJECTED = (
@@ -75,7 +75,7 @@ def guild_sync_refused(guild_id: int) -> str:
     return (
         f"Discord refused the slash commands for the server {guild_id} in discord.dev_guild_ids "
         "(403 Missing Access): invite the bot there with the applications.commands scope "
-        "(README: Running the bot on Discord, step 2), or remove the id from discord.dev_guild_ids"
+        "(docs/running.md, Invite and permissions), or remove the id from discord.dev_guild_ids"
     )
 
 

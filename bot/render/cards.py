@@ -14,6 +14,7 @@ from bot.archive.records import (
     NO_FILTERS,
     AnnouncementRecord,
     IssueRecord,
+    LinkHealth,
     ResourceRecord,
     ScheduleRecord,
     SearchFilters,
@@ -76,6 +77,15 @@ class Card:
 
 READ_THE_ISSUE = "Read the issue"
 OPEN_THE_LINK = "Open the link"
+#: A dead link's button: it opens the Wayback Machine's copy.
+ARCHIVED_COPY = "Archived copy"
+
+
+def archived_copy(health: LinkHealth | None) -> str:
+    """`` · [Archived copy](…)`` after a dead link; nothing after any other."""
+    if health is None or health.archive_url is None:
+        return ""
+    return f" · {link_markdown(ARCHIVED_COPY, health.archive_url)}"
 
 
 def link_markdown(title: str, url: str | None) -> str:
@@ -102,8 +112,10 @@ def issue_card(issue: IssueRecord) -> Card:
         if resource.section and resource.section != current:
             current = resource.section
             lines.append(f"**{current}**")
+        first = resource.health[0] if resource.links else None
         lines.append(
-            f"• {link_markdown(display_title(resource), resource.links[0] if resource.links else None)}"
+            f"• {link_markdown(display_title(resource), first.url if first else None)}"
+            + archived_copy(first)
         )
     header = f"Issue #{issue.number} · {issue_date_text(issue.date, issue.date_inferred)}"
     count = len(issue.resources)
@@ -144,19 +156,25 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         resource.title, resource.text
     ):
         text = f"**{resource.title}**\n{text}"  # a long heading, cut in the title: shown whole
-    links = "\n".join(resource.links[:5])
+    health = resource.health
+    links = "\n".join(link.url + archived_copy(link) for link in health[:5])
     fields = [CardField("From", f"Issue {context_line(resource)}")]
     if links:
         fields.append(CardField("Links", links))
     repeated = heading and title.casefold().startswith(heading.casefold())
-    first_link = resource.links[0] if resource.links else None
+    first = health[0] if health else None
+    # A dead link's button opens its archived copy; its own address stays in the Links field.
+    button = None
+    if first is not None:
+        dead = first.archive_url is not None
+        button = CardLink(ARCHIVED_COPY if dead else OPEN_THE_LINK, first.archive_url or first.url)
     return Card(
         title=f"{heading}: {title}" if heading and not repeated else title,
-        url=first_link,
+        url=first.url if first else None,
         description=text,
         fields=tuple(fields),
         footer=resource.issue_title,
-        links=(CardLink(OPEN_THE_LINK, first_link),) if first_link else (),
+        links=(button,) if button else (),
     )
 
 
@@ -185,7 +203,11 @@ def search_card(
             "— "
             + (f"{names.get(hit.resource.newsletter, hit.resource.newsletter)} · " if names else "")
             + context_line(hit.resource)
-            + (f" · {hit.resource.links[0]}" if hit.resource.links else ""),
+            + (
+                f" · {hit.resource.links[0]}" + archived_copy(hit.resource.health[0])
+                if hit.resource.links
+                else ""
+            ),
         )
         for index, hit in enumerate(shown, start=1)
     )

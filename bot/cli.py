@@ -1,7 +1,7 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
 python -m bot [run] | sync | status | check | latest | issue N | search QUERY | random
-             | db check [--quick] | db recover
+             | db check [--quick] | db recover | links check | links report [--json]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot import __version__
 from bot.archive.loader import dry_run
@@ -27,6 +27,7 @@ from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
 from bot.render.database import bot_running, check_message, no_database, recovery_message
+from bot.render.links import check_summary, progress_line, report_text
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -109,6 +110,18 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "recover", parents=[common], help="save what can be read into a new file; keep the old"
     )
+    links = commands.add_parser("links", help="check the resources' links, or report on them")
+    link_commands = links.add_subparsers(
+        dest="links_command", metavar="LINKS_COMMAND", required=True
+    )
+    link_commands.add_parser(
+        "check", parents=[common, narrow],
+        help="check the links that are due now (one pass, at the configured rates)",
+    )  # fmt: skip
+    link_report = link_commands.add_parser(
+        "report", parents=[common, narrow], help="how many links work, which are dead"
+    )
+    link_report.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
 
 
@@ -223,6 +236,48 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _Progress:
+    """A pass's progress on stderr: one line redrawn on a terminal, a line every tenth
+    elsewhere (a log keeps them readable)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._redraw = stream.isatty()
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._redraw:
+            print(f"\r{progress_line(done, total)}", end="", file=self._stream, flush=True)
+            self._shown = done
+            return
+        tenth = 10 * done // total
+        if tenth != self._shown:
+            self._shown = tenth
+            print(progress_line(done, total), file=self._stream, flush=True)
+
+    def close(self) -> None:
+        if self._redraw and self._shown >= 0:  # end the redrawn line
+            print(file=self._stream)
+
+
+async def _links(args: argparse.Namespace, settings: Settings) -> int:
+    """``links check``: one pass over the links that are due; ``links report``: each link's
+    status, as counts and dead links, or JSON."""
+    letter = _newsletter(settings, args.newsletter)
+    async with _service(settings, None, letter) as service:
+        if args.links_command == "check":
+            progress = _Progress(sys.stderr)
+            try:
+                result = await service.links.check(letter, progress=progress)
+            finally:
+                progress.close()
+            print(check_summary(result))
+        else:
+            report = await service.links.report(letter)
+            _emit(args, report.to_json(), report_text(report))
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     """``db check`` (exit 0 healthy, 3 damaged) and ``db recover`` (the bot stopped first)."""
     path = settings.database_path
@@ -257,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
         if command == "db":
             return _database(args, settings)
+        if command == "links":
+            return asyncio.run(_links(args, settings))
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

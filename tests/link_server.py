@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 
@@ -88,3 +90,16 @@ def refused_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def issue_file(folder: Path, number: int, date: str, links: Mapping[str, str]) -> None:
+    """An issue dated ``date`` (YYYY-MM) with one resource per link: {title: url}."""
+    items = "\n".join(
+        f"- [{title}]({url}) — about {title.lower()}." for title, url in links.items()
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"issue-{number}.md").write_text(
+        f"---\nnumber: {number}\ndate: {date}\n---\n# Link Weekly {number}\n\n## Reading\n\n"
+        f"{items}\n",
+        encoding="utf-8",
+    )

@@ -9,7 +9,7 @@ import datetime as dt
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -30,7 +30,7 @@ from bot.archive.service import ArchiveService
 from bot.config import LinksSection, Settings
 from bot.fetch import FetchResult
 from tests.conftest import FakeClock
-from tests.link_server import LinkServer, refused_port
+from tests.link_server import LinkServer, issue_file, refused_port
 
 T = TypeVar("T")
 UNKNOWN_HOST = "nowhere.invalid"
@@ -41,19 +41,6 @@ async def resolver(host: str, port: int) -> list[str]:
     if host == UNKNOWN_HOST:
         raise OSError(f"[Errno -2] Name or service not known: {host}")
     return ["127.0.0.1"]
-
-
-def issue_file(folder: Path, number: int, date: str, links: Mapping[str, str]) -> None:
-    """An issue dated ``date`` (YYYY-MM) with one resource per link: {title: url}."""
-    items = "\n".join(
-        f"- [{title}]({url}) — about {title.lower()}." for title, url in links.items()
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"issue-{number}.md").write_text(
-        f"---\nnumber: {number}\ndate: {date}\n---\n# Link Weekly {number}\n\n## Reading\n\n"
-        f"{items}\n",
-        encoding="utf-8",
-    )
 
 
 @pytest.fixture

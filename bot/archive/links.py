@@ -30,9 +30,9 @@ link without a query: ``Issues``, ``Search`` and ``Picks`` attach each record's 
 from __future__ import annotations
 
 __all__ = [
-    "BODY_BYTES", "FIRST_RETRY", "STATUSES", "CheckPass", "Fetch", "LinkCheck", "LinkReport",
-    "LinkRow", "LinkStatuses", "Links", "Outcome", "Pace", "after", "host_of", "judge",
-    "user_agent", "wayback_url",
+    "BODY_BYTES", "FIRST_RETRY", "STATUSES", "TOP_DOMAINS", "CheckPass", "Fetch", "LinkCheck",
+    "LinkReport", "LinkRow", "LinkStatuses", "LinkSummary", "Links", "Outcome", "Pace", "after",
+    "host_of", "judge", "user_agent", "wayback_url",
 ]  # fmt: skip
 
 import asyncio
@@ -117,6 +117,15 @@ def host_of(url: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return host
+
+
+def _by_host(links: list[LinkCheck]) -> list[tuple[str | None, list[LinkCheck]]]:
+    """``links`` grouped by host, the hosts with the most links first (their turns take
+    longest); None for links that are no web address."""
+    hosts: dict[str | None, list[LinkCheck]] = {}
+    for link in links:
+        hosts.setdefault(host_of(link.url), []).append(link)
+    return sorted(hosts.items(), key=lambda item: -len(item[1]))
 
 
 def _stamp_date(stamp: int | None) -> str | None:
@@ -318,8 +327,9 @@ class LinkStatuses:
         self._dead: set[str] = set()
 
     def replace(self, rows: Iterable[tuple[str, str]]) -> None:
-        self._status = dict(rows)
-        self._dead = {url for url, status in self._status.items() if status == "dead"}
+        status = dict(rows)
+        dead = {url for url, found in status.items() if found == "dead"}
+        self._status, self._dead = status, dead
 
     def set(self, url: str, status: str) -> None:
         self._status[url] = status
@@ -375,31 +385,49 @@ class LinkRow:
 
 
 @dataclass(frozen=True)
+class LinkSummary:
+    """How many of the archive's links are in each status, and where the dead ones lead."""
+
+    #: Links in each status, every status present (in ``STATUSES`` order).
+    counts: Mapping[str, int]
+    #: Links the checker has looked at.
+    checked: int
+    #: The domains with the most dead links, most first: (domain, dead links).
+    dead_domains: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+#: Domains a summary names.
+TOP_DOMAINS = 10
+
+
+def _summary(counts: Mapping[str, int], checked: int, dead: Iterable[str]) -> LinkSummary:
+    domains = Counter(_domain(url) for url in dead if host_of(url))
+    top = sorted(domains.items(), key=lambda item: (-item[1], item[0]))[:TOP_DOMAINS]
+    return LinkSummary({status: counts.get(status, 0) for status in STATUSES}, checked, tuple(top))
+
+
+@dataclass(frozen=True)
 class LinkReport:
     """Every link of the archive (or of one newsletter) with what the checker knows of it."""
 
     links: tuple[LinkRow, ...]
 
-    @property
-    def counts(self) -> dict[str, int]:
-        found = Counter(row.status for row in self.links)
-        return {status: found.get(status, 0) for status in STATUSES}
-
-    @property
-    def checked(self) -> int:
-        return sum(1 for row in self.links if row.checked_at is not None)
-
-    def dead_domains(self, top: int = 10) -> list[tuple[str, int]]:
-        """The domains with the most dead links, most first: (domain, dead links)."""
-        found = Counter(
-            _domain(row.url) for row in self.links if row.status == "dead" and host_of(row.url)
+    def summary(self) -> LinkSummary:
+        return _summary(
+            Counter(row.status for row in self.links),
+            sum(1 for row in self.links if row.checked_at is not None),
+            (row.url for row in self.links if row.status == "dead"),
         )
-        return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:top]
 
     def to_json(self) -> dict[str, Any]:
+        summary = self.summary()
         return {
-            "checked": self.checked,
-            **self.counts,
+            "checked": summary.checked,
+            **summary.counts,
             "links": [row.to_json() for row in self.links],
         }
 
@@ -495,7 +523,7 @@ class Links:
             " ORDER BY c.next_check_at IS NOT NULL, c.next_check_at, l.url LIMIT ?",
             (*params, self._db.clock().isoformat(), -1 if limit is None else limit),
         )
-        return [LinkCheck.of(row) for row in rows]
+        return await asyncio.to_thread(lambda: [LinkCheck.of(row) for row in rows])
 
     async def check(
         self,
@@ -508,11 +536,7 @@ class Links:
         ``progress(done, total)`` after each one. Results are written as they come, a few
         dozen at a time."""
         due = await self.due(newsletter, limit)
-        hosts: dict[str | None, list[LinkCheck]] = {}
-        for link in due:
-            hosts.setdefault(host_of(link.url), []).append(link)
-        # The hosts with the most links first: their turns take longest.
-        queue = deque(sorted(hosts.items(), key=lambda item: -len(item[1])))
+        queue = deque(await asyncio.to_thread(_by_host, due))
         counts: Counter[str] = Counter()
         pending: list[LinkCheck] = []
         self.pace.forget_past()
@@ -606,6 +630,27 @@ class Links:
                 "DELETE FROM link_checks WHERE url NOT IN"
                 " (SELECT j.value FROM resources r, json_each(r.links) j)"
             )
+
+    async def summary(self, newsletter: str | None = None) -> LinkSummary:
+        """How many links (of ``newsletter``, or of all) are in each status and the domains
+        with the most dead ones: counted by SQLite, only the dead links read (``/links``
+        answers while the bot serves; ``report`` reads every link)."""
+        where, params = where_newsletter(newsletter)
+        linked = f"WITH linked AS (SELECT DISTINCT url FROM ({_LINKED.format(where=where)}))"
+        counts = await self._db.rows(
+            f"{linked} SELECT coalesce(c.status, 'unknown'), count(*),"
+            " count(c.checked_at) FROM linked l LEFT JOIN link_checks c ON c.url = l.url"
+            " GROUP BY 1",
+            params,
+        )
+        dead = await self._db.rows(
+            f"{linked} SELECT l.url FROM linked l JOIN link_checks c ON c.url = l.url"
+            " WHERE c.status = 'dead'",
+            params,
+        )
+        checked = sum(row[2] for row in counts)
+        by_status = {row[0]: row[1] for row in counts}
+        return await asyncio.to_thread(_summary, by_status, checked, (row[0] for row in dead))
 
     async def report(self, newsletter: str | None = None) -> LinkReport:
         """Every link of the archive (or of ``newsletter``) with its status, in address order

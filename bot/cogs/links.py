@@ -61,9 +61,9 @@ class LinkCommands(commands.Cog):
     ) -> None:
         chosen = newsletter_option(self.bot, newsletter)
         service = self.bot.service
-        report = await in_time(interaction, service.links.report(chosen), ephemeral=True)
+        summary = await in_time(interaction, service.links.summary(chosen), ephemeral=True)
         name = service.names.get(chosen) if chosen is not None and several(self.bot) else None
-        card = links_card(report, self.bot.settings.links.check, name)
+        card = links_card(summary, self.bot.settings.links.check, name)
         await reply(interaction, embed=embed(card, self.bot, chosen), ephemeral=True)
 
 

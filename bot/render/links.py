@@ -3,7 +3,7 @@ the most dead links, a pass's progress and summary."""
 
 from __future__ import annotations
 
-from bot.archive.links import CheckPass, LinkReport
+from bot.archive.links import CheckPass, LinkReport, LinkSummary
 from bot.render.cards import Card, CardField
 
 #: Each status as moderators read it.
@@ -14,8 +14,6 @@ STATUS_NAMES = {
     "dead": "Dead (the archived copy is offered)",
     "unknown": "Not checked yet",
 }
-#: Domains listed in a report.
-TOP_DOMAINS = 10
 #: Dead links the console's text report lists.
 DEAD_LISTED = 50
 
@@ -24,16 +22,15 @@ def _share(count: int, total: int) -> str:
     return f"{count} ({count * 100 / total:.0f} %)" if total else str(count)
 
 
-def links_card(report: LinkReport, checking: bool, newsletter: str | None = None) -> Card:
+def links_card(summary: LinkSummary, checking: bool, newsletter: str | None = None) -> Card:
     """``/links``: how many links are in each status and the domains with the most dead ones;
     ``checking``: whether the bot checks links in the background."""
-    counts = report.counts
-    total = len(report.links)
+    counts, total = summary.counts, summary.total
     fields = [
         CardField(STATUS_NAMES[status], _share(counts[status], total), inline=True)
         for status in counts
     ]
-    domains = report.dead_domains(TOP_DOMAINS)
+    domains = summary.dead_domains
     fields.append(
         CardField(
             "Most dead links",
@@ -44,7 +41,7 @@ def links_card(report: LinkReport, checking: bool, newsletter: str | None = None
     return Card(
         f"Links{of}",
         f"{total} link{'s' if total != 1 else ''} in the archive's resources, "
-        f"{report.checked} checked.",
+        f"{summary.checked} checked.",
         fields=tuple(fields),
         footer="Links are checked in the background, politely; only their status is kept."
         if checking
@@ -55,11 +52,11 @@ def links_card(report: LinkReport, checking: bool, newsletter: str | None = None
 def report_text(report: LinkReport) -> str:
     """``python -m bot links report``: the counts, the domains with the most dead links and
     the dead links with their archived copies."""
-    counts = report.counts
-    total = len(report.links)
-    lines = [f"{total} links, {report.checked} checked"]
+    summary = report.summary()
+    counts, total = summary.counts, summary.total
+    lines = [f"{total} links, {summary.checked} checked"]
     lines += [f"  {STATUS_NAMES[status]}: {_share(counts[status], total)}" for status in counts]
-    domains = report.dead_domains(TOP_DOMAINS)
+    domains = summary.dead_domains
     if domains:
         lines += ["Most dead links:", *(f"  {domain}: {count}" for domain, count in domains)]
     dead = [row for row in report.links if row.status == "dead"]

@@ -343,20 +343,21 @@ class LinkStatuses:
 
     def all_dead(self, links: Sequence[str]) -> bool:
         """Whether every one of ``links`` (at least one) is dead."""
-        dead = self._dead
-        return bool(dead) and bool(links) and all(url in dead for url in links)
+        return bool(links) and self._dead.issuperset(links)
 
     def annotate(self, record: ResourceRecord) -> ResourceRecord:
         """``record`` with each link's health (a dead one's archived copy from its issue's
         month)."""
-        if not record.links:
+        found = self._status
+        if not record.links or not found:  # nothing known: ``record.health`` says unknown
             return record
-        health = []
-        for url in record.links:
-            status = self._status.get(url, "unknown")
-            archived = wayback_url(url, record.issue_date) if status == "dead" else None
-            health.append(LinkHealth(url, status, archived))
-        return replace(record, link_health=tuple(health))
+        health = tuple(
+            LinkHealth(url, status, wayback_url(url, record.issue_date))
+            if (status := found.get(url, "unknown")) == "dead"
+            else LinkHealth(url, status)
+            for url in record.links
+        )
+        return replace(record, link_health=health)
 
 
 # -- reports ------------------------------------------------------------------------------

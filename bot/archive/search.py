@@ -16,7 +16,6 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
@@ -228,7 +227,7 @@ class Search:
         statuses = self._statuses
         if statuses is None:
             return hits
-        return [replace(hit, resource=statuses.annotate(hit.resource)) for hit in hits]
+        return [SearchHit(statuses.annotate(hit.resource), hit.score) for hit in hits]
 
     async def _ranked(
         self,

@@ -88,6 +88,14 @@ def archived_copy(health: LinkHealth | None) -> str:
     return f" · {link_markdown(ARCHIVED_COPY, health.archive_url)}"
 
 
+def link_button(health: LinkHealth) -> CardLink:
+    """A link's button: "Open the link", or a dead link's "Archived copy" (its own address
+    stays shown on the card)."""
+    if health.archive_url is not None:
+        return CardLink(ARCHIVED_COPY, health.archive_url)
+    return CardLink(OPEN_THE_LINK, health.url)
+
+
 def link_markdown(title: str, url: str | None) -> str:
     """``[title](url)``, with the characters that would break the link escaped."""
     if not url:
@@ -156,25 +164,19 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         resource.title, resource.text
     ):
         text = f"**{resource.title}**\n{text}"  # a long heading, cut in the title: shown whole
-    health = resource.health
-    links = "\n".join(link.url + archived_copy(link) for link in health[:5])
+    links = "\n".join(link.url + archived_copy(link) for link in resource.health[:5])
     fields = [CardField("From", f"Issue {context_line(resource)}")]
     if links:
         fields.append(CardField("Links", links))
     repeated = heading and title.casefold().startswith(heading.casefold())
-    first = health[0] if health else None
-    # A dead link's button opens its archived copy; its own address stays in the Links field.
-    button = None
-    if first is not None:
-        dead = first.archive_url is not None
-        button = CardLink(ARCHIVED_COPY if dead else OPEN_THE_LINK, first.archive_url or first.url)
+    first_link = resource.links[0] if resource.links else None
     return Card(
         title=f"{heading}: {title}" if heading and not repeated else title,
-        url=first.url if first else None,
+        url=first_link,
         description=text,
         fields=tuple(fields),
         footer=resource.issue_title,
-        links=(button,) if button else (),
+        links=(link_button(resource.health[0]),) if first_link else (),
     )
 
 

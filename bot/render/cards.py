@@ -164,10 +164,12 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         resource.title, resource.text
     ):
         text = f"**{resource.title}**\n{text}"  # a long heading, cut in the title: shown whole
-    links = "\n".join(link.url + archived_copy(link) for link in resource.health[:5])
+    links = "\n".join(resource.links[:5])
     fields = [CardField("From", f"Issue {context_line(resource)}")]
-    if links:
-        fields.append(CardField("Links", links))
+    if links:  # each address shown, a dead one followed by its archived copy
+        fields.append(
+            CardField("Links", "\n".join(h.url + archived_copy(h) for h in resource.health[:5]))
+        )
     repeated = heading and title.casefold().startswith(heading.casefold())
     first_link = resource.links[0] if resource.links else None
     return Card(

@@ -2,7 +2,8 @@
 
 python -m bot [run] | sync | status | check | inspect PATH | latest | issue N
              | search QUERY | random | db check [--quick] | db backup PATH | db restore PATH
-             | db recover [--force] | newsletter add DIR
+             | db recover [--force] | newsletter add DIR | links check
+             | links report [--json]
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot import __version__
 from bot.archive.db import DatabaseLock, backup
@@ -42,6 +43,7 @@ from bot.render.database import (
     restored_message,
 )
 from bot.render.inspect import inspect_json, inspect_text, not_found, nothing_read
+from bot.render.links import check_summary, progress_line, report_text
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -165,6 +167,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--id", help="its id (default: made from its name)")
     add.add_argument("--name", help="its name (default: learned from its issues)")
     add.add_argument("--yes", action="store_true", help="write without asking")
+    links = commands.add_parser("links", help="check the resources' links, or report on them")
+    link_commands = links.add_subparsers(
+        dest="links_command", metavar="LINKS_COMMAND", required=True
+    )
+    link_commands.add_parser(
+        "check", parents=[common, narrow],
+        help="check the links that are due now (one pass, at the configured rates)",
+    )  # fmt: skip
+    link_report = link_commands.add_parser(
+        "report", parents=[common, narrow], help="how many links work, which are dead"
+    )
+    link_report.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
 
 
@@ -361,6 +375,48 @@ def _add_newsletter(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _Progress:
+    """A pass's progress on stderr: one line redrawn on a terminal, a line every tenth
+    elsewhere (a log keeps them readable)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._redraw = stream.isatty()
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._redraw:
+            print(f"\r{progress_line(done, total)}", end="", file=self._stream, flush=True)
+            self._shown = done
+            return
+        tenth = 10 * done // total
+        if tenth != self._shown:
+            self._shown = tenth
+            print(progress_line(done, total), file=self._stream, flush=True)
+
+    def close(self) -> None:
+        if self._redraw and self._shown >= 0:  # end the redrawn line
+            print(file=self._stream)
+
+
+async def _links(args: argparse.Namespace, settings: Settings) -> int:
+    """``links check``: one pass over the links that are due; ``links report``: each link's
+    status, as counts and dead links, or JSON."""
+    letter = _newsletter(settings, args.newsletter)
+    async with _service(settings, None, letter) as service:
+        if args.links_command == "check":
+            progress = _Progress(sys.stderr)
+            try:
+                result = await service.links.check(letter, progress=progress)
+            finally:
+                progress.close()
+            print(check_summary(result))
+        else:
+            report = await service.links.report(letter)
+            _emit(args, report.to_json(), report_text(report))
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
     ``db restore`` and ``db recover``."""
@@ -421,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_feeds(args, settings))
         if command == "newsletter":
             return _add_newsletter(args, settings)
+        if command == "links":
+            return asyncio.run(_links(args, settings))
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

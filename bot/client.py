@@ -30,6 +30,7 @@ EXTENSIONS = (
     "bot.cogs.announcements",
     "bot.cogs.feeds",
     "bot.cogs.imports",
+    "bot.cogs.links",
     "bot.cogs.admin",
     "bot.cogs.saved",
 )

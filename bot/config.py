@@ -180,6 +180,26 @@ class Health(_Section):
     host: str = "127.0.0.1"
 
 
+class LinksSection(_Section):
+    """The link checker (bot/archive/links.py): each resource link is requested now and then,
+    politely, and only its status is kept."""
+
+    #: Check links in the background while the bot runs (``python -m bot links check`` runs a
+    #: pass from the console whatever this says).
+    check: bool = True
+    #: Requests per second, every host together.
+    requests_per_second: float = Field(default=1.0, gt=0, le=50)
+    #: The shortest time between two requests to one host (one at a time per host anyway).
+    per_host_interval_seconds: float = Field(default=5.0, ge=0, le=3600)
+    #: Days between two checks of a link that works (failing links are checked sooner).
+    recheck_days: float = Field(default=30.0, gt=0, le=365)
+    #: Failed checks in a row (spread over time) before a gone page counts as dead.
+    dead_after_checks: int = Field(default=2, ge=1, le=20)
+    #: Request loopback, private and link-local addresses too (off: links to them are never
+    #: requested, however written, after every redirect).
+    allow_private_hosts: bool = False
+
+
 class Cooldown(_Section):
     rate: int = Field(default=1, ge=1)
     per: float = Field(default=10.0, gt=0)
@@ -238,6 +258,7 @@ class Settings(_Section):
     discord: Discord = Discord()
     network: Network = Network()
     health: Health = Health()
+    links: LinksSection = LinksSection()
     #: The file these settings came from; relative paths in it resolve against its folder.
     source: Annotated[Path, Field(exclude=True)] = Path("config.yaml")
 

@@ -21,10 +21,13 @@ TWIR = ROOT / "tests" / "data" / "twir"
 
 
 def write_config(folder: Path, content: Path, **discord: object) -> Path:
-    """A copy of the shipped config, with its own content folder and database, for tests."""
+    """A copy of the shipped config, with its own content folder and database, for tests.
+    Its links are not checked (the seeds link to the internet): a test that checks them
+    turns ``links.check`` on, with links to 127.0.0.1 only."""
     data = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     data["content"]["folder"] = str(content)
     data["database"]["path"] = str(folder / "bot.sqlite3")
+    data["links"]["check"] = False
     data["discord"].update(
         {
             "search_cooldown": {"rate": 3, "per": 60},

@@ -17,6 +17,7 @@ from bot.content.links import issue_url
 from bot.content.models import year_month
 
 if TYPE_CHECKING:
+    from bot.archive.links import LinkStatuses
     from bot.config import Newsletter
 
 #: A resource row with its issue's title and date, as ``resource_record`` reads it.
@@ -47,9 +48,16 @@ def resource_record(row: Sequence[Any]) -> ResourceRecord:
 class Issues:
     """Reading the archive's issues, of one newsletter or of every one (``newsletter=None``)."""
 
-    def __init__(self, db: Database, newsletters: Sequence[Newsletter]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        newsletters: Sequence[Newsletter],
+        statuses: LinkStatuses | None = None,
+    ) -> None:
+        """``statuses``: what the link checker found, attached to every resource read."""
         self._db = db
         self._newsletters = list(newsletters)
+        self._statuses = statuses
 
     def _ids(self, newsletter: str | None) -> list[str]:
         return [newsletter] if newsletter is not None else [n.id for n in self._newsletters]
@@ -137,7 +145,10 @@ class Issues:
             f" WHERE {where} ORDER BY r.newsletter, r.issue, r.position",
             params,
         )
-        return [resource_record(row) for row in rows]
+        records = [resource_record(row) for row in rows]
+        if self._statuses is not None:
+            records = [self._statuses.annotate(record) for record in records]
+        return records
 
     async def sections(self, newsletter: str | None = None) -> list[str]:
         """Every section name (of ``newsletter``, or of any), the most used first."""

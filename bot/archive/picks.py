@@ -6,18 +6,29 @@ from __future__ import annotations
 __all__ = ["Picks"]
 
 import random
+from typing import TYPE_CHECKING
 
 from bot.archive.db import Database, where_newsletter
 from bot.archive.issues import RESOURCE_COLUMNS, RESOURCE_JOIN, resource_record
 from bot.archive.records import ResourceRecord
 
+if TYPE_CHECKING:
+    from bot.archive.links import LinkStatuses
+
 
 class Picks:
     """Picks and the history that keeps them from repeating."""
 
-    def __init__(self, db: Database, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rng: random.Random | None = None,
+        statuses: LinkStatuses | None = None,
+    ) -> None:
+        """``statuses``: what the link checker found, attached to each pick."""
         self._db = db
         self.rng = rng or random.Random()
+        self._statuses = statuses
 
     async def pick(self, scope: str, newsletter: str | None = None) -> ResourceRecord | None:
         """A pick for ``scope`` (of ``newsletter``, or of any), recorded so that it does not
@@ -36,7 +47,7 @@ class Picks:
                 " VALUES (?, ?, ?)",
                 (scope, choice.key, self._db.clock().isoformat()),
             )
-        return choice
+        return self._statuses.annotate(choice) if self._statuses is not None else choice
 
     async def preview(self, scope: str, newsletter: str | None = None) -> ResourceRecord | None:
         """A pick drawn as ``pick`` would draw it for ``scope`` (no repeats this round; a new

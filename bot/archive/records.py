@@ -19,6 +19,20 @@ def format_date(date: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class LinkHealth:
+    """What the link checker last found of one of a resource's links."""
+
+    url: str
+    #: ok, redirected, blocked, dead, or unknown (not checked yet, or nothing conclusive).
+    status: str
+    #: The Wayback Machine's copy, from around the issue's date: set for a dead link.
+    archive_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "status": self.status, "archive_url": self.archive_url}
+
+
+@dataclass(frozen=True)
 class ResourceRecord:
     key: str
     issue: int
@@ -32,6 +46,15 @@ class ResourceRecord:
     issue_date_inferred: bool = False
     #: The id of the newsletter it is from.
     newsletter: str = DEFAULT_NEWSLETTER_ID
+    #: Each link's health, in the order of ``links`` (empty: none known yet).
+    link_health: tuple[LinkHealth, ...] = ()
+
+    @property
+    def health(self) -> tuple[LinkHealth, ...]:
+        """Each link's health, ``unknown`` for a link the checker has said nothing of."""
+        if len(self.link_health) == len(self.links):
+            return self.link_health
+        return tuple(LinkHealth(url, "unknown") for url in self.links)
 
     def to_json(self) -> dict[str, Any]:
         return {

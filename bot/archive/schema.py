@@ -313,8 +313,26 @@ ALTER TABLE feed_entries ADD COLUMN page TEXT;
 CREATE INDEX feed_entries_by_state ON feed_entries(state, newsletter);
 """
 
+# Step 9: link checks. One row per link checked (whatever resources hold it): its status
+# (ok, redirected, blocked, dead; unknown while no check has said), the address a redirect led
+# to, the last HTTP status, when it was checked, since when and how many checks in a row it
+# has failed, and when it is checked next. Only a status is kept, never a response.
+_STEP_9 = """
+CREATE TABLE link_checks (
+    url           TEXT PRIMARY KEY,
+    status        TEXT NOT NULL DEFAULT 'unknown',
+    final_url     TEXT,
+    http_status   INTEGER,
+    checked_at    TEXT,
+    failing_since TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_check_at TEXT
+);
+CREATE INDEX link_checks_by_status ON link_checks(status);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8,
+    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8, _STEP_9,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
@@ -24,6 +24,9 @@ from bot.archive.db import Database, where_newsletter
 from bot.archive.issues import RESOURCE_COLUMNS, Issues, resource_record
 from bot.archive.records import NO_FILTERS, ResourceRecord, SearchFilters, SearchHit, format_date
 from bot.content.blocks import STOPWORDS
+
+if TYPE_CHECKING:
+    from bot.archive.links import LinkStatuses
 
 MAX_QUERY_TERMS = 16
 MAX_TERM_CHARS = 40
@@ -39,6 +42,9 @@ _TYPO_CUTOFF = 80.0
 _COMMON_SHARE = 0.02
 _BM25_WEIGHTS = (8.0, 1.0, 0.5)
 _DIGITS = frozenset("0123456789")
+#: A resource whose every link is dead keeps this share of its score: it ranks below equal
+#: matches that still lead somewhere, and is never hidden.
+DEAD_LINKS_WEIGHT = 0.6
 
 
 def tokens(text: str) -> list[str]:
@@ -120,9 +126,18 @@ def _quoted(word: str, prefix: bool) -> str:
 class Search:
     """Search and autocomplete over the archive; ``refresh`` after every content change."""
 
-    def __init__(self, db: Database, issues: Issues, names: Mapping[str, str]) -> None:
-        """``names``: each newsletter's name by id; with several, issue labels start with it."""
+    def __init__(
+        self,
+        db: Database,
+        issues: Issues,
+        names: Mapping[str, str],
+        statuses: LinkStatuses | None = None,
+    ) -> None:
+        """``names``: each newsletter's name by id; with several, issue labels start with it.
+        ``statuses``: what the link checker found (dead links rank lower, every hit carries
+        its links' health)."""
         self._db = db
+        self._statuses = statuses
         self._issue_reader = issues
         self._names = dict(names)
         self._vocabulary = Vocabulary({})
@@ -204,9 +219,15 @@ class Search:
             every = self._fts_query(groups, every=True)
             hits, more = await self._ranked(every, weights, groups, newsletter, filters)
             if len(hits) >= limit or more:
-                return hits[:limit]
+                return self._annotated(hits[:limit])
         hits, _ = await self._ranked(self._fts_query(groups), weights, groups, newsletter, filters)
-        return hits[:limit]
+        return self._annotated(hits[:limit])
+
+    def _annotated(self, hits: list[SearchHit]) -> list[SearchHit]:
+        statuses = self._statuses
+        if statuses is None:
+            return hits
+        return [SearchHit(statuses.annotate(hit.resource), hit.score) for hit in hits]
 
     async def _ranked(
         self,
@@ -228,6 +249,14 @@ class Search:
         hits = [
             SearchHit(record, scorer.score(record, -rank / best_rank)) for record, rank in found
         ]
+        statuses = self._statuses
+        if statuses is not None:
+            hits = [
+                SearchHit(hit.resource, hit.score * DEAD_LINKS_WEIGHT)
+                if statuses.all_dead(hit.resource.links)
+                else hit
+                for hit in hits
+            ]
         hits.sort(key=lambda hit: (-hit.score, -hit.resource.issue))
         return _distinct(hits), more
 

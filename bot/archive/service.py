@@ -22,6 +22,7 @@ from bot.archive.db import Clock, Database, utcnow
 from bot.archive.feeds import Feeds
 from bot.archive.imports import Imports
 from bot.archive.issues import Issues
+from bot.archive.links import Links
 from bot.archive.loader import Loader
 from bot.archive.meta import Meta
 from bot.archive.picks import Picks
@@ -29,7 +30,7 @@ from bot.archive.records import LoadReport
 from bot.archive.saved import Saved
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Schedules
 from bot.archive.search import Search
-from bot.config import Network, Newsletter, Settings
+from bot.config import LinksSection, Network, Newsletter, Settings
 
 
 class ArchiveService:
@@ -43,6 +44,7 @@ class ArchiveService:
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
         rng: random.Random | None = None,
         network: Network | None = None,
+        links: LinksSection | None = None,
     ) -> None:
         served = [newsletters] if isinstance(newsletters, Newsletter) else list(newsletters)
         if not served:
@@ -54,9 +56,12 @@ class ArchiveService:
         self.network = network or Network()
         self.content = ContentStore(db)
         self.loader = Loader(self.content, served)
-        self.issues = Issues(db, served)
-        self.search = Search(db, self.issues, self.names)
-        self.picks = Picks(db, rng)
+        #: The link checker; its statuses (in memory) go with every resource read.
+        self.links = Links(db, links, contact=next((n.url for n in served if n.url), None))
+        statuses = self.links.statuses
+        self.issues = Issues(db, served, statuses)
+        self.search = Search(db, self.issues, self.names, statuses)
+        self.picks = Picks(db, rng, statuses)
         self.schedules = Schedules(db, min_interval)
         self.announcements = Announcements(db, self.issues)
         self.feeds = Feeds(db, served, self.issues, self.loader, self.network)
@@ -76,13 +81,15 @@ class ArchiveService:
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
         network: Network | None = None,
+        links: LinksSection | None = None,
     ) -> ArchiveService:
         """Open the database (``DatabaseError`` if it can't be used) and serve what it holds;
         ``loader.reload`` reads the content folders."""
         db = await Database.open(database, clock)
         try:
-            service = cls(db, newsletters, min_interval=min_interval, network=network)
+            service = cls(db, newsletters, min_interval=min_interval, network=network, links=links)
             await service.picks.adopt(service.newsletters[0].id)
+            await service.links.refresh()
             await service.search.refresh()
             await service.schedules.pause_unfit()
         except BaseException:
@@ -116,6 +123,7 @@ class ArchiveService:
             clock,
             min_interval=dt.timedelta(minutes=settings.discord.schedule_min_interval_minutes),
             network=settings.network,
+            links=settings.links,
         )
         try:
             report = await service.loader.reload()

@@ -14,6 +14,7 @@ from bot.archive.records import (
     NO_FILTERS,
     AnnouncementRecord,
     IssueRecord,
+    LinkHealth,
     ResourceRecord,
     ScheduleRecord,
     SearchFilters,
@@ -77,6 +78,23 @@ class Card:
 
 READ_THE_ISSUE = "Read the issue"
 OPEN_THE_LINK = "Open the link"
+#: A dead link's button: it opens the Wayback Machine's copy.
+ARCHIVED_COPY = "Archived copy"
+
+
+def archived_copy(health: LinkHealth | None) -> str:
+    """`` · [Archived copy](…)`` after a dead link; nothing after any other."""
+    if health is None or health.archive_url is None:
+        return ""
+    return f" · {link_markdown(ARCHIVED_COPY, health.archive_url)}"
+
+
+def link_button(health: LinkHealth) -> CardLink:
+    """A link's button: "Open the link", or a dead link's "Archived copy" (its own address
+    stays shown on the card)."""
+    if health.archive_url is not None:
+        return CardLink(ARCHIVED_COPY, health.archive_url)
+    return CardLink(OPEN_THE_LINK, health.url)
 
 
 def link_markdown(title: str, url: str | None) -> str:
@@ -116,8 +134,10 @@ def issue_card(issue: IssueRecord) -> Card:
         if resource.section and resource.section != current:
             current = resource.section
             lines.append(f"**{current}**")
+        first = resource.health[0] if resource.links else None
         lines.append(
-            f"• {link_markdown(display_title(resource), resource.links[0] if resource.links else None)}"
+            f"• {link_markdown(display_title(resource), first.url if first else None)}"
+            + archived_copy(first)
         )
     header = f"Issue #{issue.number} · {issue_date_text(issue.date, issue.date_inferred)}"
     count = len(issue.resources)
@@ -171,8 +191,10 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         text = _continued(shown, 1500)
     links = "\n".join(resource.links[:5])
     fields = [CardField("From", f"Issue {context_line(resource)}")]
-    if links:
-        fields.append(CardField("Links", links))
+    if links:  # each address shown, a dead one followed by its archived copy
+        fields.append(
+            CardField("Links", "\n".join(h.url + archived_copy(h) for h in resource.health[:5]))
+        )
     first_link = resource.links[0] if resource.links else None
     return Card(
         title=card_title,
@@ -180,7 +202,7 @@ def resource_card(resource: ResourceRecord, heading: str = "From the archives") 
         description=text,
         fields=tuple(fields),
         footer=resource.issue_title,
-        links=(CardLink(OPEN_THE_LINK, first_link),) if first_link else (),
+        links=(link_button(resource.health[0]),) if first_link else (),
     )
 
 
@@ -209,7 +231,11 @@ def search_card(
             + "— "
             + (f"{names.get(hit.resource.newsletter, hit.resource.newsletter)} · " if names else "")
             + context_line(hit.resource)
-            + (f" · {hit.resource.links[0]}" if hit.resource.links else ""),
+            + (
+                f" · {hit.resource.links[0]}" + archived_copy(hit.resource.health[0])
+                if hit.resource.links
+                else ""
+            ),
         )
         for index, hit in enumerate(shown, start=1)
     )

@@ -52,13 +52,15 @@ def _layout(card: Card) -> str:
 
 def resource_json(resource: ResourceRecord) -> dict[str, Any]:
     """A resource's JSON: every key of ``ResourceRecord.to_json`` as it is (``title`` and
-    ``text`` as parsed), plus ``display_title`` (what the cards call it) and the issue's
-    ``issue_date`` and ``issue_date_inferred``."""
+    ``text`` as parsed), plus ``display_title`` (what the cards call it), the issue's
+    ``issue_date`` and ``issue_date_inferred``, and ``link_health``: each link's status (and
+    a dead one's archived copy)."""
     return {
         **resource.to_json(),
         "display_title": display_title(resource),
         "issue_date": resource.issue_date,
         "issue_date_inferred": resource.issue_date_inferred,
+        "link_health": [health.to_json() for health in resource.health],
     }
 
 

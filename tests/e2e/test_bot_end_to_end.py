@@ -76,7 +76,7 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     commands = {c["name"]: c for c in fake_discord.global_commands}
     assert set(commands) == {
         "latest", "issue", "search", "random", "archive", "reload", "about",
-        "announce", "subscribe", "unsubscribe", "import", "saved",
+        "announce", "subscribe", "unsubscribe", "import", "saved", "links",
     }  # fmt: skip
     for command in commands.values():
         assert command["description"]

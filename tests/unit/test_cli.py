@@ -17,10 +17,12 @@ from tests.conftest import ROOT, SEEDS, write_config
 
 ISSUE_KEYS = {"number", "title", "date", "url", "source", "resources"}
 RESOURCE_KEYS = {"issue", "issue_title", "title", "text", "links", "section"}
-# Keys added for the cards (issue 13) and for several newsletters (issue 10); the ones above
-# keep their meaning.
+# Keys added for the cards (issue 13), for several newsletters (issue 10) and for the link
+# checker (issue 22); the ones above keep their meaning.
 ADDED_ISSUE_KEYS = {"date_inferred", "newsletter"}
-ADDED_RESOURCE_KEYS = {"display_title", "issue_date", "issue_date_inferred", "newsletter"}
+ADDED_RESOURCE_KEYS = {
+    "display_title", "issue_date", "issue_date_inferred", "newsletter", "link_health",
+}  # fmt: skip
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:

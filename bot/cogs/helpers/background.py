@@ -1,4 +1,5 @@
-"""Background loops (the scheduler, the announcer, the feed poller), wired one way."""
+"""Background loops (the scheduler, the announcer, the feed poller, the link checker), wired
+one way."""
 
 from __future__ import annotations
 

@@ -489,6 +489,11 @@ class Loader:
     async def _load(self, newsletter: Newsletter, scan: Scan) -> LoadSummary:
         """Apply what one newsletter's scan found."""
         stored = await self._content.stored_issues(newsletter.id)
+        if stored and not scan.changed and not scan.removed:
+            # Nothing to read: the folder pass over every stored issue would only confirm them.
+            changes = ContentChanges(touched=scan.touched, reading=scan.reading)
+            summary = await self._content.apply(newsletter.id, changes)
+            return replace(summary, problems=tuple(scan.problems))
         if stored or not scan.changed:
             parsed = await asyncio.to_thread(parse_files, scan.changed, newsletter)
             plan = await asyncio.to_thread(plan_changes, scan, parsed, stored, newsletter)

@@ -58,7 +58,8 @@ async def test_a_dead_links_card_shows_the_archived_copy_button(
     reply = await fake_discord.command("random")
     buttons = message(reply)["components"][0]["components"]
     archived = f"https://web.archive.org/web/20200501/{link_server.url('/gone')}"
-    assert [(b["label"], b["url"]) for b in buttons] == [("Archived copy", archived)]
+    links_out = [(b["label"], b["url"]) for b in buttons if "url" in b]  # besides Save
+    assert links_out == [("Archived copy", archived)]
     card = first_embed(reply)
     assert card["url"] == link_server.url("/gone")  # the original address stays
     links = next(field["value"] for field in card["fields"] if field["name"] == "Links")

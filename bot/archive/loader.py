@@ -101,11 +101,12 @@ def _parser_print() -> str:
 
 def reading_print(newsletter: Newsletter) -> str:
     """A digest of how ``newsletter``'s files are read: the parser's code and the
-    newsletter's own rules and name. Stored with its content: when it differs at a reload,
+    newsletter's own rules, name and calendar. Stored with its content: when it differs at a reload,
     every file is read again, so a new rule or a better parser reaches what is served."""
     digest = hashlib.sha256(_parser_print().encode())
     digest.update(newsletter.name.encode())
     digest.update(pickle.dumps(newsletter.rules, protocol=4))  # compiled patterns: their text
+    digest.update(repr((newsletter.cadence, newsletter.date_anchor)).encode())
     return digest.hexdigest()
 
 

@@ -148,8 +148,11 @@ class Database(_Section):
 
 
 class Cooldown(_Section):
-    rate: int = Field(default=1, ge=1)
-    per: float = Field(default=10.0, gt=0)
+    """``rate`` uses per member every ``per`` seconds. Bounded so that a slip (a rate of
+    100000, a period of a year) can't switch the limit off or lock members out for good."""
+
+    rate: int = Field(default=1, ge=1, le=100)
+    per: float = Field(default=10.0, gt=0, le=86400)
 
 
 class Discord(_Section):

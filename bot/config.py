@@ -172,6 +172,9 @@ class Discord(_Section):
     #: (doubled after each failed try).
     connect_attempts: int = Field(default=5, ge=1, le=20)
     connect_backoff_seconds: float = Field(default=2.0, gt=0, le=60)
+    #: Members may take the announcement role themselves with /subscribe; the bot then needs
+    #: Manage Roles (the invite asks for it only when this is on).
+    role_subscriptions: bool = True
 
     @model_validator(mode="before")
     @classmethod

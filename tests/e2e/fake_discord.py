@@ -151,6 +151,8 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.identifies = 0
+        #: What each IDENTIFY said (the intents asked for, among others).
+        self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
@@ -398,6 +400,7 @@ class FakeDiscord:
                 await socket.close(code=self.close_code, message=b"test fault")
             elif op == 2:
                 self.identifies += 1
+                self.identify_payloads.append(payload["d"])
                 await self._dispatch(socket, "READY", {
                     "v": 10, "user": user(BOT_ID, "archive-bot", bot=True), "session_id": f"session-{self.identifies}",
                     "resume_gateway_url": f"ws://127.0.0.1:{self.port}/", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],

@@ -11,8 +11,10 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from bot.permissions import invite_url, needed, permission_value
 from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import (
+    APP_ID,
     GUILD_ID,
     MEMBER_ID,
     MODERATOR_ID,
@@ -148,3 +150,12 @@ async def test_issue_cards_link_back_stated_address_first_then_the_template(
         assert shown["embeds"][0]["url"] == address
         button = shown["components"][0]["components"][0]
         assert (button["label"], button["url"]) == ("Read the issue", address)
+
+
+async def test_the_bot_asks_for_the_guilds_intent_alone_and_logs_its_invite(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    assert fake_discord.identify_payloads
+    assert {identify["intents"] for identify in fake_discord.identify_payloads} == {1}
+    invite = invite_url(APP_ID, permission_value(needed(role_subscriptions=True)))
+    assert f"invite link (the permissions the enabled features need): {invite}" in bot_process.log

@@ -65,6 +65,40 @@ SUBSCRIPTION_ROLE_ALLOWED = (
     | SEND_VOICE_MESSAGES | CREATE_POLLS | USE_EXTERNAL_APPS
 )  # fmt: skip
 
+#: Every permission's name as Discord's server settings show it, by bit.
+NAMES = {
+    0: "Create Invite", 1: "Kick Members", 2: "Ban Members", 3: "Administrator",
+    4: "Manage Channels", 5: "Manage Server", 6: "Add Reactions", 7: "View Audit Log",
+    8: "Priority Speaker", 9: "Video", 10: "View Channels", 11: "Send Messages",
+    12: "Send Text-to-Speech Messages", 13: "Manage Messages", 14: "Embed Links",
+    15: "Attach Files", 16: "Read Message History", 17: "Mention @everyone, @here and All Roles",
+    18: "Use External Emoji", 19: "View Server Insights", 20: "Connect", 21: "Speak",
+    22: "Mute Members", 23: "Deafen Members", 24: "Move Members", 25: "Use Voice Activity",
+    26: "Change Nickname", 27: "Manage Nicknames", 28: "Manage Roles", 29: "Manage Webhooks",
+    30: "Manage Expressions", 31: "Use Application Commands", 32: "Request to Speak",
+    33: "Manage Events", 34: "Manage Threads", 35: "Create Public Threads",
+    36: "Create Private Threads", 37: "Use External Stickers", 38: "Send Messages in Threads",
+    39: "Use Activities", 40: "Timeout Members", 41: "View Creator Monetization Analytics",
+    42: "Use Soundboard", 43: "Create Expressions", 44: "Create Events",
+    45: "Use External Sounds", 46: "Send Voice Messages", 48: "Set Voice Channel Status",
+    49: "Create Polls", 50: "Use External Apps", 51: "Pin Messages", 52: "Bypass Slowmode",
+}  # fmt: skip
+
+
+def names_of(value: int) -> list[str]:
+    """The names of the permissions set in ``value``, lowest bit first."""
+    return [
+        NAMES.get(bit, f"permission bit {bit}")
+        for bit in range(value.bit_length())
+        if value >> bit & 1
+    ]
+
+
+def beyond_subscription(value: int) -> list[str]:
+    """The permissions in ``value`` a role members take with /subscribe must not grant."""
+    return names_of(value & ~SUBSCRIPTION_ROLE_ALLOWED)
+
+
 #: The gateway intents the bot asks for: Guilds (1 << 0) alone. Channels, roles and the bot's
 #: own member come with it; the members who use a command come with the interaction, so no
 #: privileged intent (Server Members, Presence, Message Content) is needed.

@@ -15,14 +15,15 @@ from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
 from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.roles import announcement_role_refusal, can_manage, subscription_refusal
 from bot.render.cards import announcement_card, issue_card
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
-    EVERYONE_REFUSED,
     NO_ANNOUNCEMENT,
     NO_ANNOUNCEMENT_TO_STOP,
     NO_ROLE_TO_SUBSCRIBE,
     ROLE_GONE,
+    SUBSCRIPTIONS_OFF,
     already_subscribed_message,
     announce_set_message,
     cannot_manage_role,
@@ -37,11 +38,6 @@ log = logging.getLogger(__name__)
 
 #: The command that chooses another channel, named when a channel stops taking posts.
 SET_COMMAND = "/announce set"
-
-
-def can_manage(guild: discord.Guild, role: discord.Role) -> bool:
-    """Whether the bot may give and take ``role``: Manage Roles, and a role above it."""
-    return guild.me.guild_permissions.manage_roles and role.is_assignable()
 
 
 class AnnounceCommands(commands.Cog):
@@ -135,8 +131,14 @@ class AnnounceCommands(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
-        if role is not None and role.is_default():
-            await reply(interaction, EVERYONE_REFUSED, ephemeral=True)
+        subscriptions = self.bot.settings.discord.role_subscriptions
+        refusal = (
+            announcement_role_refusal(role, channel, interaction.guild.me, subscriptions)
+            if role is not None
+            else None
+        )
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
             return
         missing = missing_permissions(channel, interaction.guild.me)
         if missing:
@@ -154,7 +156,9 @@ class AnnounceCommands(commands.Cog):
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
         await reply(
             interaction,
-            announce_set_message(channel.mention, role.mention if role else None, source),
+            announce_set_message(
+                channel.mention, role.mention if role else None, source, subscriptions
+            ),
         )
 
     @announce_group.command(name="show", description="This server's announcements of new issues.")
@@ -189,9 +193,15 @@ class AnnounceCommands(commands.Cog):
 
     # -- members -----------------------------------------------------------------------
 
-    async def _announcement_role(self, interaction: discord.Interaction) -> discord.Role | None:
-        """The role members may take here, or None after telling them why there is none."""
+    async def _announcement_role(
+        self, interaction: discord.Interaction, subscribing: bool
+    ) -> discord.Role | None:
+        """The role members may take (``subscribing``) or drop here, or None after telling
+        them why not."""
         assert interaction.guild is not None
+        if not self.bot.settings.discord.role_subscriptions:
+            await reply(interaction, SUBSCRIPTIONS_OFF, ephemeral=True)
+            return None
         announcement = await self.bot.service.announcements.get(interaction.guild.id)
         if announcement is None or announcement.role_id is None:
             await reply(interaction, NO_ROLE_TO_SUBSCRIBE, ephemeral=True)
@@ -200,8 +210,11 @@ class AnnounceCommands(commands.Cog):
         if role is None:
             await reply(interaction, ROLE_GONE, ephemeral=True)
             return None
-        if not can_manage(interaction.guild, role):
-            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
+        refusal = subscription_refusal(role) if subscribing else None
+        if refusal is None and not can_manage(interaction.guild, role):
+            refusal = cannot_manage_role(role.mention)
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
             return None
         return role
 
@@ -219,7 +232,7 @@ class AnnounceCommands(commands.Cog):
 
     async def _set_subscription(self, interaction: discord.Interaction, subscribed: bool) -> None:
         """Give the member the announcement role (``subscribed``) or take it back."""
-        role = await self._announcement_role(interaction)
+        role = await self._announcement_role(interaction, subscribed)
         member = interaction.user
         if role is None or not isinstance(member, discord.Member):
             return

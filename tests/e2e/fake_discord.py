@@ -27,12 +27,14 @@ NEWS_CHANNEL_ID = 700_000_000_000_000_003  # an announcement (news) channel
 MOD_ROLE_ID = 600_000_000_000_000_001
 BOT_ROLE_ID = 600_000_000_000_000_002
 NEWS_ROLE_ID = 600_000_000_000_000_003  # the role new issues ping
+ADMIN_ROLE_ID = 600_000_000_000_000_004  # a role with Administrator: never handed out
 MODERATOR_ID = 500_000_000_000_000_001
 MEMBER_ID = 500_000_000_000_000_002
 STRANGER_ID = 500_000_000_000_000_003
 
 MANAGE_GUILD = 1 << 5
 MANAGE_ROLES = 1 << 28
+ADMINISTRATOR = 1 << 3
 VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)  # view channel, send messages, embed links
 HEARTBEAT_MS = 2000
 NOW = "2026-01-01T00:00:00+00:00"
@@ -63,9 +65,11 @@ def _channel(channel_id: int, name: str, position: int, kind: int = 0) -> dict[s
             "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
 
 
-def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+def _role(
+    role_id: int, name: str, permissions: int, position: int, *, mentionable: bool = False
+) -> dict[str, Any]:
     return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+            "color": 0, "hoist": False, "managed": False, "mentionable": mentionable, "flags": 0}  # fmt: skip
 
 
 MEMBERS = {
@@ -84,7 +88,8 @@ def guild_payload() -> dict[str, Any]:
             _role(GUILD_ID, "@everyone", VIEW_SEND_EMBED, 0),
             _role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | VIEW_SEND_EMBED, 1),
             _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED | MANAGE_ROLES, 3),
-            _role(NEWS_ROLE_ID, "Newsletter", 0, 2),
+            _role(NEWS_ROLE_ID, "Newsletter", 0, 2, mentionable=True),
+            _role(ADMIN_ROLE_ID, "Admins", ADMINISTRATOR, 1, mentionable=True),
         ],
         "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1),
                      _channel(NEWS_CHANNEL_ID, "new-issues", 2, kind=5)],

@@ -14,6 +14,7 @@ import yaml
 from bot.permissions import invite_url, needed, permission_value
 from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import (
+    ADMIN_ROLE_ID,
     APP_ID,
     GUILD_ID,
     MEMBER_ID,
@@ -50,6 +51,26 @@ async def reload(fake_discord: FakeDiscord) -> str:
     reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
     content: str = message(reply)["content"]
     return content
+
+
+async def test_a_role_with_administrator_is_refused(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    refused = await fake_discord.command(
+        "announce",
+        subcommand(
+            "set",
+            option("channel", str(NEWS_CHANNEL_ID), 7),
+            option("role", str(ADMIN_ROLE_ID), 8),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    assert is_ephemeral(refused)
+    assert message(refused)["content"].startswith(
+        f"<@&{ADMIN_ROLE_ID}> grants Administrator: anyone could get that with /subscribe."
+    )
+    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+    assert message(shown)["content"].startswith("No announcements here yet")
 
 
 async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(

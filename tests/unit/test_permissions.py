@@ -130,3 +130,16 @@ def test_invite_without_token_or_id_is_one_line_and_exit_2(
     monkeypatch.setenv("DISCORD_TOKEN", "not a bot token")
     assert main(["invite", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip() == TOKEN_WITHOUT_ID
+
+
+def test_every_name_is_of_a_discord_permission() -> None:
+    bits = {value.bit_length() - 1 for value in discord.Permissions.VALID_FLAGS.values()}
+    assert set(permissions.NAMES) == bits
+    assert permissions.NAMES[40] == "Timeout Members"
+
+
+def test_what_a_subscription_role_may_not_grant() -> None:
+    role = discord.Permissions(administrator=True, send_messages=True, moderate_members=True)
+    assert permissions.beyond_subscription(role.value) == ["Administrator", "Timeout Members"]
+    assert permissions.beyond_subscription(discord.Permissions(view_channel=True).value) == []
+    assert permissions.names_of(1 << 60) == ["permission bit 60"]

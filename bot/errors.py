@@ -24,6 +24,7 @@ __all__ = [
     "ContentError",
     "DatabaseError",
     "DiscordUnavailable",
+    "PostUncertain",
     "ScheduleError",
     "SchemaError",
     "UnknownNewsletter",
@@ -78,3 +79,8 @@ class ScheduleError(ArchiveBotError, ValueError):
 
 class ChannelUnavailable(ArchiveBotError):
     """A channel the bot can no longer post to; what posts there is disabled with the reason."""
+
+
+class PostUncertain(ArchiveBotError):
+    """A post whose fate is unknown (the connection failed, or Discord failed, after it was
+    sent): its claim stays and it is sent again with the same nonce."""

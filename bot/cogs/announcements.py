@@ -13,7 +13,13 @@ from bot.client import ArchiveBot
 from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
-from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
+from bot.cogs.helpers.posting import (
+    messageable,
+    missing_permissions,
+    posting,
+    send_card,
+    unconfirmed,
+)
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.cogs.helpers.roles import announcement_role_refusal, can_manage, subscription_refusal
 from bot.render.cards import announcement_card, issue_card
@@ -73,11 +79,14 @@ class AnnounceCommands(commands.Cog):
             return None
         return guild.get_role(announcement.role_id)
 
-    async def post_announcement(self, announcement: AnnouncementRecord, issue: IssueRecord) -> None:
+    async def post_announcement(
+        self, announcement: AnnouncementRecord, issue: IssueRecord, nonce: str
+    ) -> None:
         """Post an issue's card in a server's announcement channel, pinging its role (only
-        that role), and publish it in a news channel.
+        that role), and publish it in a news channel; ``nonce`` is the same for every try.
 
-        ``ChannelUnavailable`` when the channel can no longer take posts.
+        ``ChannelUnavailable`` when the channel can no longer take posts; ``PostUncertain``
+        when the post may or may not have been made.
         """
         role = self._role(announcement)
         if announcement.role_id is not None and role is None:
@@ -96,9 +105,9 @@ class AnnounceCommands(commands.Cog):
             else discord.AllowedMentions.none()
         )
         content = new_issue_message(name, issue.number, role.mention if role else None)
-        with posting(SET_COMMAND):
+        with posting(SET_COMMAND), unconfirmed():
             channel = await messageable(self.bot, announcement.channel_id, SET_COMMAND)
-            message = await send_card(channel, shown, view, content, mentions)
+            message = await send_card(channel, shown, view, content, mentions, nonce)
         log.info(
             "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
         )

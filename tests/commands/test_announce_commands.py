@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
+import aiohttp
 import discord
 import pytest
 
@@ -321,6 +322,26 @@ async def test_without_a_role_or_with_a_deleted_one_nobody_is_pinged(
         assert call.kwargs["allowed_mentions"].to_dict() == {"parse": []}
         sent.send.return_value.publish.assert_not_awaited()
     assert any("is gone: announcing without a ping" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_post_cut_off_is_sent_again_with_the_same_nonce(
+    bot: ArchiveBot, content_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flaky = channel(error=aiohttp.ServerDisconnectedError())
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: flaky)
+    await bot.service.announcements.set(42, 500, None)
+    await new_issue(bot, content_dir, clock)
+    await announce_pass(bot)
+    assert await bot.service.announcements.announced(42) == []
+    first = flaky.send.await_args.kwargs["nonce"]
+    flaky.send.side_effect = None
+    await announce_pass(bot)
+    await announce_pass(bot)
+    assert flaky.send.await_count == 2
+    assert flaky.send.await_args.kwargs["nonce"] == first
+    assert await bot.service.announcements.announced(42) == [("default", 29)]
+    announcement = await bot.service.announcements.get(42)
+    assert announcement is not None and announcement.enabled
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,17 @@ class FakeDiscord:
         self.refuse_gateway = False
         self.close_code: int | None = None
         self.sync_status: int | None = None
+        #: Channel posts by nonce. Discord answers a post that repeats a nonce it saw (with
+        #: ``enforce_nonce``, from the same author, within a few minutes) with the first
+        #: message and makes none; the stand-in remembers nonces for the whole run.
+        self.nonces: dict[str, dict[str, Any]] = {}
+        #: A fault: hold channel posts unanswered until ``release_posts``, as a bot killed in
+        #: mid-post sees them: the message is made first with ``hold_made`` (Discord made it,
+        #: its answer never came back), never made without; ``held`` is set when one is held.
+        self.hold_posts = False
+        self.hold_made = False
+        self.held = asyncio.Event()
+        self._release = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -351,12 +362,35 @@ class FakeDiscord:
         channel_id = int(request.match_info["channel"])
         if channel_id not in self.channel_messages:
             return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
-        message = self._message(channel_id, request[BODY])
-        message["request"] = request[BODY]
+        body = request[BODY]
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce in self.nonces:
+            return self._json(self.nonces[nonce])
+        if self.hold_posts and not self.hold_made:  # never reaches "Discord": nothing made
+            await self._hold()
+            return self._json({"code": 0, "message": "held"}, 503)
+        message = self._message(channel_id, body)
+        message["request"] = body
+        if nonce is not None:
+            self.nonces[nonce] = message
         async with self.message_posted:
             self.channel_messages[channel_id].append(message)
             self.message_posted.notify_all()
+        if self.hold_posts:
+            await self._hold()
         return self._json(message)
+
+    async def _hold(self) -> None:
+        self.held.set()
+        await self._release.wait()
+
+    def release_posts(self) -> None:
+        """End the hold: posts held answer (to nobody, when the bot was killed) and the next
+        ones are made at once."""
+        self.hold_posts = self.hold_made = False
+        self._release.set()
+        self._release = asyncio.Event()
+        self.held.clear()
 
     async def _crosspost(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])

@@ -5,7 +5,9 @@ members taking and dropping the role."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 
 import pytest
 import pytest_asyncio
@@ -22,6 +24,7 @@ from tests.e2e.fake_discord import (
     NEWS_CHANNEL_ID,
     NEWS_ROLE_ID,
     FakeDiscord,
+    Request,
     option,
     subcommand,
 )
@@ -122,6 +125,53 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     assert len(posts) == 2
 
 
+@pytest.mark.parametrize(
+    ("number", "made"), [(31, True), (32, False)], ids=["made-then-killed", "killed-before"]
+)
+async def test_a_kill_in_mid_post_announces_exactly_once_after_the_restart(
+    fake_discord: FakeDiscord, bot_process: BotProcess, number: int, made: bool
+) -> None:
+    """The bot is SIGKILLed with its claim made and its post sent but unanswered: made by
+    Discord already (the re-sent post repeats its nonce: Discord answers with that message),
+    or not (the re-sent post makes it). Either way, one message after the restart."""
+    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+    before = len(posts)
+    fake_discord.hold_posts, fake_discord.hold_made = True, made
+    (bot_process.content / f"0{number}.md").write_text(issue_file(number, number - 24))
+    assert (await reload(fake_discord)).startswith(f"Reloaded: issues added #{number}.")
+    await asyncio.wait_for(fake_discord.held.wait(), timeout=10)
+    bot_process.kill()
+    fake_discord.release_posts()
+    assert len(posts) == before + made
+    with closing(sqlite3.connect(bot_process.workdir / "bot.sqlite3")) as db:
+        claim = db.execute(
+            "SELECT state FROM announced_issues WHERE guild_id = ? AND issue = ?",
+            (GUILD_ID, number),
+        ).fetchall()
+    assert claim == [("posting",)]
+
+    await bot_process.start()
+    await bot_process.wait_for_log(f"announced default #{number} in guild")
+    assert "again (its last try was interrupted)" in bot_process.log
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, before + 1, timeout=10)
+    await asyncio.sleep(1)  # two more announcer passes: nothing more comes
+    assert len(posts) == before + 1
+    assert posts[-1]["request"]["content"].endswith(f"#{number}")
+    nonces = [r.body["nonce"] for r in fake_discord.requests if _announces(r, number)]
+    assert len(nonces) == 2 and nonces[0] == nonces[1]
+    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+    fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+    assert fields["Announced"] == f"{len(posts)} issues; the last: #{number}"
+
+
+def _announces(request: Request, number: int) -> bool:
+    return (
+        request.method == "POST"
+        and request.path == f"/api/v10/channels/{NEWS_CHANNEL_ID}/messages"
+        and request.body["content"].endswith(f": #{number}")
+    )
+
+
 async def test_members_take_and_drop_the_announcement_role(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
@@ -151,7 +201,7 @@ async def test_only_announcements_ping_and_only_their_role(
 ) -> None:
     announcements = [m["request"] for m in fake_discord.channel_messages[NEWS_CHANNEL_ID]]
     others = [body for body in fake_discord.bot_messages() if body not in announcements]
-    assert len(announcements) == 2 and others
+    assert len(announcements) == 4 and others
     for body in announcements:
         assert body["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
     for body in others:

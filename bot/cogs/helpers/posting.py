@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostUncertain
 from bot.render.messages import channel_deleted, lost_access, not_a_text_channel
 
 if TYPE_CHECKING:
@@ -53,19 +54,38 @@ def posting(command: str) -> Iterator[None]:
         raise ChannelUnavailable(reason) from error
 
 
+@contextlib.contextmanager
+def unconfirmed() -> Iterator[None]:
+    """A post that failed where it may have reached Discord all the same (the connection
+    dropped, a time-out, Discord's own error once discord.py's retries ran out) becomes
+    ``PostUncertain``: sent again with its nonce, it can't be posted twice."""
+    try:
+        yield
+    except (aiohttp.ClientError, TimeoutError, discord.DiscordServerError) as error:
+        raise PostUncertain(f"{type(error).__name__}: {error}") from error
+
+
 async def send_card(
     channel: discord.abc.Messageable,
     shown: discord.Embed,
     view: discord.ui.View | None,
     content: str | None = None,
     mentions: discord.AllowedMentions | None = None,
+    nonce: str | None = None,
 ) -> discord.Message:
     """Post a card's embed, with its link buttons if it has any; nobody is pinged unless
-    ``mentions`` allows it."""
-    allowed = mentions or discord.AllowedMentions.none()
-    if view is None:
-        return await channel.send(content, embed=shown, allowed_mentions=allowed)
-    return await channel.send(content, embed=shown, view=view, allowed_mentions=allowed)
+    ``mentions`` allows it. With ``nonce``, Discord answers a second post with the same nonce
+    (within a few minutes) with the first message instead of making another (discord.py sends
+    every nonce with ``enforce_nonce``)."""
+    options: dict[str, Any] = {
+        "embed": shown,
+        "allowed_mentions": mentions or discord.AllowedMentions.none(),
+    }
+    if view is not None:
+        options["view"] = view
+    if nonce is not None:
+        options["nonce"] = nonce
+    return await channel.send(content, **options)
 
 
 async def messageable(bot: ArchiveBot, channel_id: int, command: str) -> discord.abc.Messageable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -17,7 +18,13 @@ from bot.client import ArchiveBot
 from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
-from bot.cogs.helpers.posting import messageable, missing_permissions, posting, send_card
+from bot.cogs.helpers.posting import (
+    messageable,
+    missing_permissions,
+    posting,
+    send_card,
+    unconfirmed,
+)
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
@@ -85,23 +92,29 @@ class ScheduleCommands(commands.Cog):
 
     # -- the scheduler -----------------------------------------------------------------
 
-    async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
+    async def post_pick(
+        self, channel_id: int, newsletter: str | None = None, nonce: str | None = None
+    ) -> str | None:
         """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
-        title, or None if there is none.
+        title, or None if there is none. ``nonce``: a scheduled slot's, the same every try.
 
-        ``ChannelUnavailable`` when the channel can no longer take posts.
+        ``ChannelUnavailable`` when the channel can no longer take posts; with a nonce,
+        ``PostUncertain`` when the post may or may not have been made.
         """
-        with posting(SET_COMMAND):
+        with posting(SET_COMMAND), unconfirmed() if nonce else contextlib.nullcontext():
             channel = await messageable(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.picks.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
-            await send_card(channel, embed(card, self.bot, pick.newsletter), link_buttons(card))
+            shown = embed(card, self.bot, pick.newsletter)
+            await send_card(channel, shown, link_buttons(card), nonce=nonce)
         return display_title(pick)
 
-    async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
-        title = await self.post_pick(schedule.channel_id, schedule.newsletter)
+    async def post_scheduled(
+        self, schedule: ScheduleRecord, slot: dt.datetime, nonce: str
+    ) -> str | None:
+        title = await self.post_pick(schedule.channel_id, schedule.newsletter, nonce)
         log.info(
             "archive post for guild %s, schedule %s, slot %s: %s",
             schedule.guild_id,

@@ -56,6 +56,18 @@ async def reload(fake_discord: FakeDiscord) -> str:
     return content
 
 
+async def shown_once(fake_discord: FakeDiscord, announced: str) -> dict[str, str]:
+    """/announce show's fields once it counts ``announced``: a post counts once the bot has
+    Discord's answer and has published it, a moment after the stand-in has the message."""
+    async with asyncio.timeout(10):
+        while True:
+            shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+            fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+            if fields["Announced"] == announced:
+                return fields
+            await asyncio.sleep(0.1)
+
+
 async def test_a_role_with_administrator_is_refused(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
@@ -118,10 +130,8 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     assert (await reload(fake_discord)).startswith("Reloaded: issues added #30.")
     await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 2, timeout=10)
     assert posts[1]["request"]["content"].endswith("#30")
-    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
-    fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+    fields = await shown_once(fake_discord, "2 issues; the last: #30")
     assert fields["Role"] == f"<@&{NEWS_ROLE_ID}>" and fields["Status"] == "active"
-    assert fields["Announced"] == "2 issues; the last: #30"
     assert len(posts) == 2
 
 
@@ -159,9 +169,7 @@ async def test_a_kill_in_mid_post_announces_exactly_once_after_the_restart(
     assert posts[-1]["request"]["content"].endswith(f"#{number}")
     nonces = [r.body["nonce"] for r in fake_discord.requests if _announces(r, number)]
     assert len(nonces) == 2 and nonces[0] == nonces[1]
-    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
-    fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
-    assert fields["Announced"] == f"{len(posts)} issues; the last: #{number}"
+    await shown_once(fake_discord, f"{len(posts)} issues; the last: #{number}")
 
 
 def _announces(request: Request, number: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -114,7 +115,8 @@ class AnnounceCommands(commands.Cog):
         if isinstance(channel, discord.TextChannel) and channel.is_news():
             try:
                 await message.publish()
-            except discord.HTTPException as error:  # posted all the same: not worth stopping
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+                # Posted all the same (and counted): not worth stopping or sending again.
                 log.warning(
                     "could not publish the announcement in guild %s: %s",
                     announcement.guild_id,

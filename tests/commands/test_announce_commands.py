@@ -340,6 +340,20 @@ async def test_a_post_cut_off_is_sent_again_with_the_same_nonce(
     assert flaky.send.await_count == 2
     assert flaky.send.await_args.kwargs["nonce"] == first
     assert await bot.service.announcements.announced(42) == [("default", 29)]
+
+
+async def test_a_publish_cut_off_leaves_the_post_counted(
+    bot: ArchiveBot, content_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news = channel(news=True)
+    news.send.return_value.publish.side_effect = aiohttp.ServerDisconnectedError()
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: news)
+    await bot.service.announcements.set(42, 500, None)
+    await new_issue(bot, content_dir, clock)
+    await announce_pass(bot)
+    await announce_pass(bot)
+    assert news.send.await_count == 1
+    assert await bot.service.announcements.announced(42) == [("default", 29)]
     announcement = await bot.service.announcements.get(42)
     assert announcement is not None and announcement.enabled
 

@@ -1,6 +1,6 @@
 """Score the parser and the search against ground truth, and print the figures.
 
-    python -m bench.evaluate [--eval DIR] [--content DIR] [--truth FILE ...]
+    python -m bench.evaluate [--eval DIR] [--content DIR] [--truth FILE ...] [--devset DIR]
 
 DIR defaults to ../shared/eval beside the project. Every truth file given (default: the
 ``*-truth.yaml`` files in DIR) is scored per newsletter: files loaded and skipped, numbers and
@@ -8,6 +8,11 @@ dates right, resource recall, extracted vs listed items. A truth file either lis
 ``issues:`` of the configured content folder (seeds-truth.yaml), or ``newsletters:`` each
 with its own ``folder`` relative to the file (twir-truth.yaml). Search is scored on the
 configured content with DIR/queries.yaml, when it is there.
+
+Then every ``*.truth.yaml`` of the development set (``tests/data/devset``: real newsletters
+that did not inspire the parser's rules) is scored the same way, each folder read whole with
+the default config, and printed one line per newsletter. Those figures are printed, never
+enforced.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from bot.content.models import Issue
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+DEFAULT_DEVSET = ROOT / "tests" / "data" / "devset"
 
 
 def _contains(phrase: str, text: str) -> bool:
@@ -41,8 +47,13 @@ def _contains(phrase: str, text: str) -> bool:
 @dataclass
 class ParserScore:
     issues: int = 0
+    served: int = 0
     numbers_right: int = 0
     dates_right: int = 0
+    #: A date given that is not the issue's (inferred ones included)...
+    dates_wrong: int = 0
+    #: ...apart from no date where the truth has one.
+    dates_absent: int = 0
     phrases: int = 0
     phrases_found: int = 0
     extracted: int = 0
@@ -78,11 +89,29 @@ def _date_right(issue: Issue, expected: dict[str, Any]) -> bool:
     return issue.year == year and (month is None or issue.month == month)
 
 
+#: Where a number comes from when the issue states it; an issue that states none (the truth's
+#: ``number: null``, common for dated monthly newsletters) is right only without one of these.
+_STATED_NUMBER_SOURCES = frozenset({"metadata", "text", "file name"})
+
+
+def _number_right(issue: Issue, expected: int | None) -> bool:
+    """The truth's number, or for ``number: null`` no number claimed from the file."""
+    if expected is None:
+        return issue.number_source not in _STATED_NUMBER_SOURCES
+    return issue.number == expected
+
+
 def _score_issue(score: ParserScore, issue: Issue, expected: dict[str, Any]) -> None:
     phrases = expected.get("resources") or []
+    score.served += 1
     score.extracted += len(issue.resources)
-    score.numbers_right += issue.number == expected["number"]
-    score.dates_right += _date_right(issue, expected)
+    score.numbers_right += _number_right(issue, expected["number"])
+    if _date_right(issue, expected):
+        score.dates_right += 1
+    elif issue.year is None:
+        score.dates_absent += 1
+    else:
+        score.dates_wrong += 1
     headingless = not any(r.section for r in issue.resources)
     for phrase in phrases:
         titles = [r.title for r in issue.resources if _contains(phrase, r.title)]
@@ -184,6 +213,32 @@ def evaluate_parser(truth_files: list[Path], content: Path | None) -> None:
             _print_parser(name, result, score_parser(result.issues, expected), seconds)
 
 
+def devset_truth(devset: Path) -> list[Path]:
+    """The development set's truth files (``<slug>.truth.yaml`` beside the ``<slug>`` folder)."""
+    return sorted(devset.glob("*.truth.yaml")) if devset.is_dir() else []
+
+
+def devset_line(name: str, score: ParserScore) -> str:
+    """One newsletter's figures on one line."""
+    n = score.issues
+    return (
+        f"  {name[:30]:<30} served {score.served}/{n}  numbers {score.numbers_right}/{n}"
+        f"  dates {score.dates_right}/{n} (wrong {score.dates_wrong}, absent {score.dates_absent})"
+        f"  recall {score.recall:.2f} ({score.phrases_found}/{score.phrases})"
+        f"  extracted/listed {score.extracted}/{score.listed}"
+    )
+
+
+def evaluate_devset(truth_files: list[Path]) -> None:
+    """Print one line per development-set newsletter, each folder read whole (default config)."""
+    settings = load_settings()
+    print(f"Development set ({len(truth_files)} truth files)")
+    for path in truth_files:
+        for name, folder, expected in _newsletters(path, None):
+            result = dry_run(settings.served_newsletter(folder=folder))
+            print(devset_line(name, score_parser(result.issues, expected)))
+
+
 async def evaluate_search(content: Path | None, queries: Path) -> None:
     """Print hit@1 and hit@5 of ``queries`` over the content, loaded as the bot loads it."""
     cases = yaml.safe_load(queries.read_text(encoding="utf-8"))["cases"]
@@ -217,15 +272,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--truth", type=Path, nargs="+", help="truth files (default: DIR/*-truth.yaml)"
     )
+    parser.add_argument(
+        "--devset",
+        type=Path,
+        default=DEFAULT_DEVSET,
+        help="development set: a folder of <slug>.truth.yaml files (default: tests/data/devset)",
+    )
     args = parser.parse_args(argv)
     truth_files = args.truth or sorted(args.eval.glob("*-truth.yaml"))
-    if not truth_files:
-        print(f"no ground truth in {args.eval} (pass --eval DIR or --truth FILE)", file=sys.stderr)
+    devset = devset_truth(args.devset)
+    if not truth_files and not devset:
+        print(
+            f"no ground truth in {args.eval} nor {args.devset} (pass --eval DIR or --truth FILE)",
+            file=sys.stderr,
+        )
         return 2
-    evaluate_parser(truth_files, args.content)
-    queries = args.eval / "queries.yaml"
-    if queries.exists():
-        asyncio.run(evaluate_search(args.content, queries))
+    if truth_files:
+        evaluate_parser(truth_files, args.content)
+        queries = args.eval / "queries.yaml"
+        if queries.exists():
+            asyncio.run(evaluate_search(args.content, queries))
+    if devset:
+        evaluate_devset(devset)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
-python -m bot [run] | sync | status | invite [--application-id ID] | check | latest
-             | issue N | search QUERY | random | db check [--quick] | db recover
+python -m bot [run] | sync | status | invite [--application-id ID] | check | inspect PATH
+             | latest | issue N | search QUERY | random | db check [--quick] | db backup PATH
+             | db restore PATH | db recover [--force]
 """
 
 from __future__ import annotations
@@ -10,24 +11,37 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.archive.db import DatabaseLock, backup
 from bot.archive.loader import dry_run
 from bot.archive.records import SearchFilters
-from bot.archive.recovery import check_database, recover_database
+from bot.archive.recovery import check_database, recover_database, restore_database
 from bot.archive.service import ArchiveService
 from bot.config import Newsletter, Settings, load_settings
 from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
 from bot.permissions import application_id_from_token, invite_url, needed, permission_value
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
-from bot.render.database import bot_running, check_message, no_database, recovery_message
+from bot.render.database import (
+    backup_message,
+    backup_refused,
+    bot_running,
+    check_message,
+    healthy_not_recovered,
+    no_database,
+    recovery_message,
+    restored_message,
+)
+from bot.render.inspect import inspect_json, inspect_text, not_found, nothing_read
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     missing_issue_message,
@@ -104,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--content", type=Path, help="check this folder instead of the configured one"
     )
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common, narrow],
+        help="how a file or folder is read: numbers, dates, resources, what is dropped and why",
+    )
+    inspect.add_argument("path", type=Path, help="an issue file or a content folder")
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     commands.add_parser("latest", parents=[common, content], help="the newest issue")
     issue = commands.add_parser("issue", parents=[common, content], help="one issue by number")
     issue.add_argument("number", type=_issue_number)
@@ -120,9 +141,20 @@ def _parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="exit 0 if the database is healthy, 3 if it is damaged"
     )
     db_check.add_argument("--quick", action="store_true", help="quick_check: faster, less thorough")
-    db_commands.add_parser(
+    recover = db_commands.add_parser(
         "recover", parents=[common], help="save what can be read into a new file; keep the old"
     )
+    recover.add_argument(
+        "--force", action="store_true", help="rebuild even a database that checks healthy"
+    )
+    backup = db_commands.add_parser(
+        "backup", parents=[common], help="a consistent copy, safe while the bot runs"
+    )
+    backup.add_argument("target", type=Path, help="the copy to write (a new file)")
+    restore = db_commands.add_parser(
+        "restore", parents=[common], help="put a backup in place (the bot stopped); keep the old"
+    )
+    restore.add_argument("backup", type=Path, help="a file db backup wrote")
     return parser
 
 
@@ -187,6 +219,10 @@ def _check(settings: Settings, folder: Path | None, newsletter: str | None) -> i
 def _check_one(newsletter: Newsletter) -> int:
     result = dry_run(newsletter)
     issues, problems = result.issues, result.problems
+    if not issues:  # each problem is one line: an empty folder's is the only one
+        for problem in problems:
+            print(problem)
+        return 1
     print(f"{'issue':>5}  {'date':<8}  {'resources':>9}  title")
     for issue in issues:
         date = (issue.date or "unknown") + ("*" if issue.date_inferred else "")
@@ -201,6 +237,31 @@ def _check_one(newsletter: Newsletter) -> int:
     return 1 if errors else 0
 
 
+def _inspect(settings: Settings, path: Path, newsletter: str | None, as_json: bool) -> int:
+    """``inspect``: read one file (alone) or a folder (whole), as a load reads it, and show how
+    it was read."""
+    if not path.exists():
+        print(not_found(path), file=sys.stderr)
+        return 1
+    if path.is_dir():
+        result = dry_run(settings.served_newsletter(newsletter, path))
+    else:
+        with tempfile.TemporaryDirectory(prefix="inspect-") as scratch:
+            shutil.copy2(path, scratch)
+            read_as = settings.served_newsletter(newsletter, path.parent)
+            result = dry_run(replace(read_as, folder=Path(scratch)))
+    if not result.issues:
+        print(nothing_read(path, result.problems, check=False), file=sys.stderr)
+        return 1
+    if as_json:
+        print(
+            json.dumps(inspect_json(result.issues, result.problems), ensure_ascii=False, indent=2)
+        )
+    else:
+        print(inspect_text(result.issues, result.problems))
+    return 0
+
+
 @asynccontextmanager
 async def _service(
     settings: Settings, folder: Path | None, newsletter: str | None
@@ -213,6 +274,8 @@ async def _service(
             settings, folder=folder, database=database, newsletter=newsletter if folder else None
         )
         try:
+            if folder is not None and not await service.issues.numbers():
+                raise ArchiveBotError(nothing_read(folder, list(summary.problems)))
             for problem in summary.problems:
                 print(problem, file=sys.stderr)
             yield service
@@ -263,17 +326,36 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _database(args: argparse.Namespace, settings: Settings) -> int:
-    """``db check`` (exit 0 healthy, 3 damaged) and ``db recover`` (the bot stopped first)."""
+    """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
+    ``db restore`` and ``db recover``."""
     path = settings.database_path
+    if args.db_command == "restore":
+        if DatabaseLock(path).held_elsewhere():
+            print(bot_running(path, "db restore"), file=sys.stderr)
+            return 1
+        print(restored_message(args.backup, path, restore_database(args.backup, path)))
+        return 0
     if not path.is_file():
         print(no_database(path), file=sys.stderr)
         return 1
+    if args.db_command == "backup":
+        target: Path = args.target
+        if target.exists() or not target.parent.is_dir():
+            print(backup_refused(target), file=sys.stderr)
+            return 1
+        backup(path, target)
+        report = check_database(target)
+        print(backup_message(target, report))
+        return 0 if report.healthy else DatabaseError.exit_code
+    report = check_database(path, quick=args.db_command == "check" and args.quick)
     if args.db_command == "check":
-        report = check_database(path, quick=args.quick)
         print(check_message(report), file=sys.stdout if report.healthy else sys.stderr)
         return 0 if report.healthy else DatabaseError.exit_code
-    if check_heartbeat(heartbeat_path(path)).healthy:
-        print(bot_running(path), file=sys.stderr)
+    if DatabaseLock(path).held_elsewhere() or check_heartbeat(heartbeat_path(path)).healthy:
+        print(bot_running(path, "db recover"), file=sys.stderr)
+        return 1
+    if report.healthy and not args.force:
+        print(healthy_not_recovered(path), file=sys.stderr)
         return 1
     print(recovery_message(recover_database(path)))
     return 0
@@ -296,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             return _invite(settings, args.application_id)
         if command == "check":
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
+        if command == "inspect":
+            letter = _newsletter(settings, args.newsletter)
+            return _inspect(settings, args.path, letter, args.json)
         if command == "db":
             return _database(args, settings)
         if command in ("run", "sync"):

@@ -32,6 +32,7 @@ EXTENSIONS = (
     "bot.cogs.feeds",
     "bot.cogs.imports",
     "bot.cogs.admin",
+    "bot.cogs.saved",
 )
 
 

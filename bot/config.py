@@ -42,6 +42,8 @@ from bot.errors import ConfigError
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "config.yaml"
+#: The environment variable that names the config file (``--config`` wins over it).
+CONFIG_VARIABLE = "ARCHIVE_BOT_CONFIG"
 #: Environment variables that override config keys start with this.
 ENV_PREFIX = "ARCHIVE_BOT__"
 #: Where the ``.env`` file is read from: the working directory only, never a parent folder.
@@ -147,6 +149,25 @@ class Database(_Section):
     path: Path = Path("../data/archive.sqlite3")
 
 
+class Network(_Section):
+    """What the bot may fetch (imports, feeds): every request goes through bot/fetch.py."""
+
+    #: Fetch from loopback, private and link-local addresses too (off: a member could make
+    #: the host fetch its own services). For self-hosters whose feeds live on their network.
+    allow_private_hosts: bool = False
+    #: The largest feed body, as received and once decompressed, in MB.
+    feed_max_mb: float = Field(default=5.0, gt=0, le=100)
+    feed_max_decompressed_mb: float = Field(default=20.0, gt=0, le=500)
+
+    @property
+    def feed_max_bytes(self) -> int:
+        return int(self.feed_max_mb * 1024 * 1024)
+
+    @property
+    def feed_max_decompressed_bytes(self) -> int:
+        return int(self.feed_max_decompressed_mb * 1024 * 1024)
+
+
 class Cooldown(_Section):
     """``rate`` uses per member every ``per`` seconds. Bounded so that a slip (a rate of
     100000, a period of a year) can't switch the limit off or lock members out for good."""
@@ -209,6 +230,7 @@ class Settings(_Section):
     newsletters: tuple[NewsletterEntry, ...] = ()
     database: Database = Database()
     discord: Discord = Discord()
+    network: Network = Network()
     #: The file these settings came from; relative paths in it resolve against its folder.
     source: Annotated[Path, Field(exclude=True)] = Path("config.yaml")
 
@@ -230,7 +252,7 @@ class Settings(_Section):
         if self.newsletters:
             return self.newsletters
         assert self.newsletter is not None  # _one_form
-        single = self.newsletter.model_dump(exclude={"id"})
+        single = self.newsletter.model_dump(exclude={"id"}, exclude_unset=True)
         return (
             NewsletterEntry(
                 **single,
@@ -255,10 +277,20 @@ class Settings(_Section):
         self, newsletter_id: str | None = None, folder: Path | None = None
     ) -> Newsletter:
         """The served newsletter ``newsletter_id`` (default: the first), read from ``folder``
-        instead of its own when given; ``KeyError`` for an unknown id."""
+        instead of its own when given; ``KeyError`` for an unknown id.
+
+        A ``folder`` given without an id is read as the newsletter whose folder it is; a
+        folder no newsletter is configured for takes the first one's parser rules but not its
+        calendar (cadence, dated issue): dates come from that folder alone."""
         by_id = {newsletter.id: newsletter for newsletter in self.served}
-        chosen = by_id[newsletter_id] if newsletter_id is not None else self.served[0]
-        return replace(chosen, folder=folder.resolve()) if folder is not None else chosen
+        if folder is None:
+            return by_id[newsletter_id] if newsletter_id is not None else self.served[0]
+        if newsletter_id is not None:
+            return replace(by_id[newsletter_id], folder=folder.resolve())
+        for newsletter in self.served:
+            if newsletter.folder == folder.resolve():
+                return newsletter
+        return replace(self.served[0], folder=folder.resolve(), cadence=None, date_anchor=None)
 
     @property
     def content_folder(self) -> Path:
@@ -280,7 +312,9 @@ class Newsletter:
     folder: Path = Path()
     #: What the parser needs to know of its pages (picklable: parse workers get it).
     rules: Rules = field(default_factory=Rules.compile)
-    cadence: Cadence = field(default_factory=Cadence)
+    #: Its own cadence and dated issue, when its config states them: never a default, which
+    #: would date another newsletter's issues by this one's calendar.
+    cadence: Cadence | None = None
     date_anchor: DateAnchor | None = None
     #: The web address of an issue whose file states none (``{number}`` filled in).
     issue_url: str | None = None
@@ -317,10 +351,13 @@ class Newsletter:
         )
 
 
-def _cadence(entry: NewsletterEntry) -> Cadence:
+def _cadence(entry: NewsletterEntry) -> Cadence | None:
+    """The cadence the newsletter's config states, if it states one."""
     if entry.cadence is not None:
         return Cadence.parse(entry.cadence)
-    return Cadence(entry.cadence_months, "month")
+    if "cadence_months" in entry.model_fields_set:
+        return Cadence(entry.cadence_months, "month")
+    return None
 
 
 def _anchor(entry: NewsletterEntry) -> DateAnchor | None:
@@ -461,11 +498,29 @@ def _load_env_file() -> None:
         ) from None
 
 
+def find_config() -> Path:
+    """The config file when none is given: ``ARCHIVE_BOT_CONFIG``, else ``config/config.yaml``
+    or ``config.yaml`` in the working directory, else the source checkout's own (an installed
+    copy has none); ``ConfigError`` naming every place looked at."""
+    named = os.environ.get(CONFIG_VARIABLE, "").strip()
+    if named:
+        return Path(named)
+    places = [Path("config/config.yaml"), Path("config.yaml"), DEFAULT_CONFIG_PATH]
+    for place in places:
+        if place.is_file():
+            return place
+    looked = ", ".join(str(place.resolve()) for place in places)
+    raise ConfigError(
+        f"no config file found (looked at {looked}): pass --config PATH or set "
+        f"{CONFIG_VARIABLE}; config/config.yaml in the source is a starting point"
+    )
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    """Read and validate a config file, with overrides from the environment and ``.env``;
-    raise ``ConfigError`` naming the file and key at fault."""
+    """Read and validate a config file (``find_config`` when none is given), with overrides
+    from the environment and ``.env``; raise ``ConfigError`` naming the file and key at fault."""
     _load_env_file()
-    path = (path or DEFAULT_CONFIG_PATH).resolve()
+    path = (path or find_config()).resolve()
     raw = _read(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")

@@ -12,7 +12,7 @@ used; 4 Discord cannot be reached or refused the bot.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from bot.content.models import Problem
@@ -24,6 +24,7 @@ __all__ = [
     "ContentError",
     "DatabaseError",
     "DiscordUnavailable",
+    "FetchRefused",
     "PostUncertain",
     "ScheduleError",
     "SchemaError",
@@ -79,6 +80,32 @@ class ScheduleError(ArchiveBotError, ValueError):
 
 class ChannelUnavailable(ArchiveBotError):
     """A channel the bot can no longer post to; what posts there is disabled with the reason."""
+
+
+#: Why the fetch guard (bot/fetch.py) refused: the URL's scheme, an address that is not public,
+#: too many redirects, a body past its cap, a time limit, or the request failing.
+FetchRule = Literal["scheme", "address", "redirects", "size", "timeout", "failed"]
+
+_RULES: dict[str, str] = {
+    "scheme": "only http and https addresses are fetched, not {detail}",
+    "address": "its host is not a public address ({detail}); set allow_private_hosts to "
+    "fetch from your own network",
+    "redirects": "more than {detail} redirects",
+    "size": "the body is too large ({detail})",
+    "timeout": "no complete answer within {detail} seconds",
+    "failed": "{detail}",
+}
+
+
+class FetchRefused(ArchiveBotError):
+    """An outbound fetch the guard refused; ``rule`` says which rule, ``detail`` names what
+    (the address and its class, the limit…), ``url`` what was asked for (or redirected to)."""
+
+    def __init__(self, rule: FetchRule, detail: str, url: str) -> None:
+        self.rule: FetchRule = rule
+        self.detail = detail
+        self.url = url
+        super().__init__(f"{url}: refused: " + _RULES[rule].format(detail=detail))
 
 
 class PostUncertain(ArchiveBotError):

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
+from bot.archive.db import DatabaseLock
 from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
 from bot.config import Settings
@@ -143,6 +144,18 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
     """Open the archive, then start the bot, trying again with a growing pause while Discord
     cannot be reached."""
     # Database and content first: a fault there stops the start before Discord is involved.
+    if sync_only:  # a sync beside the running bot posts nothing: no lock needed
+        await _serve_archive(settings, token, sync_only)
+        return
+    lock = DatabaseLock(settings.database_path)
+    lock.acquire()  # held while the bot runs: db recover and restore wait for it
+    try:
+        await _serve_archive(settings, token, sync_only)
+    finally:
+        lock.release()
+
+
+async def _serve_archive(settings: Settings, token: str, sync_only: bool) -> None:
     service, summary = await ArchiveService.from_settings(settings)
     try:
         for problem in summary.problems:

@@ -14,12 +14,15 @@ LAST_MODIFIED = "Tue, 31 May 2022 09:00:00 GMT"
 
 @dataclass
 class Served:
-    """What a path answers: a feed file (its ETag), after ``fail`` answers of ``status``."""
+    """What a path answers: a feed file (its ETag), after ``fail`` answers of ``status``;
+    or ``body`` as it is, with ``headers`` (a compressed or oversized answer)."""
 
     file: str
     etag: str
     fail: int = 0
     status: int = 500
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -38,6 +41,11 @@ class FeedServer:
         self.routes[path] = Served(file, f'"{file}-{len(self.requests)}"', fail, status)
         return self.url(path)
 
+    def serve_body(self, path: str, body: bytes, headers: dict[str, str]) -> str:
+        """Serve ``body`` at ``path`` as it is, with ``headers``; its URL."""
+        self.routes[path] = Served("", f'"raw-{len(self.requests)}"', body=body, headers=headers)
+        return self.url(path)
+
     async def _answer(self, request: web.Request) -> web.Response:
         served = self.routes.get(request.path)
         match = request.headers.get("If-None-Match")
@@ -47,6 +55,8 @@ class FeedServer:
         elif served.fail:
             served.fail -= 1
             response = web.Response(status=served.status, text="Internal Server Error")
+        elif served.body is not None:
+            response = web.Response(body=served.body, headers=served.headers)
         elif match == served.etag:
             response = web.Response(status=304, headers={"ETag": served.etag})
         else:

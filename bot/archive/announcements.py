@@ -18,31 +18,40 @@ __all__ = ["Announcements", "Announcer", "queue_new_issues"]
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 from bot.archive.db import Database
 from bot.archive.issues import Issues
 from bot.archive.ledger import FAILED, POSTED, POSTING, nonce
-from bot.archive.records import AnnouncementRecord, IssueRecord
+from bot.archive.records import AnnouncementRecord, IssueRecord, PostMode
 from bot.errors import ChannelUnavailable, PostUncertain
 
 log = logging.getLogger(__name__)
 
-Announcer = Callable[[AnnouncementRecord, IssueRecord, str], Awaitable[None]]
+Announcer = Callable[[AnnouncementRecord, IssueRecord, int], Awaitable[None]]
 """Posts an issue's announcement in a server's channel, with the nonce given (the same for
 every try of that announcement)."""
 
 _COLUMNS = (
-    "a.guild_id, a.channel_id, a.role_id, a.newsletter, a.enabled, a.disabled_reason, a.since"
+    "a.guild_id, a.channel_id, a.role_id, a.newsletter, a.enabled, a.disabled_reason, a.since,"
+    " a.mode"
 )
+_WIDTH = 8  # columns in _COLUMNS
 
 
 def _announcement(row: Sequence[Any]) -> AnnouncementRecord:
-    guild, channel, role, letter, enabled, reason, since = row
+    guild, channel, role, letter, enabled, reason, since, mode = row
     return AnnouncementRecord(
-        guild, channel, role, letter, bool(enabled), reason, dt.datetime.fromisoformat(since)
+        guild,
+        channel,
+        role,
+        letter,
+        bool(enabled),
+        reason,
+        dt.datetime.fromisoformat(since),
+        cast(PostMode, mode),
     )
 
 
@@ -73,20 +82,25 @@ class Announcements:
         self._issues = issues
 
     async def set(
-        self, guild_id: int, channel_id: int, role_id: int | None, newsletter: str | None = None
+        self,
+        guild_id: int,
+        channel_id: int,
+        role_id: int | None,
+        newsletter: str | None = None,
+        mode: PostMode = "channel",
     ) -> None:
         """Announce a server's new issues (of ``newsletter``, or of all) in a channel, pinging
-        ``role_id`` or nobody; a new one announces issues added from now on, one set again
-        keeps its start (and its ledger)."""
+        ``role_id`` or nobody, posted as ``mode`` says; a new one announces issues added from
+        now on, one set again keeps its start (and its ledger)."""
         now = self._db.clock().isoformat()
         async with self._db.transaction() as db:
             await db.execute(
                 "INSERT INTO announcements(guild_id, channel_id, role_id, newsletter, enabled,"
-                " disabled_reason, since, updated_at) VALUES (?, ?, ?, ?, 1, NULL, ?, ?)"
+                " disabled_reason, since, updated_at, mode) VALUES (?, ?, ?, ?, 1, NULL, ?, ?, ?)"
                 " ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
                 " role_id = excluded.role_id, newsletter = excluded.newsletter, enabled = 1,"
-                " disabled_reason = NULL, updated_at = excluded.updated_at",
-                (guild_id, channel_id, role_id, newsletter, now, now),
+                " disabled_reason = NULL, updated_at = excluded.updated_at, mode = excluded.mode",
+                (guild_id, channel_id, role_id, newsletter, now, now, mode),
             )
 
     async def get(self, guild_id: int) -> AnnouncementRecord | None:
@@ -141,7 +155,7 @@ class Announcements:
                 continue
             key = (guild, newsletter, number)
             try:
-                await post(announcement, issue, nonce("announcement", *key))
+                await post(announcement, issue, nonce(*key))
             except ChannelUnavailable as error:  # nothing was posted: the claim goes back
                 await self._settle(key, None)
                 await self.disable(guild, str(error))
@@ -177,7 +191,10 @@ class Announcements:
             " ORDER BY q.added_at, q.newsletter, q.issue",
             (POSTING,),
         )
-        return [(_announcement(row[:7]), row[7], row[8], row[9]) for row in rows]
+        return [
+            (_announcement(row[:_WIDTH]), row[_WIDTH], row[_WIDTH + 1], row[_WIDTH + 2])
+            for row in rows
+        ]
 
     async def _claim(self, guild_id: int, newsletter: str, issue: int, channel_id: int) -> bool:
         """Claim an issue's announcement in a server in the ledger ("posting"); False when it

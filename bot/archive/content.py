@@ -52,10 +52,16 @@ class ContentChanges:
     removed: list[str] = field(default_factory=list)
     #: Issues kept as they are but dated anew: (number, year, month, inferred).
     redated: list[tuple[int, int | None, int | None, bool]] = field(default_factory=list)
+    #: How the files were read (``bot.archive.loader.reading_print``), stored with them.
+    reading: str | None = None
 
     @property
     def empty(self) -> bool:
         return not (self.upserts or self.touched or self.removed or self.redated)
+
+
+def reading_key(newsletter: str) -> str:
+    return f"reading:{newsletter}"
 
 
 def _issue_row(newsletter: str, content: IssueContent) -> tuple[Any, ...]:
@@ -102,6 +108,13 @@ class ContentStore:
                 await self._delete_issues(db, newsletter, [row[0] for row in numbers])
                 await db.execute("DELETE FROM sources WHERE newsletter = ?", (newsletter,))
         return sorted(gone)
+
+    async def reading(self, newsletter: str) -> str | None:
+        """How ``newsletter``'s stored files were read (``ContentChanges.reading``), if known."""
+        value = await self._db.value(
+            "SELECT value FROM meta WHERE key = ?", (reading_key(newsletter),)
+        )
+        return str(value) if value is not None else None
 
     async def file_states(self, newsletter: str) -> dict[str, FileState]:
         rows = await self._db.rows(
@@ -282,6 +295,11 @@ class ContentWrite:
             " WHERE newsletter = ? AND number = ?",
             [(y, m, int(inferred), newsletter, n) for n, y, m, inferred in changes.redated],
         )
+        if changes.reading is not None:
+            await db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (reading_key(newsletter), changes.reading),
+            )
         if not changes.empty:
             await db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('content_loaded_at', ?)",

@@ -13,6 +13,8 @@ from __future__ import annotations
 __all__ = [
     "Clock",
     "Database",
+    "DatabaseLock",
+    "backup",
     "damaged",
     "is_damage",
     "release",
@@ -24,6 +26,7 @@ __all__ = [
 import asyncio
 import datetime as dt
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from filelock import FileLock, Timeout
 
 from bot.archive.schema import migrate
 from bot.errors import DatabaseError
@@ -82,6 +86,84 @@ def damaged(path: Path, error: sqlite3.Error) -> DatabaseError:
     )
 
 
+#: SQLite's result code for a full disk (SQLITE_FULL).
+_FULL_CODE = 13
+
+
+def _refused_write(path: Path, error: sqlite3.Error) -> DatabaseError:
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF == _FULL_CODE:
+        return DatabaseError(
+            f"{path}: the disk is full: free some space on {path.parent}; nothing of the write "
+            "was kept, and the bot serves what it had"
+        )
+    return DatabaseError(
+        f"{path}: the database refused a write ({error}); nothing of it was "
+        "kept. Check that the disk has space and the file is writable, then try again"
+    )
+
+
+class DatabaseLock:
+    """Held by the running bot for as long as it runs (a lock file beside the database, which
+    the system releases when the process ends, however it ends): ``db recover`` and
+    ``db restore`` refuse while it is held, whatever the heartbeat says."""
+
+    def __init__(self, path: Path) -> None:
+        self._lock = FileLock(str(path.with_name(f"{path.name}.lock")))
+        self.path = path
+
+    def acquire(self) -> None:
+        """Take the lock; ``DatabaseError`` when another process holds it."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire(blocking=False)
+        except Timeout:
+            raise DatabaseError(
+                f"{self.path}: another bot process is using this database: stop it first "
+                "(two bots on one database would post everything twice)"
+            ) from None
+        except OSError as error:
+            raise DatabaseError(
+                f"{self.path}: cannot create its lock file ({error.strerror}): make "
+                f"{self.path.parent} writable"
+            ) from None
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def held_elsewhere(self) -> bool:
+        """Whether a running bot holds the lock (it is taken and let go at once if not)."""
+        try:
+            self._lock.acquire(blocking=False)
+        except Timeout:
+            return True
+        except OSError:
+            return False
+        self._lock.release()
+        return False
+
+
+def backup(path: Path, target: Path) -> None:
+    """A consistent copy of the database at ``path`` in ``target`` (a new file), through
+    SQLite's online backup: safe while the bot writes (the write-ahead log is included); the
+    copy is written beside ``target`` and renamed into place only once whole."""
+    partial = target.with_name(f".{target.name}.part")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            copy.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    os.replace(partial, target)
+
+
 def _open_and_migrate(path: Path) -> None:
     """Create the folder and file if needed, check the file is SQLite, apply migrations."""
     try:
@@ -125,6 +207,8 @@ class Database:
         self._checkpoint: asyncio.Task[None] | None = None
         self._closing = False
         self.clock = clock
+        #: The file as it was opened (device, inode): a write checks it is still there.
+        self._identity = _identity(path)
 
     @classmethod
     async def open(cls, path: Path, clock: Clock = utcnow) -> Database:
@@ -174,6 +258,7 @@ class Database:
         instead of beside it.
         """
         async with self._write_lock:
+            self._check_still_there()
             try:
                 pages = await self._autocheckpoint_pages() if checkpoint_later else None
                 try:
@@ -193,13 +278,24 @@ class Database:
             except sqlite3.Error as error:
                 if isinstance(error, sqlite3.DatabaseError) and is_damage(error):
                     raise damaged(self.path, error) from error
-                raise DatabaseError(
-                    f"{self.path}: the database refused a write ({error}); nothing of it was "
-                    "kept. Check that the disk has space and the file is writable, then try again"
-                ) from error
+                raise _refused_write(self.path, error) from error
         idle = self._checkpoint is None or self._checkpoint.done()
         if checkpoint_later and idle and not self._closing:
             self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_log())
+
+    def _check_still_there(self) -> None:
+        """Refuse to write when the file was deleted or replaced since it was opened: the
+        connection would go on writing into the old file, which nobody will ever read."""
+        if _identity(self.path) != self._identity:
+            raise DatabaseError(
+                f"{self.path}: the database file was deleted or replaced while the bot ran; "
+                "nothing more is written to it. Restore it (python -m bot db restore BACKUP) "
+                "or restart the bot to start a new one"
+            )
+
+    async def backup(self, target: Path) -> None:
+        """``backup`` of this database into ``target``, off the event loop."""
+        await asyncio.to_thread(backup, self.path, target)
 
     async def _autocheckpoint_pages(self) -> int:
         """The log's length (in pages) at which the writer's commits copy it."""
@@ -230,3 +326,11 @@ class Database:
     async def value(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self.rows(sql, params)
         return rows[0][0] if rows else None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import feedparser
 
 from bot.archive.db import Database
 from bot.archive.issues import Issues
 from bot.archive.loader import Loader
 from bot.archive.records import FeedState
+from bot.config import Network
 from bot.content.issue_meta import locate_number, title_number
+from bot.errors import FetchRefused
+from bot.fetch import fetch_url
 
 if TYPE_CHECKING:
     from bot.config import Newsletter
@@ -39,8 +41,8 @@ log = logging.getLogger(__name__)
 
 #: The longest wait between two polls of a feed that keeps failing.
 MAX_BACKOFF = dt.timedelta(days=1)
-#: How long one request may take, whole.
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
+#: How long one request may take, whole (redirects and body included), in seconds.
+REQUEST_TIMEOUT = 30.0
 USER_AGENT = "newsletter-archive-bot (+feeds)"
 
 
@@ -107,26 +109,31 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     return sorted(entries, key=lambda e: e.published or dt.date.min)
 
 
-async def fetch(session: aiohttp.ClientSession, state: FeedState) -> Fetched:
-    """A conditional GET of a feed; ``FeedError`` for anything but a feed or a 304."""
+async def fetch(state: FeedState, network: Network) -> Fetched:
+    """A conditional GET of a feed through the guard (bot/fetch.py, with the caps and the
+    address rule of ``network``); ``FeedError`` for anything but a feed or a 304."""
     headers = {"User-Agent": USER_AGENT}
     if state.etag:
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        async with session.get(state.url, headers=headers, timeout=REQUEST_TIMEOUT) as response:
-            if response.status == 304:
-                return Fetched(None, state.etag, state.last_modified)
-            if response.status != 200:
-                raise FeedError(f"HTTP {response.status}")
-            body = await response.read()
-            etag = response.headers.get("ETag")
-            modified = response.headers.get("Last-Modified")
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise FeedError(f"{type(error).__name__}: {error}") from None
-    entries = await asyncio.to_thread(parse_feed, body)
-    return Fetched(entries, etag, modified)
+        got = await fetch_url(
+            state.url,
+            max_bytes=network.feed_max_bytes,
+            max_decompressed_bytes=network.feed_max_decompressed_bytes,
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
+            allow_private_hosts=network.allow_private_hosts,
+        )
+    except FetchRefused as error:
+        raise FeedError(str(error)) from None
+    if got.status == 304:
+        return Fetched(None, state.etag, state.last_modified)
+    if got.status != 200:
+        raise FeedError(f"HTTP {got.status}")
+    entries = await asyncio.to_thread(parse_feed, got.body)
+    return Fetched(entries, got.headers.get("ETag"), got.headers.get("Last-Modified"))
 
 
 def entry_number(entry: FeedEntry, newsletter_name: str) -> int | None:
@@ -167,8 +174,14 @@ class Feeds:
     """Polls every configured feed when due and writes its new entries as issue files."""
 
     def __init__(
-        self, db: Database, newsletters: Sequence[Newsletter], issues: Issues, loader: Loader
+        self,
+        db: Database,
+        newsletters: Sequence[Newsletter],
+        issues: Issues,
+        loader: Loader,
+        network: Network | None = None,
     ) -> None:
+        self._network = network or Network()
         self._db = db
         self._newsletters = [newsletter for newsletter in newsletters if newsletter.feeds]
         self._issues = issues
@@ -190,11 +203,10 @@ class Feeds:
                 return 0
             written = 0
             outcomes: list[tuple[FeedState, list[str]]] = []
-            async with aiohttp.ClientSession() as session:
-                for newsletter, state in due:
-                    outcome, seen, count = await self._poll(session, newsletter, state, now)
-                    outcomes.append((outcome, seen))
-                    written += count
+            for newsletter, state in due:
+                outcome, seen, count = await self._poll(newsletter, state, now)
+                outcomes.append((outcome, seen))
+                written += count
             if written:
                 await self._loader.reload()
             # Entries are marked seen after the reload: a crash before it leaves their files,
@@ -204,14 +216,10 @@ class Feeds:
             return written
 
     async def _poll(
-        self,
-        session: aiohttp.ClientSession,
-        newsletter: Newsletter,
-        state: FeedState,
-        now: dt.datetime,
+        self, newsletter: Newsletter, state: FeedState, now: dt.datetime
     ) -> tuple[FeedState, list[str], int]:
         try:
-            fetched = await fetch(session, state)
+            fetched = await fetch(state, self._network)
         except FeedError as error:
             failures = state.failures + 1
             wait = backoff(newsletter.feed_poll, failures)

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
-import aiohttp
-
 from bot.archive.issues import Issues
 from bot.archive.loader import Loader
 from bot.archive.records import LoadReport
 from bot.content.loader import parse_one
 from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES
+from bot.errors import FetchRefused, FetchRule
+from bot.fetch import fetch_url
 
 if TYPE_CHECKING:
     from bot.config import Newsletter
@@ -40,7 +40,18 @@ PREVIEW_RESOURCES = 5
 _BY_CONTENT_TYPE = {"text/html": ".html", "text/markdown": ".md", "text/plain": ".txt"}
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
-RefusalKind = Literal["scheme", "type", "size", "status", "timeout", "unreachable", "exists"]
+RefusalKind = Literal[
+    "scheme", "address", "redirects", "type", "size", "status", "timeout", "unreachable", "exists"
+]
+#: The import refusal for each rule of the fetch guard.
+_BY_RULE: dict[FetchRule, RefusalKind] = {
+    "scheme": "scheme",
+    "address": "address",
+    "redirects": "redirects",
+    "size": "size",
+    "timeout": "timeout",
+    "failed": "unreachable",
+}
 
 
 class ImportRefused(Exception):
@@ -139,30 +150,24 @@ def url_name(url: str, content_type: str) -> str:
     return (Path(last).stem or "import") + suffix
 
 
-async def download(url: str, *, timeout: float = IMPORT_TIMEOUT) -> ImportFile:
-    """The file at ``url`` (http or https only), within the size limit and the timeout;
+async def download(
+    url: str, *, timeout: float = IMPORT_TIMEOUT, allow_private_hosts: bool = False
+) -> ImportFile:
+    """The file at ``url`` fetched through the guard (bot/fetch.py: http or https, a public
+    address unless ``allow_private_hosts``), within the size limit and the timeout;
     ``ImportRefused`` otherwise."""
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise ImportRefused("scheme", urlsplit(url).scheme or url)
     try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
-            session.get(url) as response,
-        ):
-            if response.status != 200:
-                raise ImportRefused("status", str(response.status))
-            name = url_name(str(response.url), response.headers.get("Content-Type", ""))
-            if response.content_length is not None:
-                check_size(response.content_length)
-            data = bytearray()
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                data += chunk
-                check_size(len(data))
-    except TimeoutError:
-        raise ImportRefused("timeout", f"{timeout:g}") from None
-    except (aiohttp.ClientError, ValueError) as error:
-        raise ImportRefused("unreachable", type(error).__name__) from None
-    return ImportFile(name, bytes(data))
+        got = await fetch_url(
+            url,
+            max_bytes=MAX_IMPORT_BYTES,
+            timeout=timeout,
+            allow_private_hosts=allow_private_hosts,
+        )
+    except FetchRefused as error:
+        raise ImportRefused(_BY_RULE[error.rule], error.detail) from None
+    if got.status != 200:
+        raise ImportRefused("status", str(got.status))
+    return ImportFile(url_name(got.url, got.headers.get("Content-Type", "")), got.body)
 
 
 def parse_import(
@@ -192,7 +197,15 @@ class Imports:
     """Issues brought in from Discord attachments and links: checked, previewed, saved into
     their newsletter's folder and loaded."""
 
-    def __init__(self, newsletters: list[Newsletter], issues: Issues, loader: Loader) -> None:
+    def __init__(
+        self,
+        newsletters: list[Newsletter],
+        issues: Issues,
+        loader: Loader,
+        *,
+        allow_private_hosts: bool = False,
+    ) -> None:
+        self._allow_private_hosts = allow_private_hosts
         self._newsletters = newsletters
         self._issues = issues
         self._loader = loader
@@ -207,11 +220,10 @@ class Imports:
         check_name(name)
         check_size(size)
 
-    @staticmethod
-    async def download(url: str) -> ImportFile:
-        """The issue file at ``url`` (http or https), within the import limits;
-        ``ImportRefused`` says why not."""
-        return await download(url)
+    async def download(self, url: str) -> ImportFile:
+        """The issue file at ``url`` (http or https, a public address unless private hosts are
+        allowed), within the import limits; ``ImportRefused`` says why not."""
+        return await download(url, allow_private_hosts=self._allow_private_hosts)
 
     async def preview(self, name: str, data: bytes, newsletter: str | None = None) -> ImportPreview:
         """``data`` (a file called ``name``) read as an issue of ``newsletter`` (default: the

@@ -19,11 +19,11 @@ POSTING = "posting"
 POSTED = "posted"
 FAILED = "failed"
 
-#: Discord takes a nonce of at most 25 characters.
-_NONCE_BYTES = 12
+#: Discord takes a nonce of at most 25 characters: 7 bytes are at most 17 digits.
+_NONCE_BYTES = 7
 
 
-def nonce(*parts: object) -> str:
+def nonce(*parts: object) -> int:
     """The nonce of the post that ``parts`` name (its ledger key): the same for every try."""
-    key = "\x1f".join(map(str, parts)).encode()
-    return hashlib.blake2b(key, digest_size=_NONCE_BYTES).hexdigest()
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:_NONCE_BYTES], "big")

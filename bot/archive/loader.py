@@ -31,24 +31,28 @@ __all__ = [
 
 import asyncio
 import contextlib
+import functools
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import bot.content as content_package
 from bot.archive import rows
 from bot.archive.content import ContentChanges, ContentStore, ContentWrite, StoredIssue
 from bot.archive.db import release
 from bot.archive.records import LoadReport, LoadSummary
-from bot.archive.rows import FileState, ParsedFile
-from bot.content.issue_meta import infer_dates
-from bot.content.loader import content_files, resolve_duplicates
-from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, Problem
+from bot.archive.rows import FileState, IssueContent, ParsedFile, issue_content
+from bot.content.folder import settle
+from bot.content.loader import content_files, passed_over
+from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, NumberCandidate, Problem, Resource
 from bot.errors import ContentError
 
 if TYPE_CHECKING:
@@ -76,6 +80,33 @@ class Scan:
     changed: list[tuple[Path, FileState]] = field(default_factory=list)
     touched: list[FileState] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: Entries named like issue files that are not read (links, FIFOs…).
+    problems: list[Problem] = field(default_factory=list)
+    #: How the files are read now (``reading_print``).
+    reading: str | None = None
+
+
+#: The parser's own source: a change to it (an upgrade of the bot) changes how files read.
+_PARSER_SOURCES = (Path(content_package.__file__).parent, Path(rows.__file__))
+
+
+@functools.cache
+def _parser_print() -> str:
+    digest = hashlib.sha256()
+    for place in _PARSER_SOURCES:
+        for source in sorted(place.rglob("*.py")) if place.is_dir() else [place]:
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def reading_print(newsletter: Newsletter) -> str:
+    """A digest of how ``newsletter``'s files are read: the parser's code and the
+    newsletter's own rules and name. Stored with its content: when it differs at a reload,
+    every file is read again, so a new rule or a better parser reaches what is served."""
+    digest = hashlib.sha256(_parser_print().encode())
+    digest.update(newsletter.name.encode())
+    digest.update(pickle.dumps(newsletter.rules, protocol=4))  # compiled patterns: their text
+    return digest.hexdigest()
 
 
 def missing_folder(newsletter: Newsletter) -> Problem:
@@ -113,6 +144,7 @@ def scan_folder(newsletter: Newsletter, known: dict[str, FileState]) -> Scan:
         else:
             scan.changed.append((path, state))
     scan.removed = sorted(set(known) - names)
+    scan.problems = passed_over(folder)
     return scan
 
 
@@ -231,6 +263,8 @@ class Plan:
     problems: list[Problem]
     #: Files that failed now and whose previous version stays served.
     kept: list[str]
+    #: Resources the folder pass dropped as chrome (recurring across most issues).
+    chrome: int = 0
 
 
 def _stand_in(stored: StoredIssue) -> Issue:
@@ -243,7 +277,31 @@ def _stand_in(stored: StoredIssue) -> Issue:
         stored.month,
         number_source=stored.number_source,
         stated=(stored.stated_year, stored.stated_month),
+        number_candidates=(NumberCandidate(stored.number, stored.number_source, "the archive"),),
     )
+
+
+def _read_back(content: IssueContent) -> Issue:
+    """A parsed issue with its resources taken back from their rows, for the folder pass
+    (which settles the issue in place)."""
+    issue = content.issue
+    issue.resources = [
+        Resource(row[4], row[5], tuple(json.loads(row[6])), row[7]) for row in content.resources
+    ]
+    return issue
+
+
+def _settled(
+    content: IssueContent, issue: Issue, number: int, newsletter: Newsletter
+) -> IssueContent:
+    """``content`` after the folder pass: its rows made again if the pass renumbered the
+    issue or dropped resources from it."""
+    if issue.number == number and len(issue.resources) == len(content.resources):
+        issue.resources = []
+        return content
+    settled = issue_content(newsletter.id, content.state, issue)
+    issue.resources = []
+    return settled
 
 
 def plan_changes(
@@ -251,7 +309,7 @@ def plan_changes(
 ) -> Plan:
     """Decide what a reload writes: new issues, issues kept, duplicates refused, dates."""
     by_source = {issue.source: issue for issue in stored}
-    problems = [problem for item in parsed for problem in item.problems]
+    problems = [*scan.problems, *(problem for item in parsed for problem in item.problems)]
     kept = [
         item.state.name for item in parsed if item.content is None and item.state.name in by_source
     ]
@@ -261,31 +319,39 @@ def plan_changes(
         for issue in stored
         if issue.source not in fresh and issue.source not in scan.removed
     }
-    winners, duplicates = resolve_duplicates(
-        [*(content.issue for content in fresh.values()), *staying.values()]
+    parsed_numbers = {name: content.issue.number for name, content in fresh.items()}
+    settled = settle(
+        [*(_read_back(content) for content in fresh.values()), *staying.values()],
+        cadence=newsletter.cadence,
+        anchor=newsletter.date_anchor,
+        served=staying.keys(),
     )
-    problems += duplicates
-    won = {issue.source for issue in winners}
-    # A served issue that lost its number to one stated in metadata leaves the archive (and
-    # its file is read again next time); a fresh loser keeps its previous version, if any.
+    problems += settled.problems
+    won = {issue.source: issue for issue in settled.issues}
+    # A fresh file that loses its number to a served one keeps its previous version, if any.
     displaced = [name for name in staying if name not in won]
     kept += [name for name in fresh if name not in won and name in by_source]
-    upserts = [content for name, content in fresh.items() if name in won]
-    moved = _date_issues(
-        winners, {name: by_source[name] for name in staying if name in won}, newsletter
-    )
+    upserts = [
+        _settled(content, won[name], parsed_numbers[name], newsletter)
+        for name, content in fresh.items()
+        if name in won
+    ]
+    moved = _redated(settled.issues, {name: by_source[name] for name in staying if name in won})
     changes = ContentChanges(
-        upserts=upserts, touched=scan.touched, removed=scan.removed + displaced, redated=moved
+        upserts=upserts,
+        touched=scan.touched,
+        removed=scan.removed + displaced,
+        redated=moved,
+        reading=scan.reading,
     )
-    return Plan(changes, problems, kept)
+    return Plan(changes, problems, kept, settled.chrome)
 
 
-def _date_issues(
-    winners: list[Issue], staying: dict[str, StoredIssue], newsletter: Newsletter
+def _redated(
+    winners: list[Issue], staying: dict[str, StoredIssue]
 ) -> list[tuple[int, int | None, int | None, bool]]:
-    """Infer dates over every issue that will be served (fresh ones are filled in place);
-    return the stored issues whose date moved, as (number, year, month, inferred)."""
-    infer_dates(winners, newsletter.cadence, newsletter.date_anchor)
+    """The stored issues whose date the folder pass moved, as (number, year, month,
+    inferred)."""
     moved = []
     for issue in winners:
         before = staying.get(issue.source)
@@ -302,6 +368,8 @@ class LoadResult:
 
     issues: list[Issue]
     problems: list[Problem]
+    #: Resources dropped as chrome (recurring across most issues).
+    chrome: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -325,7 +393,7 @@ def dry_run(newsletter: Newsletter) -> LoadResult:
                 "no issue files (.txt, .md, .html) in the content folder",
             )
         )
-    return LoadResult(issues, problems)
+    return LoadResult(issues, problems, plan.chrome)
 
 
 def _number(issue: Issue) -> int:
@@ -398,7 +466,14 @@ class Loader:
         scans = []
         for newsletter in self._newsletters:
             known = await self._content.file_states(newsletter.id)
-            scans.append(await asyncio.to_thread(scan_folder, newsletter, known))
+            reading = reading_print(newsletter)
+            if known and await self._content.reading(newsletter.id) != reading:
+                # The parser or this newsletter's rules changed since its files were read:
+                # every file is read again (the old content is served until that is done).
+                known = {}
+            scan = await asyncio.to_thread(scan_folder, newsletter, known)
+            scan.reading = reading
+            scans.append(scan)
         gone = await self._content.forget_newsletters([n.id for n in self._newsletters])
         summaries = [
             await self._load(newsletter, scan)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bot.content.models import DEFAULT_NEWSLETTER_ID, Problem, year_month
 
@@ -148,6 +148,10 @@ class ScheduleRecord:
     newsletter: str | None = None
 
 
+#: How an announcement posts each issue in its channel.
+PostMode = Literal["channel", "thread", "forum"]
+
+
 @dataclass(frozen=True)
 class AnnouncementRecord:
     """One server's announcement of new issues as stored."""
@@ -162,6 +166,8 @@ class AnnouncementRecord:
     disabled_reason: str | None
     #: Issues are announced when they were added after this moment.
     since: dt.datetime
+    #: How each issue is posted: a message, a message with a thread opened on it, a forum post.
+    mode: PostMode = "channel"
 
 
 @dataclass(frozen=True)

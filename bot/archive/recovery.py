@@ -1,8 +1,10 @@
-"""A damaged database, checked and salvaged: the SQL behind ``python -m bot db check|recover``.
+"""The database file checked, salvaged and restored: the SQL behind ``python -m bot db
+check|recover|restore`` (``db backup`` is ``bot.archive.db.backup``).
 
 The file is only ever read here, never written: ``recover`` builds a new file with the current
 schema (the same migrations as a first start), copies into it every row SQLite can still read
-of the tables users create (schedules, pick history, the posted-slot ledger, meta), then puts
+of the tables users create (schedules, pick history, the ledgers, feed state, the announcement
+queue, meta), then puts
 the damaged file aside under a new name and the new file in its place. The content tables are
 left empty: the next start reads every content file again.
 """
@@ -27,6 +29,10 @@ USER_TABLES = (
     "posted_slots",
     "announcements",
     "announced_issues",
+    "new_issues",
+    "feeds",
+    "feed_entries",
+    "saved",
     "meta",
 )
 #: Tables ``check`` counts.
@@ -99,6 +105,8 @@ def check_database(path: Path, *, quick: bool = False) -> DatabaseReport:
             problems = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}({MAX_PROBLEMS})")]
         except sqlite3.DatabaseError as error:
             problems = [str(error)]
+        if problems == ["ok"] and not quick:
+            problems = _check_index(path)
         try:
             version: int | None = int(db.execute("PRAGMA user_version").fetchone()[0])
         except sqlite3.DatabaseError:
@@ -107,6 +115,73 @@ def check_database(path: Path, *, quick: bool = False) -> DatabaseReport:
     finally:
         db.close()
     return DatabaseReport(path, problems, version, counts, quick)
+
+
+def _check_index(path: Path) -> list[str]:
+    """FTS5's own check of the full-text index against the resources (``["ok"]`` or what is
+    wrong). The check is issued as a write, so it runs in a transaction rolled back after."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        db.execute("BEGIN")
+        try:
+            db.execute(
+                "INSERT INTO resources_fts(resources_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        finally:
+            db.execute("ROLLBACK")
+    except sqlite3.DatabaseError as error:
+        if "no such table" in str(error):
+            return ["ok"]  # a database from before the index: its migration builds it
+        return [f"full-text index: {error} (run python -m bot db recover: the index is rebuilt)"]
+    finally:
+        db.close()
+    return ["ok"]
+
+
+def restore_database(
+    backup: Path, path: Path, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+) -> Path | None:
+    """Put the copy ``backup`` in place of ``path`` (the bot stopped): the copy is checked
+    first (``DatabaseError`` if damaged, ``SchemaError`` if newer than this bot), the file it
+    replaces (if any) is renamed aside, never deleted; where that file went, or None."""
+    if not backup.is_file():
+        raise DatabaseError(f"{backup}: no such file: give db restore a file db backup wrote")
+    report = check_database(backup)
+    if report.newer:
+        raise SchemaError(
+            f"{backup}: schema version {report.schema_version} is newer than this bot's "
+            f"({SCHEMA_VERSION}): restore it with the bot version that made it"
+        )
+    if not report.healthy:
+        raise DatabaseError(
+            f"{backup}: not a healthy archive database ({report.problems[0]}): choose another "
+            "backup; nothing was changed"
+        )
+    building = path.with_name(f"{path.name}.restoring")
+    source = _open_read_only(backup)
+    try:
+        copy = sqlite3.connect(building)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=WAL")
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    kept_as = None
+    if path.exists():
+        kept_as = _aside_name(path, clock(), "replaced")
+        _move_with_companions(path, kept_as)
+    os.replace(building, path)
+    return kept_as
+
+
+def _move_with_companions(path: Path, to: Path) -> None:
+    os.replace(path, to)
+    for end in _COMPANIONS:
+        companion = Path(f"{path}{end}")
+        if companion.exists():
+            os.replace(companion, Path(f"{to}{end}"))
 
 
 def _count(db: sqlite3.Connection, table: str) -> int | None:
@@ -182,14 +257,21 @@ def _readable_rows(
     return [rows[rowid] for rowid in sorted(rows)], complete
 
 
-def _aside_name(path: Path, now: dt.datetime) -> Path:
+def _aside_name(path: Path, now: dt.datetime, why: str = "damaged") -> Path:
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.name}.damaged-{stamp}")
+    candidate = path.with_name(f"{path.name}.{why}-{stamp}")
     number = 1
     while candidate.exists():
         number += 1
-        candidate = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+        candidate = path.with_name(f"{path.name}.{why}-{stamp}-{number}")
     return candidate
+
+
+def _rebuilt(meta: dict[str, Any]) -> bool:
+    """Whether a ``meta`` row is one the new file makes itself (its schema step) or one that
+    describes content, which is read again from the files (how each newsletter was read)."""
+    key = str(meta.get("key"))
+    return key in _OWN_META or key.startswith("reading:")
 
 
 def _salvage_into(new: sqlite3.Connection, old: sqlite3.Connection) -> list[TableSalvage]:
@@ -203,8 +285,7 @@ def _salvage_into(new: sqlite3.Connection, old: sqlite3.Connection) -> list[Tabl
             continue
         rows, complete = _readable_rows(old, table, columns)
         if table == "meta":
-            rows = [row for row in rows if dict(zip(columns, row, strict=True)).get("key")
-                    not in _OWN_META]  # fmt: skip
+            rows = [row for row in rows if not _rebuilt(dict(zip(columns, row, strict=True)))]
         placeholders = ", ".join("?" * len(columns))
         saved = 0
         for row in rows:  # row by row: one that breaks a constraint is left out, not all
@@ -259,10 +340,6 @@ def recover_database(
     finally:
         old.close()
     kept_as = _aside_name(path, clock())
-    os.replace(path, kept_as)
-    for end in _COMPANIONS:
-        companion = Path(f"{path}{end}")
-        if companion.exists():
-            os.replace(companion, Path(f"{kept_as}{end}"))
+    _move_with_companions(path, kept_as)
     os.replace(building, path)
     return Recovery(path, kept_as, tables)

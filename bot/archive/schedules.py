@@ -180,7 +180,7 @@ def preset_cron(preset: str, time: str, weekday: str = "Monday", day: int = 1) -
     return f"{minute} {hour} {day} * *"
 
 
-Poster = Callable[[ScheduleRecord, dt.datetime, str], Awaitable[str | None]]
+Poster = Callable[[ScheduleRecord, dt.datetime, int], Awaitable[str | None]]
 """Posts a pick for a schedule's slot with the nonce given (the same for every try of that
 slot); returns the posted title (None: nothing to post)."""
 

@@ -283,16 +283,31 @@ CREATE TABLE feed_entries (
 );
 """
 
-# Step 7: posts exactly once. Each ledger row has a state: "posting" (claimed, not yet
+# Step 7: conversations. An announcement posts as a message in its channel ('channel'), as a
+# message with a thread opened on it ('thread'), or as a forum post ('forum'): every
+# announcement set before posts as a message, as it did. Members keep a saved list: their user
+# id and the key of each item saved (a resource's key, or "<newsletter>/<number>" for an
+# issue), nothing else; the row id orders the list, newest first.
+_STEP_7 = """
+ALTER TABLE announcements ADD COLUMN mode TEXT NOT NULL DEFAULT 'channel';
+CREATE TABLE saved (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL,
+    key     TEXT NOT NULL,
+    UNIQUE (user_id, key)
+);
+"""
+
+# Step 8: posts exactly once. Each ledger row has a state: "posting" (claimed, not yet
 # confirmed by Discord: sent again with the same nonce after a crash), "posted", or "failed"
 # (refused for good). Every row written before was a post counted as made: "posted".
-_STEP_7 = """
+_STEP_8 = """
 ALTER TABLE announced_issues ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
 ALTER TABLE posted_slots ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
 """
 
 MIGRATIONS: tuple[str, ...] = (
-    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7,
+    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

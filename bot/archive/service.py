@@ -26,9 +26,10 @@ from bot.archive.loader import Loader
 from bot.archive.meta import Meta
 from bot.archive.picks import Picks
 from bot.archive.records import LoadReport
+from bot.archive.saved import Saved
 from bot.archive.schedules import DEFAULT_MIN_INTERVAL, Schedules
 from bot.archive.search import Search
-from bot.config import Newsletter, Settings
+from bot.config import Network, Newsletter, Settings
 
 
 class ArchiveService:
@@ -41,6 +42,7 @@ class ArchiveService:
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
         rng: random.Random | None = None,
+        network: Network | None = None,
     ) -> None:
         served = [newsletters] if isinstance(newsletters, Newsletter) else list(newsletters)
         if not served:
@@ -48,6 +50,8 @@ class ArchiveService:
         #: The newsletters served, in config order.
         self.newsletters: tuple[Newsletter, ...] = tuple(served)
         self.db = db
+        #: What may be fetched (imports, feeds): bot/fetch.py's guard takes it from here.
+        self.network = network or Network()
         self.content = ContentStore(db)
         self.loader = Loader(self.content, served)
         self.issues = Issues(db, served)
@@ -55,9 +59,12 @@ class ArchiveService:
         self.picks = Picks(db, rng)
         self.schedules = Schedules(db, min_interval)
         self.announcements = Announcements(db, self.issues)
-        self.feeds = Feeds(db, served, self.issues, self.loader)
-        self.imports = Imports(served, self.issues, self.loader)
+        self.feeds = Feeds(db, served, self.issues, self.loader, self.network)
+        self.imports = Imports(
+            served, self.issues, self.loader, allow_private_hosts=self.network.allow_private_hosts
+        )
         self.meta = Meta(db)
+        self.saved = Saved(db, self.issues)
         self.loader.listen(lambda report: self.search.refresh())
 
     @classmethod
@@ -68,12 +75,13 @@ class ArchiveService:
         clock: Clock = utcnow,
         *,
         min_interval: dt.timedelta = DEFAULT_MIN_INTERVAL,
+        network: Network | None = None,
     ) -> ArchiveService:
         """Open the database (``DatabaseError`` if it can't be used) and serve what it holds;
         ``loader.reload`` reads the content folders."""
         db = await Database.open(database, clock)
         try:
-            service = cls(db, newsletters, min_interval=min_interval)
+            service = cls(db, newsletters, min_interval=min_interval, network=network)
             await service.picks.adopt(service.newsletters[0].id)
             await service.search.refresh()
             await service.schedules.pause_unfit()
@@ -107,6 +115,7 @@ class ArchiveService:
             served,
             clock,
             min_interval=dt.timedelta(minutes=settings.discord.schedule_min_interval_minutes),
+            network=settings.network,
         )
         try:
             report = await service.loader.reload()

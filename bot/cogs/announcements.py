@@ -9,21 +9,26 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive.records import AnnouncementRecord, IssueRecord, LoadReport
+from bot.archive.records import AnnouncementRecord, IssueRecord, LoadReport, PostMode
+from bot.archive.saved import issue_key
 from bot.client import ArchiveBot
 from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
 from bot.cogs.helpers.posting import (
-    messageable,
+    destination,
     missing_permissions,
+    needed_names,
+    post_card,
     posting,
-    send_card,
     unconfirmed,
+    untagged_newsletters,
 )
-from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.replies import embed, in_time, reply
 from bot.cogs.helpers.roles import announcement_role_refusal, can_manage, subscription_refusal
+from bot.cogs.helpers.saving import card_view
 from bot.render.cards import announcement_card, issue_card
+from bot.render.conversations import forum_tag_required, issue_post_name, mode_sentence
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
     NO_ANNOUNCEMENT,
@@ -81,7 +86,7 @@ class AnnounceCommands(commands.Cog):
         return guild.get_role(announcement.role_id)
 
     async def post_announcement(
-        self, announcement: AnnouncementRecord, issue: IssueRecord, nonce: str
+        self, announcement: AnnouncementRecord, issue: IssueRecord, nonce: int
     ) -> None:
         """Post an issue's card in a server's announcement channel, pinging its role (only
         that role), and publish it in a news channel; ``nonce`` is the same for every try.
@@ -99,20 +104,32 @@ class AnnounceCommands(commands.Cog):
         name = self.bot.service.names.get(issue.newsletter, issue.newsletter)
         card = issue_card(issue)
         shown = embed(card, self.bot, issue.newsletter)
-        view = link_buttons(card)
+        view = card_view(card, issue_key(issue.newsletter, issue.number))
         mentions = (
             discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
             if role is not None
             else discord.AllowedMentions.none()
         )
         content = new_issue_message(name, issue.number, role.mention if role else None)
-        with posting(SET_COMMAND), unconfirmed():
-            channel = await messageable(self.bot, announcement.channel_id, SET_COMMAND)
-            message = await send_card(channel, shown, view, content, mentions, nonce)
+        mode = announcement.mode
+        needed = needed_names(forum=mode == "forum", thread=mode == "thread")
+        with posting(SET_COMMAND, needed), unconfirmed():
+            channel = await destination(self.bot, announcement.channel_id, SET_COMMAND)
+            message = await post_card(
+                channel,
+                shown,
+                view,
+                name=issue_post_name(issue.number, issue.title),
+                tag=(name, issue.newsletter),
+                thread=mode == "thread",
+                content=content,
+                mentions=mentions,
+                nonce=nonce,
+            )
         log.info(
             "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
         )
-        if isinstance(channel, discord.TextChannel) and channel.is_news():
+        if message is not None and isinstance(channel, discord.TextChannel) and channel.is_news():
             try:
                 await message.publish()
             except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
@@ -127,18 +144,21 @@ class AnnounceCommands(commands.Cog):
 
     @announce_group.command(name="set", description="Announce new issues in a channel.")
     @app_commands.describe(
-        channel="Where new issues are announced (published there if it is an announcement channel)",
+        channel="Where new issues are announced: a channel (published there if it is an "
+        "announcement channel) or a forum (a post per issue)",
         role="The role to ping with each announcement (default: ping nobody)",
         newsletter="The newsletter announced (default: every one)",
+        thread="Open a thread on each announcement, for talking about that issue (default: no)",
     )
     @app_commands.autocomplete(newsletter=newsletter_autocomplete)
     @moderators_only
     async def set_command(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         role: discord.Role | None = None,
         newsletter: str | None = None,
+        thread: bool = False,
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
@@ -151,16 +171,31 @@ class AnnounceCommands(commands.Cog):
         if refusal is not None:
             await reply(interaction, refusal, ephemeral=True)
             return
-        missing = missing_permissions(channel, interaction.guild.me)
+        mode: PostMode = (
+            "forum"
+            if isinstance(channel, discord.ForumChannel)
+            else ("thread" if thread else "channel")
+        )
+        missing = missing_permissions(channel, interaction.guild.me, thread=thread)
         if missing:
             await reply(
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        if isinstance(channel, discord.ForumChannel):
+            served = self.bot.service.names
+            untagged = untagged_newsletters(
+                channel, {n: served[n] for n in ([chosen] if chosen else served)}
+            )
+            if untagged:
+                await reply(
+                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
+                )
+                return
         await in_time(
             interaction,
             self.bot.service.announcements.set(
-                interaction.guild.id, channel.id, role.id if role else None, chosen
+                interaction.guild.id, channel.id, role.id if role else None, chosen, mode
             ),
         )
         names = several(self.bot)
@@ -169,7 +204,8 @@ class AnnounceCommands(commands.Cog):
             interaction,
             announce_set_message(
                 channel.mention, role.mention if role else None, source, subscriptions
-            ),
+            )
+            + mode_sentence(mode),
         )
 
     @announce_group.command(name="show", description="This server's announcements of new issues.")

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.archive.saved import issue_key
 from bot.client import ArchiveBot
 from bot.cogs.helpers.options import (
     NEWSLETTER_OPTION,
@@ -15,7 +16,8 @@ from bot.cogs.helpers.options import (
     newsletter_option,
     several,
 )
-from bot.cogs.helpers.replies import embed, link_buttons, reply
+from bot.cogs.helpers.replies import embed, reply
+from bot.cogs.helpers.saving import card_view
 from bot.render.cards import issue_card, latest_card
 from bot.render.messages import EMPTY_ARCHIVE, missing_issue_message
 
@@ -45,7 +47,7 @@ class IssueCommands(commands.Cog):
         await reply(
             interaction,
             embed=embed(card, self.bot, issues[0].newsletter),
-            view=link_buttons(card),
+            view=card_view(card, issue_key(issues[0].newsletter, issues[0].number)),
         )
 
     @app_commands.command(name="issue", description="One issue of the newsletter, by number.")
@@ -68,7 +70,9 @@ class IssueCommands(commands.Cog):
             return
         card = issue_card(found)
         await reply(
-            interaction, embed=embed(card, self.bot, found.newsletter), view=link_buttons(card)
+            interaction,
+            embed=embed(card, self.bot, found.newsletter),
+            view=card_view(card, issue_key(found.newsletter, found.number)),
         )
 
     @issue_command.autocomplete("number")

@@ -19,15 +19,19 @@ from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
 from bot.cogs.helpers.posting import (
-    messageable,
+    destination,
     missing_permissions,
+    needed_names,
+    post_card,
     posting,
-    send_card,
     unconfirmed,
+    untagged_newsletters,
 )
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.saving import card_view
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
+from bot.render.conversations import forum_tag_required, pick_post_name
 from bot.render.echo import echoed
 from bot.render.messages import (
     NO_SCHEDULE,
@@ -93,26 +97,39 @@ class ScheduleCommands(commands.Cog):
     # -- the scheduler -----------------------------------------------------------------
 
     async def post_pick(
-        self, channel_id: int, newsletter: str | None = None, nonce: str | None = None
+        self, channel_id: int, newsletter: str | None = None, nonce: int | None = None
     ) -> str | None:
-        """Post an archive pick (from ``newsletter``, or from any) to a channel; the pick's
-        title, or None if there is none. ``nonce``: a scheduled slot's, the same every try.
+        """Post an archive pick (from ``newsletter``, or from any) to a channel, or as a post
+        of its own in a forum; the pick's title, or None if there is none. ``nonce``: a
+        scheduled slot's, the same every try.
 
         ``ChannelUnavailable`` when the channel can no longer take posts; with a nonce,
         ``PostUncertain`` when the post may or may not have been made.
         """
-        with posting(SET_COMMAND), unconfirmed() if nonce else contextlib.nullcontext():
-            channel = await messageable(self.bot, channel_id, SET_COMMAND)
+        channel = self.bot.get_channel(channel_id)
+        forum = isinstance(channel, discord.ForumChannel)
+        with (
+            posting(SET_COMMAND, needed_names(forum=forum)),
+            unconfirmed() if nonce is not None else contextlib.nullcontext(),
+        ):
+            found = await destination(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.picks.pick(str(channel_id), newsletter)
             if pick is None:
                 return None
             card = resource_card(pick)
-            shown = embed(card, self.bot, pick.newsletter)
-            await send_card(channel, shown, link_buttons(card), nonce=nonce)
+            name = self.bot.service.names.get(pick.newsletter, pick.newsletter)
+            await post_card(
+                found,
+                embed(card, self.bot, pick.newsletter),
+                card_view(card, pick.key),
+                name=pick_post_name(pick),
+                tag=(name, pick.newsletter),
+                nonce=nonce,
+            )
         return display_title(pick)
 
     async def post_scheduled(
-        self, schedule: ScheduleRecord, slot: dt.datetime, nonce: str
+        self, schedule: ScheduleRecord, slot: dt.datetime, nonce: int
     ) -> str | None:
         title = await self.post_pick(schedule.channel_id, schedule.newsletter, nonce)
         log.info(
@@ -166,7 +183,7 @@ class ScheduleCommands(commands.Cog):
         name="set", description="Post an archive pick to a channel on a schedule."
     )
     @app_commands.describe(
-        channel="Where the picks go",
+        channel="Where the picks go: a channel, or a forum (a post per pick)",
         schedule="Cron: minute hour day month weekday, e.g. '0 9 * * 1' = Mondays 09:00",
         preset="Instead of cron: daily, weekly or monthly, at a time",
         time="The preset's time of day, HH:MM, e.g. 09:00",
@@ -180,7 +197,7 @@ class ScheduleCommands(commands.Cog):
     async def set_command(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         schedule: app_commands.Range[str, 9, 100] | None = None,
         preset: Literal["daily", "weekly", "monthly"] | None = None,
         time: app_commands.Range[str, 1, 10] | None = None,
@@ -204,6 +221,16 @@ class ScheduleCommands(commands.Cog):
                 interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
             )
             return
+        if isinstance(channel, discord.ForumChannel):
+            served = self.bot.service.names
+            untagged = untagged_newsletters(
+                channel, {n: served[n] for n in ([chosen] if chosen else served)}
+            )
+            if untagged:
+                await reply(
+                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
+                )
+                return
         try:
             cron = (
                 preset_cron(preset, time or "", weekday or "Monday", day or 1)

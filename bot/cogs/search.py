@@ -25,8 +25,10 @@ from bot.cogs.helpers.options import (
     newsletter_option,
     several,
 )
-from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
+from bot.cogs.helpers.replies import embed, in_time, reply
+from bot.cogs.helpers.saving import PageSaveButton, SaveButton, card_view
 from bot.render.cards import page_count, resource_card, search_card
+from bot.render.conversations import save_label
 from bot.render.messages import (
     NOTHING_IN_ARCHIVES,
     PAGES_FOR_SEARCHER,
@@ -39,6 +41,14 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 5
 MAX_RESULTS = 25
+
+
+def save_buttons(hits: list[SearchHit]) -> discord.ui.View:
+    """A Save button for each result of a page that has no other buttons."""
+    view = discord.ui.View(timeout=None)
+    for number, hit in enumerate(hits, start=1):
+        view.add_item(SaveButton(hit.resource.key, save_label(number)))
+    return view
 
 
 class SearchPages(discord.ui.View):
@@ -80,6 +90,12 @@ class SearchPages(discord.ui.View):
     def _update_buttons(self) -> None:
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= self.pages - 1
+        for item in list(self.children):
+            if isinstance(item, PageSaveButton):
+                self.remove_item(item)
+        first = self.page * PER_PAGE
+        for number, hit in enumerate(self.hits[first : first + PER_PAGE], start=first + 1):
+            self.add_item(PageSaveButton(hit.resource.key, save_label(number)))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -114,8 +130,8 @@ class SearchPages(discord.ui.View):
                 await self.message.edit(view=self)
 
     async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
+        for item in self.children:  # Save buttons keep working: the bot answers them still
+            if isinstance(item, discord.ui.Button) and not isinstance(item, PageSaveButton):
                 item.disabled = True
         if self.message is not None:
             # The message may be gone or too old to edit: then there is nothing to disable.
@@ -170,7 +186,7 @@ class SearchCommands(commands.Cog):
             return
         if len(hits) <= PER_PAGE and not private:
             card = search_card(query, hits, 0, PER_PAGE, several(self.bot), filters)
-            await reply(interaction, embed=embed(card, self.bot, chosen))
+            await reply(interaction, embed=embed(card, self.bot, chosen), view=save_buttons(hits))
             return
         view = SearchPages(self.bot, interaction.user.id, query, hits, filters, private=private)
         await reply(interaction, embed=view.current(), view=view, ephemeral=private)
@@ -254,7 +270,9 @@ class SearchCommands(commands.Cog):
             return
         card = resource_card(pick)
         await reply(
-            interaction, embed=embed(card, self.bot, pick.newsletter), view=link_buttons(card)
+            interaction,
+            embed=embed(card, self.bot, pick.newsletter),
+            view=card_view(card, pick.key),
         )
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.content.blocks import STOPWORDS, Block, clean_heading, words
-from bot.content.models import Resource
+from bot.content.models import Dropped, DropReason, Resource
 from bot.content.segment import segment, split_after
 
 MAX_TITLE_CHARS = 200
@@ -164,16 +164,29 @@ class _Part:
     body: list[Block] = field(default_factory=list)
 
 
-def _cut_footer(blocks: list[Block], rules: Rules) -> list[Block]:
+def _note(dropped: list[Dropped] | None, blocks: list[Block], why: DropReason) -> None:
+    if dropped is not None:
+        dropped += [Dropped(b.text, why) for b in blocks if b.text.strip()]
+
+
+def _cut_footer(
+    blocks: list[Block], rules: Rules, dropped: list[Dropped] | None = None
+) -> list[Block]:
     """Everything from the first end marker on is the sign-off and footer."""
     for index, block in enumerate(blocks):
         if block.kind != "code" and rules.end_markers.found_in(block.text):
+            _note(dropped, blocks[index:], "end marker")
             return blocks[:index]
     return blocks
 
 
-def _drop_boilerplate(blocks: list[Block], rules: Rules) -> list[Block]:
-    return [b for b in blocks if b.kind == "code" or not rules.boilerplate.found_in(b.text)]
+def _drop_boilerplate(
+    blocks: list[Block], rules: Rules, dropped: list[Dropped] | None = None
+) -> list[Block]:
+    kept = [b for b in blocks if b.kind == "code" or not rules.boilerplate.found_in(b.text)]
+    if len(kept) < len(blocks):
+        _note(dropped, [b for b in blocks if b not in kept], "boilerplate")
+    return kept
 
 
 def _section_level(blocks: list[Block], headings: list[int]) -> int | None:
@@ -305,14 +318,22 @@ def _part_resources(part: _Part) -> list[Resource]:
     return [Resource(shorten(title), _text(part.body), _links(body), part.section)]
 
 
-def assemble(blocks: list[Block], rules: Rules) -> list[Resource]:
-    """Turn an issue's blocks (its title taken out) into its resources."""
-    blocks = _drop_boilerplate(_cut_footer(blocks, rules), rules)
+def assemble(
+    blocks: list[Block], rules: Rules, dropped: list[Dropped] | None = None
+) -> list[Resource]:
+    """Turn an issue's blocks (its title taken out) into its resources; what is left out is
+    added to ``dropped``, with why (the introduction: "no link", or "preamble" where it
+    holds links)."""
+    blocks = _drop_boilerplate(_cut_footer(blocks, rules, dropped), rules, dropped)
     headings = [i for i, b in enumerate(blocks) if b.kind == "heading"]
     if not headings:
         return _segment_resources(blocks)
     start, sections = _section_indexes(blocks, headings, rules)
-    return [r for part in _parts(blocks, start, sections) for r in _part_resources(part)]
+    parts = _parts(blocks, start, sections)
+    opening = blocks[:start] + parts[0].body
+    _note(dropped, [b for b in opening if not b.links], "no link")
+    _note(dropped, [b for b in opening if b.links], "preamble")
+    return [r for part in parts for r in _part_resources(part)]
 
 
 def _ends_with_link(block: Block) -> bool:

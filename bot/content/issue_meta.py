@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import re
-from collections.abc import Iterable
+import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.models import MAX_NUMBER, Issue
+from bot.content.models import MAX_NUMBER, Issue, NumberCandidate, NumberSource
 
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
@@ -124,6 +126,47 @@ def file_number(name: str) -> tuple[int, bool] | None:
     return None
 
 
+#: How many characters before a number in a name or title (spaces left out) tell where it
+#: stands.
+_CONTEXT = 8
+#: A run of digits in any script ("34", "٣٤"); ``int`` reads them all.
+DIGITS = re.compile(r"\d+")
+
+
+def masked_dates(text: str) -> str:
+    """``text`` with its dates ("2024-03-20", "March 2021") blanked: their digits are not
+    an issue number."""
+    for pattern in (_FILE_DATE, _MONTH_YEAR, _ISO_DATE):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def digit_guesses(name: str, title: str | None) -> list[NumberCandidate]:
+    """Every number in a file name's stem and in a title, dates left out, with the few
+    characters before it: guesses, for the folder pass to keep the one that varies from issue
+    to issue while the rest stays the same."""
+    places: list[tuple[str, NumberSource, str]] = [(Path(name).stem, "file name", "the file name")]
+    if title:
+        places.append((title, "text", f"the title {title!r}"))
+    guesses = []
+    for text, source, where in places:
+        masked = masked_dates(text)
+        for match in DIGITS.finditer(masked):
+            number = int(match.group(0)[:12])
+            before = "".join(DIGITS.sub("#", masked[: match.start()]).casefold().split())
+            if number <= MAX_NUMBER:
+                context = before[-_CONTEXT:] or "^"
+                guesses.append(NumberCandidate(number, source, where, None, False, True, context))
+    return guesses
+
+
+def file_day(name: str) -> int | None:
+    """The day of the month in a file name such as ``2024-03-20-slug.md``."""
+    match = _FILE_DATE.search(Path(name).stem)
+    day = match and re.search(r"^\d{4}[-_.]\d{1,2}[-_.](\d{1,2})$", match.group(0))
+    return int(day.group(1)) if day else None
+
+
 def file_date(name: str) -> tuple[int, int] | None:
     """(year, month) from a file name such as ``2024-03-20-slug.md``."""
     match = _FILE_DATE.search(Path(name).stem)
@@ -194,45 +237,142 @@ class Cadence:
         return (year, month) if 1 <= year <= 9999 else None
 
 
-def infer_dates(issues: list[Issue], cadence: Cadence, anchor: DateAnchor | None = None) -> None:
-    """Fill in missing years (and months) from issues whose full date is stated.
+def infer_dates(
+    issues: list[Issue],
+    cadence: Cadence | None = None,
+    anchor: DateAnchor | None = None,
+    days: Mapping[str, int] | None = None,
+) -> None:
+    """Fill in missing years (and months) from this folder's own dated issues.
 
-    Issues come out at a steady cadence, so an anchor (an issue with a stated year and month,
-    or the one the config names) predicts the date of every other issue; the nearest anchor
-    by number is used. A stated month keeps its value and takes the year that brings it
-    closest to the prediction; an issue with no date at all takes the prediction. Nothing is
-    inferred where there is no anchor, or where the prediction lies in the future. Each run starts again from what the files stated, so
-    it can be re-run over any list of issues.
+    Each run starts again from what the files stated, so it can be re-run over any list of
+    issues. First the folder's dated issues are fitted (``fit_dates``): an issue between two
+    dated ones of one month is of that month; elsewhere a steady pace predicts a date only
+    where the prediction is clear of a month's edge. What that leaves, a configured
+    ``cadence`` dates from the nearest anchor (a dated issue, or the configured ``anchor``:
+    both meant for this newsletter only). Nothing is inferred where nothing is dated, or
+    where the prediction lies in the future. ``days`` gives the day of the month of issues
+    whose file name states one (by source), for a finer fit.
     """
     for issue in issues:
         issue.year, issue.month = issue.stated or (None, None)
         issue.date_inferred = False
-    anchors = [DateAnchor(i.number, i.year, i.month) for i in issues if i.year and i.month]
-    if anchor is not None:
-        anchors.append(anchor)
-    if not anchors:
-        return
-    anchors.sort(key=lambda a: a.number)
+    points = _points(issues, anchor, days or {})
     today = dt.date.today()
-    latest = (today.year, today.month)
-    numbers = [a.number for a in anchors]
+    latest = _months(today.year, today.month)
+    undated = [i for i in issues if i.year is None or i.month is None]
+    if len(points) >= 2:
+        for issue in undated:
+            _fill(issue, _fit(points, issue.number, issue.month), latest)
+    if cadence is not None:
+        anchors = [DateAnchor(n, *divmod_month(int(t))) for n, t in points]
+        for issue in undated:
+            if issue.year is None or issue.month is None:
+                _fill(issue, _cadence_guess(anchors, cadence, issue.number), latest)
+
+
+def divmod_month(index: int) -> tuple[int, int]:
+    """(year, month) of a month counted from year 0."""
+    return index // 12, index % 12 + 1
+
+
+#: A fitted date closer than this (in months) to a month's edge is not trusted.
+_EDGE = 0.2
+#: Common paces in months per issue: a fit from two dated issues must be near one of them.
+_PACES = (7 / 30.44, 14 / 30.44, 0.5, 1.0, 2.0, 3.0)
+
+
+def _points(
+    issues: list[Issue], anchor: DateAnchor | None, days: Mapping[str, int]
+) -> list[tuple[int, float]]:
+    """(number, month index with the day as a fraction) of every dated issue, by number."""
+    by_number: dict[int, float] = {}
     for issue in issues:
-        if issue.year is not None and issue.month is not None:
-            continue
-        index = bisect.bisect_left(numbers, issue.number)
-        nearest = min(
-            anchors[max(0, index - 1) : index + 1], key=lambda a: abs(a.number - issue.number)
+        if issue.year and issue.month:
+            day = days.get(issue.source)
+            fraction = (day - 0.5) / 31 if day else 0.5
+            by_number[issue.number] = _months(issue.year, issue.month) + fraction
+    if anchor is not None:
+        by_number.setdefault(anchor.number, _months(anchor.year, anchor.month) + 0.5)
+    return sorted(by_number.items())
+
+
+def _steady(points: list[tuple[int, float]]) -> float | None:
+    """The folder's pace in months per issue, when its dated issues come at a steady one
+    (never backwards, each gap near the median); None for an irregular folder."""
+    slopes = [(t2 - t1) / (n2 - n1) for (n1, t1), (n2, t2) in itertools.pairwise(points) if n2 > n1]
+    if not slopes or any(s < -0.05 for s in slopes):
+        return None
+    pace = statistics.median(slopes)
+    if pace <= 0:
+        return None
+    if len(points) == 2:
+        return pace if any(abs(pace - p) <= 0.1 * p for p in _PACES) else None
+    steady = [s for s in slopes if abs(s - pace) <= 0.35 * pace + 0.5 / max(1, len(slopes))]
+    return pace if len(steady) >= 0.8 * len(slopes) else None
+
+
+def _fit(points: list[tuple[int, float]], number: int, month: int | None) -> tuple[int, int] | None:
+    """The (year, month) this folder's dated issues give issue ``number`` (whose ``month``
+    may be stated), or None where they do not say it clearly."""
+    numbers = [n for n, _ in points]
+    index = bisect.bisect_left(numbers, number)
+    before = points[index - 1] if index > 0 else None
+    after = points[index] if index < len(points) else None
+    if before and after and int(before[1]) > int(after[1]):
+        return None  # dated out of order here: no telling
+    if before and after:
+        low, high = int(before[1]), int(after[1])
+        if month is not None:
+            fits = [m for m in range(low, high + 1) if m % 12 + 1 == month]
+            if len(fits) == 1:
+                return divmod_month(fits[0])
+        elif low == high:
+            return divmod_month(low)
+    pace = _steady(points)
+    if pace is None:
+        return None
+    near = min((p for p in (before, after) if p), key=lambda p: abs(p[0] - number))
+    if before and after:
+        share = (number - before[0]) / (after[0] - before[0])
+        guess = before[1] + share * (after[1] - before[1])
+    else:
+        guess = near[1] + pace * (number - near[0])
+        if abs(guess - near[1]) > 24:
+            return None  # too far from anything dated
+    if month is not None:
+        year = min(
+            (int(guess) // 12 + delta for delta in (-1, 0, 1)),
+            key=lambda y: abs(_months(y, month) + 0.5 - guess),
         )
-        predicted = cadence.predict(nearest, issue.number)
-        if predicted is None or predicted > latest:
-            continue  # off the calendar, or in the future: the cadence or anchor is wrong
+        return (year, month) if abs(_months(year, month) + 0.5 - guess) <= 3 else None
+    margin = _EDGE + (0 if before and after else 0.02 * abs(number - near[0]) * pace)
+    if not margin <= guess % 1 <= 1 - margin:
+        return None
+    return divmod_month(int(guess))
+
+
+def _cadence_guess(
+    anchors: list[DateAnchor], cadence: Cadence, number: int
+) -> tuple[int, int] | None:
+    if not anchors:
+        return None
+    nearest = min(anchors, key=lambda a: abs(a.number - number))
+    return cadence.predict(nearest, number)
+
+
+def _fill(issue: Issue, predicted: tuple[int, int] | None, latest: int) -> None:
+    """Date ``issue`` by ``predicted``: a stated month keeps its value and takes the year that
+    brings it closest; nothing in the future."""
+    if predicted is None or _months(*predicted) > latest:
+        return
+    if issue.month is not None:
+        month = issue.month
         target = _months(*predicted)
-        if issue.month is not None:
-            month = issue.month
-            issue.year = min(
-                (predicted[0] + delta for delta in (-1, 0, 1)),
-                key=lambda year: abs(_months(year, month) - target),
-            )
-        else:
-            issue.year, issue.month = predicted
-        issue.date_inferred = True
+        issue.year = min(
+            (predicted[0] + delta for delta in (-1, 0, 1)),
+            key=lambda year: abs(_months(year, month) - target),
+        )
+    else:
+        issue.year, issue.month = predicted
+    issue.date_inferred = True

@@ -12,16 +12,38 @@ from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES, ParseError, parse_file
 
 
+def _is_content_name(name: str) -> bool:
+    return Path(name).suffix.lower() in CONTENT_SUFFIXES and not name.lower().startswith(
+        ("readme", ".", "_")
+    )
+
+
 def content_files(folder: Path) -> list[Path]:
-    """Issue files in ``folder`` (.txt, .md, .markdown, .html, .htm), not READMEs or
-    hidden/underscore files."""
+    """Issue files in ``folder`` (.txt, .md, .markdown, .html, .htm): regular files only, not
+    READMEs or hidden/underscore files (``passed_over`` names what else is there)."""
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file()
-        and path.suffix.lower() in CONTENT_SUFFIXES
-        and not path.name.lower().startswith(("readme", ".", "_"))
+        if _is_content_name(path.name) and path.is_file() and not path.is_symlink()
     )
+
+
+def passed_over(folder: Path) -> list[Problem]:
+    """A warning for each entry of ``folder`` named like an issue file that is not read: a
+    symbolic link (it could lead anywhere on the host), or no regular file (a FIFO would
+    block the load, a device or socket holds no issue)."""
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if not _is_content_name(path.name):
+            continue
+        if path.is_symlink():
+            why = "is a symbolic link, which the bot does not follow: copy the file in instead"
+        elif not path.is_file() and not path.is_dir():
+            why = "is not a regular file (a FIFO, socket or device): replace it with the file"
+        else:
+            continue
+        problems.append(Problem(path.name, None, f"skipped: {why}", fatal=False))
+    return problems
 
 
 def parse_one(path: Path, rules: Rules, name: str) -> tuple[Issue | None, list[Problem]]:
@@ -36,30 +58,6 @@ def parse_one(path: Path, rules: Rules, name: str) -> tuple[Issue | None, list[P
         return None, [
             Problem(path.name, None, f"cannot be parsed ({type(error).__name__}: {error})")
         ]
-
-
-def resolve_duplicates(issues: list[Issue]) -> tuple[list[Issue], list[Problem]]:
-    """One issue per number: the one numbered by explicit metadata wins, else the first file
-    by name; every other is skipped with a problem naming both files."""
-    by_number: dict[int, list[Issue]] = {}
-    for issue in sorted(issues, key=lambda i: i.source):
-        by_number.setdefault(issue.number, []).append(issue)
-    kept: list[Issue] = []
-    problems: list[Problem] = []
-    for number, group in sorted(by_number.items()):
-        winner = next((i for i in group if i.number_source == "metadata"), group[0])
-        kept.append(winner)
-        problems += [
-            Problem(
-                other.source,
-                None,
-                f"issue number {number} is also in {winner.source}, which is kept "
-                "(fix one with front matter: '---' / 'number: N' / '---')",
-            )
-            for other in group
-            if other is not winner
-        ]
-    return kept, problems
 
 
 def missing_folder(folder: Path) -> Problem:

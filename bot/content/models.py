@@ -22,7 +22,6 @@ MAX_NUMBER = 1_000_000
 DEFAULT_NEWSLETTER_ID = "default"
 
 
-#: Where an issue's number came from, strongest first.
 def year_month(year: int | None, month: int | None) -> str | None:
     """``YYYY-MM`` when both are known, else None."""
     if year is None or month is None:
@@ -30,7 +29,40 @@ def year_month(year: int | None, month: int | None) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
+#: Where an issue's number came from, strongest first.
 NumberSource = Literal["metadata", "text", "file name"]
+
+
+@dataclass(frozen=True, slots=True)
+class NumberCandidate:
+    """One source's word on an issue's number, strongest sources first in ``Issue``."""
+
+    number: int
+    source: NumberSource
+    #: Where it was read, as a reader would find it ("the metadata", "the file name").
+    where: str
+    line: int | None = None
+    #: False for a bare leading number in a file name ("003_slug"), often an export's
+    #: sequence: it numbers a file that says nothing else, but is not worth a warning.
+    explicit: bool = True
+    #: Any digits in the file name or title: a number only where the folder shows that this
+    #: part varies from issue to issue.
+    guess: bool = False
+    #: A guess's few characters before its digits ("weekly", "第 "): the same context across
+    #: a folder's issues marks the part that varies.
+    context: str = ""
+
+
+#: Why a block of an issue is not a resource.
+DropReason = Literal["chrome", "boilerplate", "end marker", "no link", "preamble"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A block (or resource) of an issue left out of its resources, and why."""
+
+    text: str
+    why: DropReason
 
 
 @dataclass
@@ -50,6 +82,12 @@ class Issue:
     number_source: NumberSource = "text"
     #: (year, month) as the file stated them; ``None`` takes year/month unless inferred.
     stated: tuple[int | None, int | None] | None = None
+    #: Every claim on the number the file makes, strongest first (the folder pass chooses).
+    number_candidates: tuple[NumberCandidate, ...] = ()
+    #: What the parse left out of the resources, and why.
+    dropped: list[Dropped] = field(default_factory=list)
+    #: Distinct links in the issue's text: far more than its resources is a silent loss.
+    links_seen: int = 0
 
     def __post_init__(self) -> None:
         if self.stated is None:

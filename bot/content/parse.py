@@ -10,9 +10,16 @@ from bot.content.assemble import Rules, assemble, shorten
 from bot.content.blocks import Block, strip_decoration
 from bot.content.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from bot.content.html import read_page
-from bot.content.issue_meta import file_date, file_number, find_date, locate_number, title_number
+from bot.content.issue_meta import (
+    digit_guesses,
+    file_date,
+    file_number,
+    find_date,
+    locate_number,
+    title_number,
+)
 from bot.content.markdown import markdown_blocks
-from bot.content.models import Issue, NumberSource, Problem
+from bot.content.models import Dropped, Issue, NumberCandidate, Problem
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
 from bot.errors import ContentError
@@ -38,19 +45,6 @@ class ParseError(ContentError):
     def __reduce__(self) -> tuple[type[ParseError], tuple[Problem]]:
         """Pickle as its problem, so that it crosses from a worker process intact."""
         return ParseError, (self.problem,)
-
-
-@dataclass(frozen=True)
-class _Claim:
-    """One source's word on the issue number."""
-
-    number: int
-    source: NumberSource
-    where: str
-    line: int | None
-    #: False for a bare leading number in a file name ("003_slug"), often an export's
-    #: sequence: it numbers a file that says nothing else, but is not worth a warning.
-    explicit: bool = True
 
 
 def _opening(blocks: list[Block], markdown: bool, rules: Rules) -> list[Block]:
@@ -95,20 +89,20 @@ def _same_title(a: str, b: str) -> bool:
 
 def _claims(
     front: FrontMatter, opening: list[Block], title: str | None, source: str, name: str
-) -> tuple[list[_Claim], int | None]:
+) -> tuple[list[NumberCandidate], int | None]:
     """Every source's number, strongest first, and the index of the opening block stating it."""
-    claims: list[_Claim] = []
+    claims: list[NumberCandidate] = []
     if front.number is not None:
-        claims.append(_Claim(front.number, "metadata", "the metadata", front.number_line))
+        claims.append(NumberCandidate(front.number, "metadata", "the metadata", front.number_line))
     stated = locate_number([_own_words(b) for b in opening], name)
     if stated is not None:
         line = opening[stated[1]].line
-        claims.append(_Claim(stated[0], "text", f"the text (line {line})", line))
+        claims.append(NumberCandidate(stated[0], "text", f"the text (line {line})", line))
     elif title and (number := _title_claim(title, name)) is not None:
-        claims.append(_Claim(number, "text", f"the title {title!r}", None))
+        claims.append(NumberCandidate(number, "text", f"the title {title!r}", None))
     named = file_number(source)
     if named is not None:
-        claims.append(_Claim(named[0], "file name", "the file name", None, named[1]))
+        claims.append(NumberCandidate(named[0], "file name", "the file name", None, named[1]))
     return claims, stated[1] if stated else None
 
 
@@ -116,21 +110,6 @@ def _title_claim(title: str, name: str) -> int | None:
     """The number an issue's own title states ("Weekly No. 8 – Example", "This Week in Rust 59")."""
     stated = locate_number([title], name)
     return stated[0] if stated else title_number(title)
-
-
-def _disagreements(claims: list[_Claim], source: str) -> list[Problem]:
-    chosen = claims[0]
-    return [
-        Problem(
-            source,
-            chosen.line,
-            f"issue number {chosen.number} from {chosen.where} differs from {other.number} "
-            f"in {other.where}; using {chosen.number}",
-            fatal=False,
-        )
-        for other in claims[1:]
-        if other.number != chosen.number and other.explicit
-    ]
 
 
 @dataclass(frozen=True)
@@ -173,6 +152,9 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     claims, stated_at = _claims(
         front, opening, front.title or heading_title, source, newsletter_name
     )
+    # A file with no claim but digits in its name or title: the folder pass sees which of
+    # them vary from issue to issue (``Weekly34.md``, "第 34 期") and numbers it, or refuses it.
+    claims += digit_guesses(source, front.title or heading_title)
     if not claims:
         raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
     number = claims[0].number
@@ -186,6 +168,7 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     # banners) is a resource; Markdown and HTML say where their sections are.
     if stated_at is not None and not read.marked_up:
         blocks = blocks[stated_at + 1 :]
+    dropped: list[Dropped] = []
     issue = Issue(
         number=number,
         title=shorten(title),
@@ -193,10 +176,13 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
         year=year,
         month=month,
         url=front.url,
-        resources=assemble([b for b in blocks if b is not title_block], rules),
+        resources=assemble([b for b in blocks if b is not title_block], rules, dropped),
         number_source=claims[0].source,
+        number_candidates=tuple(claims),
+        dropped=dropped,
+        links_seen=len({link for b in blocks for link in b.links}),
     )
-    warnings = _disagreements(claims, source)
+    warnings: list[Problem] = []
     if not issue.resources:
         warnings.append(Problem(source, None, "no resources found in this issue", fatal=False))
     return issue, warnings

@@ -23,6 +23,7 @@ from bot.archive.records import (
 from bot.render.echo import echoed
 from bot.render.messages import filters_text, format_duration, schedule_words
 from bot.render.titles import (
+    ShownText,
     context_line,
     display_title,
     issue_date_text,
@@ -93,6 +94,19 @@ def first_paragraph(text: str, limit: int = 300) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _with_opening(shown: ShownText, limit: int) -> str:
+    """The text's first paragraph with the title's words as its bold opening."""
+    paragraph = first_paragraph(shown.opening + shown.rest, limit)
+    return f"**{shown.opening}**{paragraph[len(shown.opening) :]}"
+
+
+def _continued(shown: ShownText, limit: int) -> str:
+    """The text's first paragraph shown under the title: where the sentence runs on from the
+    title, it continues from it ("…is here! If you've…"); empty when it says nothing more."""
+    paragraph = first_paragraph(shown.rest, limit)
+    return f"…{paragraph}" if shown.opening and paragraph else paragraph
+
+
 def issue_card(issue: IssueRecord) -> Card:
     """An issue: its number and month, then each resource by its display title, under its
     section. The file it came from is not shown; its web address is linked where known."""
@@ -137,21 +151,31 @@ def latest_card(issues: list[IssueRecord], names: Mapping[str, str]) -> Card:
 
 def resource_card(resource: ResourceRecord, heading: str = "From the archives") -> Card:
     """One resource (a "from the archives" pick): a short title, its text without the title
-    repeated, and where it came from: issue, month (approximate when inferred), section."""
+    repeated, and where it came from: issue, month (approximate when inferred), section.
+    When the text's first sentence runs on from the title, or the title had to be cut, the card
+    is titled with the heading alone and the whole title opens the text in bold."""
     title = display_title(resource)
-    text = first_paragraph(shown_text(resource), 1500)
-    if title != " ".join(resource.title.split()) and not title_is_sentence(
-        resource.title, resource.text
-    ):
-        text = f"**{resource.title}**\n{text}"  # a long heading, cut in the title: shown whole
+    shown = shown_text(resource)
+    whole = " ".join(resource.title.split())
+    cut = title != whole and not title_is_sentence(resource.title, resource.text)
+    if heading and (shown.opening or cut):
+        card_title = heading
+        text = (
+            _with_opening(shown, 1500)
+            if shown.opening
+            else "\n".join(part for part in (f"**{whole}**", _continued(shown, 1500)) if part)
+        )
+    else:
+        repeated = heading and title.casefold().startswith(heading.casefold())
+        card_title = f"{heading}: {title}" if heading and not repeated else title
+        text = _continued(shown, 1500)
     links = "\n".join(resource.links[:5])
     fields = [CardField("From", f"Issue {context_line(resource)}")]
     if links:
         fields.append(CardField("Links", links))
-    repeated = heading and title.casefold().startswith(heading.casefold())
     first_link = resource.links[0] if resource.links else None
     return Card(
-        title=f"{heading}: {title}" if heading and not repeated else title,
+        title=card_title,
         url=first_link,
         description=text,
         fields=tuple(fields),
@@ -181,8 +205,8 @@ def search_card(
     fields = tuple(
         CardField(
             f"{page * per_page + index}. {display_title(hit.resource)}",
-            f"{first_paragraph(shown_text(hit.resource), 200)}\n"
-            "— "
+            "".join(f"{line}\n" for line in [_continued(shown_text(hit.resource), 200)] if line)
+            + "— "
             + (f"{names.get(hit.resource.newsletter, hit.resource.newsletter)} · " if names else "")
             + context_line(hit.resource)
             + (f" · {hit.resource.links[0]}" if hit.resource.links else ""),
@@ -247,6 +271,9 @@ def announcement_card(
         CardField("Role", pinged, inline=True),
         CardField("Status", status),
     ]
+    if announcement.mode != "channel":
+        posted = "a forum post each" if announcement.mode == "forum" else "a thread on each"
+        fields.insert(2, CardField("Posts", posted, inline=True))
     if names:
         letter = announcement.newsletter
         fields.insert(

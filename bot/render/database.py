@@ -1,4 +1,4 @@
-"""What ``python -m bot db check`` and ``db recover`` print: one line each."""
+"""What ``python -m bot db check|backup|restore|recover`` print: one line each."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ _ROWS = {
     "posted_slots": ("posted slot", "posted slots"),
     "announcements": ("announcement", "announcements"),
     "announced_issues": ("announced issue", "announced issues"),
+    "new_issues": ("queued announcement", "queued announcements"),
+    "feeds": ("feed state", "feed states"),
+    "feed_entries": ("feed entry seen", "feed entries seen"),
+    "saved": ("saved item", "saved items"),
     "meta": ("setting", "settings"),
 }
 
@@ -31,8 +35,33 @@ def no_database(path: Path) -> str:
     return f"{path}: no database there yet (the bot creates it at its first start)"
 
 
-def bot_running(path: Path) -> str:
-    return f"{path}: the bot is running on this database: stop it, then run db recover again"
+def bot_running(path: Path, command: str) -> str:
+    return f"{path}: the bot is running on this database: stop it, then run {command} again"
+
+
+def healthy_not_recovered(path: Path) -> str:
+    return (
+        f"{path}: the database checks healthy, so nothing was done (db recover rebuilds it "
+        "anyway with --force; to go back to a backup, use db restore)"
+    )
+
+
+def backup_refused(target: Path) -> str:
+    if target.exists():
+        return f"{target}: already exists: give db backup a new file name (it never overwrites)"
+    return f"{target.parent}: no such folder: create it, or give db backup a path in a folder that exists"
+
+
+def backup_message(target: Path, report: DatabaseReport) -> str:
+    counts = ", ".join(_rows(table, count) for table, count in report.counts.items())
+    if report.healthy:
+        return f"{target}: backup written and checked healthy: {counts}"
+    return f"{target}: backup written but it does not check healthy ({report.problems[0]})"
+
+
+def restored_message(backup: Path, path: Path, kept_as: Path | None) -> str:
+    before = f"; the database it replaced is kept as {kept_as}" if kept_as else ""
+    return f"{path}: restored from {backup}{before}; start the bot to serve it"
 
 
 def check_message(report: DatabaseReport) -> str:

@@ -155,11 +155,24 @@ def channel_deleted(command: str = "/archive set") -> str:
     return f"the channel was deleted (Discord error 10003): choose another with {command}"
 
 
-def lost_access(code: int, command: str = "/archive set") -> str:
-    """Why posts stopped after Discord refused one with ``code`` (50001, 50013)."""
+def lost_access(
+    code: int,
+    command: str = "/archive set",
+    needed: Sequence[str] = ("View Channel", "Send Messages", "Embed Links"),
+) -> str:
+    """Why posts stopped after Discord refused one with ``code`` (50001, 50013); ``needed``:
+    what the bot needs there, as Discord names it."""
     return (
-        f"the bot lost access to the channel (Discord error {code}): give it View Channel, "
-        f"Send Messages and Embed Links there, then run {command} again"
+        f"the bot lost access to the channel (Discord error {code}): give it "
+        f"{', '.join(needed[:-1])} and {needed[-1]} there, then run {command} again"
+    )
+
+
+def tag_required(command: str) -> str:
+    """Why posts stopped when a forum came to require a tag that none of the bot's fits."""
+    return (
+        "the forum requires a tag on every post and has none named after the newsletter "
+        f"(Discord error 40067): add one in the forum's settings, then run {command} again"
     )
 
 
@@ -379,6 +392,14 @@ def import_refused_message(
     names), and what it takes."""
     if kind == "scheme":
         return f"Only http:// and https:// links can be imported, not “{echoed(detail)}”."
+    if kind == "address":
+        return (
+            f"That link leads to an address that is not public ({echoed(detail)}): links are "
+            "only fetched from the public internet. Nothing was downloaded. (Whoever runs the "
+            "bot can allow their own network with `network.allow_private_hosts`.)"
+        )
+    if kind == "redirects":
+        return f"That link redirects more than {echoed(detail)} times: nothing was imported."
     if kind == "type":
         return (
             f"{echoed(detail)} is not a file type an import takes: use " + ", ".join(suffixes) + "."

@@ -3,8 +3,9 @@
 The parser keeps a resource's title and text as the newsletter had them; two cases read
 badly when shown as they are, in any newsletter:
 
-* the text starts by repeating the title ("Nutrify — I'm working on…" under "Nutrify"):
-  ``shown_text`` drops the repetition;
+* the text starts by repeating the title ("Nutrify — I'm working on…" under "Nutrify", or
+  "Nutrify is here! …"): ``shown_text`` drops the repetition, or marks the title's words
+  as the text's opening for a card to show them once;
 * a resource without a heading is titled with its whole first sentence: ``display_title``
   derives a short name from it (a linked or quoted name, a leading noun phrase, or the first
   clause cut at a word boundary), at most ``MAX_TITLE`` characters. The sentence itself stays
@@ -16,12 +17,14 @@ Nothing here knows one newsletter from another.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.archive.records import ResourceRecord, format_date
 from bot.content.models import Resource
 
 __all__ = [
     "MAX_TITLE",
+    "ShownText",
     "context_line",
     "display_title",
     "issue_date_text",
@@ -39,6 +42,8 @@ SHORT_SENTENCE = 50  # characters: a sentence this short reads well enough as a 
 # stop, a line break ("Marimo — a notebook", "DuckDB 1.0: the…"; not "Marimo is a…").
 _LEAD_SEPARATOR = re.compile(r"^\s*(?:[—–:|]|-{1,2}(?=\s)|[.!?](?=\s|$))\s*|^[^\S\n]*\n\s*")
 _SPACES = re.compile(r"\s+")
+# A list marker the text may open with before the title: "• ", "- ", "1. ", "1) ", "1、".
+_MARKER = re.compile(r"^\s*(?:[•·*\-–]\s+|\d{1,3}(?:[.)]\s+|、\s*))")
 _LINKED = re.compile(r"\[([^\]\n]{3,}?)\]\([^)\s]+\)")
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{3,}?)[”\"]|‘([^’\n]{3,}?)’")
 # Words that end a leading noun phrase: the verbs and auxiliaries a sentence about a
@@ -187,33 +192,73 @@ def _after(text: str, prefix: str) -> str:
     return text[consumed:]
 
 
-def shown_text(resource: ResourceRecord) -> str:
-    """The resource's text as shown under its title: without the title repeated at its start.
+@dataclass(frozen=True)
+class ShownText:
+    """A resource's text as a card shows it with its display title, the title never twice.
+
+    ``opening`` is set when the text's first sentence runs on from the title ("Marimo is a
+    notebook…" under "Marimo"): it is the text's own words for the title, and ``rest`` follows
+    them (" is a notebook…"). A card then makes ``opening`` the bold start of the text in place
+    of a separate title, or shows ``rest`` alone as a continuation of the title. Otherwise
+    ``opening`` is empty and ``rest`` is the text without a repeated lead-in ("Marimo — a
+    notebook" → "A notebook"); ``rest`` is empty when the text only repeats the title.
+    """
+
+    opening: str
+    rest: str
+
+
+def _capitalised(rest: str) -> str:
+    """``rest`` with a lower-case first word capitalised ("a video about…" → "A video about…")."""
+    first = rest.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        return rest[0].upper() + rest[1:]
+    return rest
+
+
+def _says_more(rest: str) -> bool:
+    return bool(rest.strip(" .!?…\n"))
+
+
+def _runs_on(text: str, title: str) -> ShownText | None:
+    """The text split after its opening words for ``title``, when it starts with them as
+    whole words ("Go" does not open "Google…"; a title cut with … may end inside a word)."""
+    stem = _stem(title)
+    if not _starts_with_title(stem, text):
+        return None
+    rest = _after(text, stem)
+    if rest[:1].isalnum() and not title.endswith(ELLIPSIS):
+        return None
+    if not _says_more(rest):
+        return ShownText("", "")
+    return ShownText(_SPACES.sub(" ", text[: len(text) - len(rest)]).strip(), rest)
+
+
+def shown_text(resource: ResourceRecord) -> ShownText:
+    """The resource's text as shown with its display title (see ``ShownText``).
 
     A heading repeated as a lead-in ("Title — text") is dropped, and so is an opening sentence
-    that is shown whole as the title. When the title is a name derived from the opening
-    sentence, the sentence stays: it says what the name only points at.
+    that is shown whole as the title. A heading or a name derived from the opening sentence
+    that runs on into it ("Title is here! …") becomes the text's opening.
     """
     text = resource.text.strip()
     title = resource.title.strip()
-    if not title or not _starts_with_title(title, text):
-        return text
-    if title_is_sentence(title, text):
+    marker = _MARKER.match(text)
+    if marker and title and not _starts_with_title(title, text):
+        text = text[marker.end() :] if _starts_with_title(title, text[marker.end() :]) else text
+    if title and _starts_with_title(title, text) and not title_is_sentence(title, text):
+        after = _after(text, _stem(title))
+        lead = _LEAD_SEPARATOR.match(after)
+        if lead is not None:
+            rest = after[lead.end() :]
+            return ShownText("", _capitalised(rest) if _says_more(rest) else "")
+        return _runs_on(text, title) or ShownText("", text)
+    if title and title_is_sentence(title, text):
         sentence = _opening_sentence(title, text)
-        if _name_for(sentence) != sentence:
-            return text
-        rest = _after(text, sentence).lstrip(".!?").strip()
-    else:
-        lead = _LEAD_SEPARATOR.match(_after(text, _stem(title)))
-        if lead is None:  # "Marimo is a notebook": the name in a sentence, not a repetition
-            return text
-        rest = _after(text, _stem(title))[lead.end() :]
-    if not rest:
-        return text
-    first = rest.split(" ", 1)[0]
-    if first.isalpha() and first.islower():  # "Title — a video about…" → "A video about…"
-        rest = rest[0].upper() + rest[1:]
-    return rest
+        if _name_for(sentence) == sentence:  # the whole sentence is the title
+            rest = _after(text, sentence).lstrip(".!?").strip()
+            return ShownText("", _capitalised(rest) if _says_more(rest) else "")
+    return _runs_on(text, display_title(resource)) or ShownText("", text)
 
 
 def issue_date_text(date: str | None, inferred: bool) -> str:

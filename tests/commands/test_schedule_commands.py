@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.client import ArchiveBot
-from bot.render.titles import display_title
+from bot.render.cards import resource_card
 from tests.commands.helpers import FakeInteraction, invoke, member, moderator, text_channel
 from tests.conftest import FakeClock
 
@@ -142,7 +142,7 @@ async def test_now_posts_a_pick_to_the_channel(
     interaction = FakeInteraction(bot, user=moderator())
     await invoke(bot, "archive now", interaction)
     sent_embed = channel.send.await_args.kwargs["embed"]
-    assert sent_embed.title.startswith("From the archives: ")
+    assert sent_embed.title.startswith("From the archives")
     assert interaction.response.deferred and interaction.last.kind == "followup"
     assert (interaction.last.content or "").startswith("Posted “")
     shown = await bot.service.schedules.get(42)
@@ -366,8 +366,9 @@ async def test_preview_shows_a_pick_and_uses_none(
             "look like this"
         )
         embed = interaction.last.embed
-        assert embed is not None and (embed.title or "").startswith("From the archives: ")
-        shown.add(embed.title)
+        assert embed is not None and (embed.title or "").startswith("From the archives")
+        shown.add((embed.title, embed.description))
     assert await bot.service.picks.picked("500") == picked  # nothing used up
     assert channel.send.await_count == 0  # and nothing posted
-    assert f"From the archives: {display_title(given)}" not in shown  # no repeat this round
+    card = resource_card(given)
+    assert (card.title, card.description) not in shown  # no repeat this round

@@ -48,10 +48,13 @@ async def test_search_pages_with_buttons_only_the_searcher_can_use(bot: ArchiveB
     view.message.edit.assert_awaited_once_with(view=view)
 
 
-async def test_a_short_result_list_has_no_buttons(bot: ArchiveBot) -> None:
+async def test_a_short_result_list_has_only_save_buttons(bot: ArchiveBot) -> None:
     interaction = FakeInteraction(bot)
     await invoke(bot, "search", interaction, query="trivalaugment")
-    assert interaction.last.view is None
+    view: Any = interaction.last.view
+    buttons = [c for row in view.to_components() for c in row["components"]]
+    assert view.timeout is None and [b["label"] for b in buttons] == ["Save 1", "Save 2"]
+    assert buttons[0]["custom_id"].startswith("save:default/")
     assert _field_names(interaction.last.embed)[0].startswith("1. TrivialAugment")
 
 
@@ -123,12 +126,12 @@ async def test_random_pick_and_its_cooldown(bot: ArchiveBot) -> None:
         assert (
             embed is not None
             and embed.title is not None
-            and embed.title.startswith("From the archives: ")
+            and embed.title.startswith("From the archives")
         )
         assert embed.fields[0].name == "From" and not str(embed.fields[0].value).startswith(
             "Issue #28"
         )
-        seen.append(embed.title)
+        seen.append((embed.title, embed.description))
     assert seen[0] != seen[1]
     refused = FakeInteraction(bot, user=user)
     await invoke(bot, "random", refused)
@@ -182,4 +185,4 @@ async def test_random_while_a_load_holds_the_write_turn_is_deferred_then_answere
     await command
     assert interaction.last.kind == "followup"
     embed = interaction.last.embed
-    assert embed is not None and (embed.title or "").startswith("From the archives: ")
+    assert embed is not None and (embed.title or "").startswith("From the archives")

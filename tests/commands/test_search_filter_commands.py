@@ -57,7 +57,7 @@ async def test_a_private_answer_has_a_share_button_for_the_searcher_only(
     answer = interaction.last
     view: Any = answer.view
     assert answer.ephemeral and view is not None
-    assert [item.label for item in view.children] == ["Share"]  # one page: no paging
+    assert [item.label for item in view.children] == ["Share", "Save 1", "Save 2"]  # no paging
 
     stranger = FakeInteraction(bot, user=member(2), data={"custom_id": view.share.custom_id})
     assert not await view.interaction_check(stranger)
@@ -80,7 +80,8 @@ async def test_a_private_answer_of_several_pages_pages_and_shares(bot: ArchiveBo
     await invoke(bot, "search", interaction, query="machine learning", private=True)
     view: Any = interaction.last.view
     assert interaction.last.ephemeral
-    assert [item.label for item in view.children] == ["Previous", "Next", "Share"]
+    saves = [f"Save {n}" for n in range(1, 6)]
+    assert [item.label for item in view.children] == ["Previous", "Next", "Share", *saves]
     public = FakeInteraction(bot, user=member(1))
     await invoke(bot, "search", public, query="machine learning")
-    assert [item.label for item in public.last.view.children] == ["Previous", "Next"]  # type: ignore[union-attr]
+    assert [item.label for item in public.last.view.children] == ["Previous", "Next", *saves]  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 import signal
@@ -39,6 +40,9 @@ class BotProcess:
             moderator_role_ids=[],
         )
         self.log_path = workdir / "bot.log"
+        #: Seconds the bot's clock runs ahead of the real one (``shift_clock``).
+        self.clock_file = workdir / "clock-offset"
+        self.clock_file.write_text("0")
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -54,6 +58,7 @@ class BotProcess:
             "DISCORD_TOKEN": "e2e.fake.token",
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "INFO",
+            "E2E_CLOCK_FILE": str(self.clock_file),
         }
         with self.log_path.open("a") as log:
             log.write(f"--- start {self.starts} ---\n")
@@ -75,6 +80,15 @@ class BotProcess:
                     f"no {text!r} in the bot's log after {timeout}s:\n{self.log[-3000:]}"
                 )
             await asyncio.sleep(0.1)
+
+    @property
+    def clock_offset(self) -> dt.timedelta:
+        return dt.timedelta(seconds=float(self.clock_file.read_text()))
+
+    def shift_clock(self, to: dt.datetime) -> None:
+        """Make the bot's clock read ``to`` now (and run on from there)."""
+        offset = to - dt.datetime.now(dt.UTC)
+        self.clock_file.write_text(str(offset.total_seconds()))
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, as in a crash."""

@@ -24,6 +24,8 @@ GUILD_ID = 800_000_000_000_000_001
 CHANNEL_ID = 700_000_000_000_000_001  # where the commands are used
 ARCHIVE_CHANNEL_ID = 700_000_000_000_000_002  # where scheduled picks go
 NEWS_CHANNEL_ID = 700_000_000_000_000_003  # an announcement (news) channel
+FORUM_CHANNEL_ID = 700_000_000_000_000_004  # a forum, with a tag named after the newsletter
+QUIET_CHANNEL_ID = 700_000_000_000_000_005  # a text channel where the bot may not open threads
 MOD_ROLE_ID = 600_000_000_000_000_001
 BOT_ROLE_ID = 600_000_000_000_000_002
 NEWS_ROLE_ID = 600_000_000_000_000_003  # the role new issues ping
@@ -32,10 +34,22 @@ MODERATOR_ID = 500_000_000_000_000_001
 MEMBER_ID = 500_000_000_000_000_002
 STRANGER_ID = 500_000_000_000_000_003
 
+ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11  # in a forum: Create Posts
+EMBED_LINKS = 1 << 14
 MANAGE_ROLES = 1 << 28
 ADMINISTRATOR = 1 << 3
-VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)  # view channel, send messages, embed links
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+VIEW_SEND_EMBED = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
+THREADS = CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+ML_TAG_ID = 400_000_000_000_000_001
+OTHER_TAG_ID = 400_000_000_000_000_002
+#: Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+TEXT, DM, NEWS, NEWS_THREAD, PUBLIC_THREAD, FORUM = 0, 1, 5, 10, 11, 15
+REQUIRE_TAG = 1 << 4  # a forum's flag: every post needs a tag
 HEARTBEAT_MS = 2000
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -59,10 +73,29 @@ def member(user_id: int, name: str, roles: list[int]) -> dict[str, Any]:
             "joined_at": NOW, "deaf": False, "mute": False, "flags": 0, "nick": None}  # fmt: skip
 
 
-def _channel(channel_id: int, name: str, position: int, kind: int = 0) -> dict[str, Any]:
+def _channel(
+    channel_id: int,
+    name: str,
+    position: int,
+    kind: int = TEXT,
+    overwrites: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {"id": str(channel_id), "type": kind, "guild_id": str(GUILD_ID), "name": name, "position": position,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "permission_overwrites": overwrites or [], "nsfw": False, "parent_id": None, "topic": None,
             "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+
+
+def _forum(channel_id: int, name: str, position: int) -> dict[str, Any]:
+    tags = [{"id": str(ML_TAG_ID), "name": "Machine Learning Monthly", "moderated": False, "emoji_id": None, "emoji_name": None},
+            {"id": str(OTHER_TAG_ID), "name": "Other", "moderated": False, "emoji_id": None, "emoji_name": None}]  # fmt: skip
+    return {**_channel(channel_id, name, position, FORUM), "available_tags": tags, "flags": 0,
+            "default_auto_archive_duration": 1440, "default_reaction_emoji": None,
+            "default_sort_order": None, "default_forum_layout": 0}  # fmt: skip
+
+
+def _deny(role_id: int, bits: int) -> dict[str, Any]:
+    """A channel's permission overwrite taking ``bits`` from a role."""
+    return {"id": str(role_id), "type": 0, "allow": "0", "deny": str(bits)}
 
 
 def _role(
@@ -87,12 +120,13 @@ def guild_payload() -> dict[str, Any]:
         "roles": [
             _role(GUILD_ID, "@everyone", VIEW_SEND_EMBED, 0),
             _role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | VIEW_SEND_EMBED, 1),
-            _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED | MANAGE_ROLES, 3),
+            _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED | MANAGE_ROLES | THREADS, 3),
             _role(NEWS_ROLE_ID, "Newsletter", 0, 2, mentionable=True),
             _role(ADMIN_ROLE_ID, "Admins", ADMINISTRATOR, 1, mentionable=True),
         ],
         "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1),
-                     _channel(NEWS_CHANNEL_ID, "new-issues", 2, kind=5)],
+                     _channel(NEWS_CHANNEL_ID, "new-issues", 2, kind=NEWS), _forum(FORUM_CHANNEL_ID, "discussions", 3),
+                     _channel(QUIET_CHANNEL_ID, "quiet", 4, overwrites=[_deny(BOT_ROLE_ID, CREATE_PUBLIC_THREADS)])],
         "members": list(MEMBERS.values()), "threads": [], "voice_states": [], "presences": [],
         "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
         "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
@@ -142,11 +176,21 @@ class FakeDiscord:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.interactions: dict[str, Interaction] = {}
-        self.channel_messages: dict[int, list[dict[str, Any]]] = {
-            CHANNEL_ID: [],
-            ARCHIVE_CHANNEL_ID: [],
-            NEWS_CHANNEL_ID: [],
+        #: Every channel the bot can reach: the guild's, then the threads and direct message
+        #: channels made since, by id.
+        self.channels: dict[int, dict[str, Any]] = {
+            int(c["id"]): c for c in guild_payload()["channels"]
         }
+        #: The messages in each channel that takes them (a forum takes posts: threads).
+        self.channel_messages: dict[int, list[dict[str, Any]]] = {
+            channel_id: [] for channel_id, c in self.channels.items() if c["type"] != FORUM
+        }
+        #: Threads by id, in the order they were made (forum posts included).
+        self.threads: dict[int, dict[str, Any]] = {}
+        #: Members whose direct messages are closed to the bot (Discord answers 50007).
+        self.closed_dms: set[int] = set()
+        #: (channel id, nonce) of messages sent with ``enforce_nonce``: their message.
+        self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         #: Messages published from a news channel: (channel id, message id).
         self.crossposts: list[tuple[int, str]] = []
         #: Roles members took or dropped through the bot, on top of those in ``MEMBERS``.
@@ -172,10 +216,6 @@ class FakeDiscord:
         self.refuse_gateway = False
         self.close_code: int | None = None
         self.sync_status: int | None = None
-        #: Channel posts by nonce. Discord answers a post that repeats a nonce it saw (with
-        #: ``enforce_nonce``, from the same author, within a few minutes) with the first
-        #: message and makes none; the stand-in remembers nonces for the whole run.
-        self.nonces: dict[str, dict[str, Any]] = {}
         #: A fault: hold channel posts unanswered until ``release_posts``, as a bot killed in
         #: mid-post sees them: the message is made first with ``hold_made`` (Discord made it,
         #: its answer never came back), never made without; ``held`` is set when one is held.
@@ -210,6 +250,11 @@ class FakeDiscord:
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._channel_message)
         app.router.add_get(f"{api}/channels/{{channel}}", self._get_channel)
+        app.router.add_post(f"{api}/channels/{{channel}}/threads", self._start_thread)
+        app.router.add_post(
+            f"{api}/channels/{{channel}}/messages/{{message}}/threads", self._thread_on_message
+        )
+        app.router.add_post(f"{api}/users/@me/channels", self._open_dm)
         app.router.add_post(
             f"{api}/channels/{{channel}}/messages/{{message}}/crosspost", self._crosspost
         )
@@ -358,24 +403,84 @@ class FakeDiscord:
         self._answered(interaction)
         return self._json(sent)
 
+    @staticmethod
+    def _error(code: int, message: str, status: int) -> web.Response:
+        return FakeDiscord._json({"code": code, "message": message}, status)
+
+    def permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a guild channel (a thread: its parent's), as Discord
+        computes them: its roles, then the channel's overwrites for @everyone, its roles and
+        itself."""
+        channel = self.channels[channel_id]
+        if channel["type"] in (NEWS_THREAD, PUBLIC_THREAD):
+            channel = self.channels[int(channel["parent_id"])]
+        roles = {r["id"]: int(r["permissions"]) for r in guild_payload()["roles"]}
+        mine = [str(GUILD_ID), *MEMBERS[BOT_ID]["roles"]]
+        allowed = 0
+        for role in mine:
+            allowed |= roles.get(role, 0)
+        if allowed & ADMINISTRATOR:
+            return -1
+        overwrites = {
+            o["id"]: (int(o["allow"]), int(o["deny"])) for o in channel["permission_overwrites"]
+        }
+        allow, deny = overwrites.get(str(GUILD_ID), (0, 0))
+        allowed = (allowed & ~deny) | allow
+        allow = deny = 0
+        for role in MEMBERS[BOT_ID]["roles"]:
+            role_allow, role_deny = overwrites.get(role, (0, 0))
+            allow, deny = allow | role_allow, deny | role_deny
+        allowed = (allowed & ~deny) | allow
+        allow, deny = overwrites.get(str(BOT_ID), (0, 0))
+        return (allowed & ~deny) | allow
+
+    def _refusal(self, channel_id: int, *needed: int) -> web.Response | None:
+        """Discord's answer when the bot lacks one of ``needed`` in a guild channel: 50001
+        without View Channel, 50013 for any other."""
+        have = self.permissions(channel_id)
+        if not have & VIEW_CHANNEL:
+            return self._error(50001, "Missing Access", 403)
+        if any(not have & bit for bit in needed):
+            return self._error(50013, "Missing Permissions", 403)
+        return None
+
+    async def _post(self, channel_id: int, message: dict[str, Any]) -> None:
+        async with self.message_posted:
+            self.channel_messages.setdefault(channel_id, []).append(message)
+            self.message_posted.notify_all()
+
     async def _channel_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
-        if channel_id not in self.channel_messages:
-            return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
+        channel = self.channels.get(channel_id)
+        if channel is None or channel_id not in self.channel_messages:
+            if channel is not None and channel["type"] == FORUM:
+                return self._error(50008, "Cannot send messages in a non-text channel", 400)
+            return self._error(10003, "Unknown Channel", 404)
         body = request[BODY]
-        nonce = body.get("nonce")
-        if body.get("enforce_nonce") and nonce in self.nonces:
-            return self._json(self.nonces[nonce])
+        if channel["type"] == DM:
+            recipient = int(channel["recipients"][0]["id"])
+            if recipient in self.closed_dms:
+                return self._error(50007, "Cannot send messages to this user", 403)
+        else:
+            in_thread = channel["type"] in (NEWS_THREAD, PUBLIC_THREAD)
+            refused = self._refusal(
+                channel_id, SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES
+            )
+            if refused is not None:
+                return refused
+            if not self.permissions(channel_id) & EMBED_LINKS:
+                body = {**body, "embeds": []}  # Discord drops them without a word
+        nonce = (channel_id, str(body["nonce"])) if body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self._nonces:
+            return self._json(self._nonces[nonce])  # the first message, not a second one
         if self.hold_posts and not self.hold_made:  # never reaches "Discord": nothing made
             await self._hold()
-            return self._json({"code": 0, "message": "held"}, 503)
+            return self._error(0, "held", 503)
         message = self._message(channel_id, body)
-        message["request"] = body
+        message["request"] = request[BODY]
         if nonce is not None:
-            self.nonces[nonce] = message
-        async with self.message_posted:
-            self.channel_messages[channel_id].append(message)
-            self.message_posted.notify_all()
+            self._nonces[nonce] = message
+        await self._post(channel_id, message)
         if self.hold_posts:
             await self._hold()
         return self._json(message)
@@ -391,6 +496,114 @@ class FakeDiscord:
         self._release.set()
         self._release = asyncio.Event()
         self.held.clear()
+
+    def _new_thread(
+        self, parent: dict[str, Any], name: str, kind: int, tags: list[str]
+    ) -> dict[str, Any]:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        return {"id": snowflake(), "type": kind, "guild_id": str(GUILD_ID), "parent_id": parent["id"],
+                "owner_id": str(BOT_ID), "name": name, "last_message_id": None, "rate_limit_per_user": 0,
+                "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0, "applied_tags": tags,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now,
+                                    "locked": False, "create_timestamp": now}}  # fmt: skip
+
+    async def _opened(self, thread: dict[str, Any]) -> None:
+        """Keep a new thread, and tell the bot as Discord does (THREAD_CREATE)."""
+        self.threads[int(thread["id"])] = thread
+        self.channels[int(thread["id"])] = thread
+        self.channel_messages.setdefault(int(thread["id"]), [])
+        if self.sockets:
+            await self._dispatch(
+                self.sockets[-1], "THREAD_CREATE", {**thread, "newly_created": True}
+            )
+
+    @staticmethod
+    def _bad_name(name: Any) -> web.Response | None:
+        if isinstance(name, str) and 1 <= len(name) <= 100:
+            return None
+        return FakeDiscord._error(50035, "Invalid Form Body (name: 1 to 100 characters)", 400)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """A forum post (a thread with its first message), or a thread without a message."""
+        channel = self.channels.get(int(request.match_info["channel"]))
+        if channel is None:
+            return self._error(10003, "Unknown Channel", 404)
+        body = request[BODY]
+        if bad := self._bad_name(body.get("name")):
+            return bad
+        if channel["type"] != FORUM:
+            if channel["type"] not in (TEXT, NEWS):
+                return self._error(50024, "Cannot execute action on this channel type", 400)
+            refused = self._refusal(int(channel["id"]), CREATE_PUBLIC_THREADS)
+            if refused is not None:
+                return refused
+            kind = NEWS_THREAD if channel["type"] == NEWS else PUBLIC_THREAD
+            thread = self._new_thread(channel, body["name"], kind, [])
+            await self._opened(thread)
+            return self._json(thread, 201)
+        refused = self._refusal(int(channel["id"]), SEND_MESSAGES)  # Create Posts
+        if refused is not None:
+            return refused
+        tags = [str(t) for t in body.get("applied_tags") or []]
+        if set(tags) - {t["id"] for t in channel["available_tags"]}:
+            return self._error(50035, "Invalid Form Body (applied_tags)", 400)
+        if channel["flags"] & REQUIRE_TAG and not tags:
+            return self._error(
+                40067, "A tag is required to create a forum post in this channel", 400
+            )
+        if "message" not in body:
+            return self._error(50035, "Invalid Form Body (message: required in a forum)", 400)
+        thread = self._new_thread(channel, body["name"], PUBLIC_THREAD, tags)
+        await self._opened(thread)
+        first = self._message(int(thread["id"]), body["message"])
+        first["id"] = thread["id"]  # a forum post's first message has the post's id
+        first["request"] = body["message"]
+        await self._post(int(thread["id"]), first)
+        return self._json({**thread, "message_count": 1, "message": first}, 201)
+
+    async def _thread_on_message(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._error(10003, "Unknown Channel", 404)
+        found = next(
+            (m for m in self.channel_messages.get(channel_id, []) if m["id"] == request.match_info["message"]),
+            None,
+        )  # fmt: skip
+        if found is None:
+            return self._error(10008, "Unknown Message", 404)
+        if bad := self._bad_name(request[BODY].get("name")):
+            return bad
+        refused = self._refusal(channel_id, CREATE_PUBLIC_THREADS)
+        if refused is not None:
+            return refused
+        if found["id"] in {t.get("starter") for t in self.threads.values()}:
+            return self._error(160004, "A thread has already been created for this message", 400)
+        kind = NEWS_THREAD if channel["type"] == NEWS else PUBLIC_THREAD
+        thread = {**self._new_thread(channel, request[BODY]["name"], kind, []), "id": found["id"]}
+        await self._opened({**thread, "starter": found["id"]})
+        return self._json(thread, 201)
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """The direct message channel with a user (the same one each time)."""
+        user_id = int(request[BODY]["recipient_id"])
+        found = next(
+            (c for c in self.channels.values() if c["type"] == DM and c["recipients"][0]["id"] == str(user_id)),
+            None,
+        )  # fmt: skip
+        if found is None:
+            found = {"id": snowflake(), "type": DM, "last_message_id": None,
+                     "recipients": [self.member(user_id)["user"]]}  # fmt: skip
+            self.channels[int(found["id"])] = found
+            self.channel_messages[int(found["id"])] = []
+        return self._json(found)
+
+    def dm_channel(self, user_id: int) -> int | None:
+        """The id of the direct message channel the bot opened with a user, if any."""
+        return next(
+            (cid for cid, c in self.channels.items() if c["type"] == DM and c["recipients"][0]["id"] == str(user_id)),
+            None,
+        )  # fmt: skip
 
     async def _crosspost(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
@@ -409,11 +622,10 @@ class FakeDiscord:
         return web.Response(status=204)
 
     async def _get_channel(self, request: web.Request) -> web.Response:
-        channel_id = int(request.match_info["channel"])
-        for channel in guild_payload()["channels"]:
-            if int(channel["id"]) == channel_id:
-                return self._json(channel)
-        return self._json({"code": 10003, "message": "Unknown Channel"}, 404)
+        channel = self.channels.get(int(request.match_info["channel"]))
+        if channel is None:
+            return self._error(10003, "Unknown Channel", 404)
+        return self._json({k: v for k, v in channel.items() if k != "starter"})
 
     # -- gateway -----------------------------------------------------------------------
 
@@ -445,7 +657,13 @@ class FakeDiscord:
                     "resume_gateway_url": f"ws://127.0.0.1:{self.port}/", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
                     "application": {"id": str(APP_ID), "flags": 0}, "shard": [0, 1],
                 })  # fmt: skip
-                await self._dispatch(socket, "GUILD_CREATE", guild_payload())
+                # With the active threads, as Discord sends them (forum posts among them).
+                threads = [
+                    {k: v for k, v in t.items() if k != "starter"} for t in self.threads.values()
+                ]
+                await self._dispatch(
+                    socket, "GUILD_CREATE", {**guild_payload(), "threads": threads}
+                )
                 self.ready.set()
             elif op == 6:
                 self.resumes += 1

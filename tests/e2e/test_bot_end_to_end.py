@@ -76,7 +76,7 @@ async def test_logs_in_and_syncs_commands_with_the_right_payloads(
     commands = {c["name"]: c for c in fake_discord.global_commands}
     assert set(commands) == {
         "latest", "issue", "search", "random", "archive", "reload", "about",
-        "announce", "subscribe", "unsubscribe", "import",
+        "announce", "subscribe", "unsubscribe", "import", "saved",
     }  # fmt: skip
     for command in commands.values():
         assert command["description"]
@@ -239,7 +239,7 @@ async def test_autocomplete(fake_discord: FakeDiscord, bot_process: BotProcess) 
 async def test_random_and_about(fake_discord: FakeDiscord, bot_process: BotProcess) -> None:
     pick = await fake_discord.command("random", user_id=MEMBER_ID)
     embed = first_embed(pick)
-    assert embed["title"].startswith("From the archives: ")
+    assert embed["title"].startswith("From the archives")
     assert embed["fields"][0]["name"] == "From" and not embed["fields"][0]["value"].startswith(
         "Issue #28"
     )
@@ -258,7 +258,8 @@ async def test_what_members_see_in_latest_issue_search_and_random(
     """Issue 13 through the real process: short titles, text that doesn't repeat them, no
     file names, month and section on results and picks, approximate dates marked."""
     latest = discord_text(message(await fake_discord.command("latest")))
-    assert "│ Issue #28 · about April 2022\n" in latest and latest.endswith("│ 12 resources")
+    assert "│ Issue #28 · about April 2022\n" in latest
+    assert latest.endswith("│ 12 resources\n[ Save ]")
     assert not FILE_NAME.search(latest) and "source:" not in latest
 
     issue = first_embed(await fake_discord.command("issue", option("number", 2, 4)))
@@ -326,10 +327,17 @@ async def test_reload_serves_a_new_issue_and_survives_a_broken_file(
             "disabled": False,
             "label": "Read the issue",
             "url": "https://example.org/issues/29",
-        }
+        },
+        {
+            "type": 2,
+            "style": 2,
+            "disabled": False,
+            "label": "Save",
+            "custom_id": "save:default/29",
+        },
     ]
     shown = discord_text(message(latest))
-    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ]") and "029.md" not in shown
+    assert shown.endswith("│ 1 resource\n[ Read the issue ↗ ] [ Save ]") and "029.md" not in shown
 
     # A file that now fails keeps its previous version; the reply names it and the reason.
     (bot_process.content / "029.md").write_text("---\nnumber: [twenty-nine\n---\n")
@@ -394,7 +402,7 @@ async def test_archive_set_with_a_preset_in_plain_words(
     assert message(preview)["content"].startswith(
         f"The next post in <#{ARCHIVE_CHANNEL_ID}> on <t:"
     )
-    assert first_embed(preview)["title"].startswith("From the archives: ")
+    assert first_embed(preview)["title"].startswith("From the archives")
     assert fake_discord.channel_messages[ARCHIVE_CHANNEL_ID] == []  # a preview posts nothing
     unclear = await fake_discord.command(
         "archive",
@@ -464,13 +472,18 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     )
     assert message(now)["content"].startswith("Posted “")
     await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 1, timeout=5)
-    assert posts[0]["embeds"][0]["title"].startswith("From the archives: ")
+    assert posts[0]["embeds"][0]["title"].startswith("From the archives")
 
-    # The schedule runs every minute: its first slot comes due while the bot runs.
-    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=75)
+    # The schedule runs every minute: its first slot comes due while the bot runs (its clock
+    # brought to two seconds before that slot).
+    next_minute = (dt.datetime.now(dt.UTC) + bot_process.clock_offset).replace(
+        second=0, microsecond=0
+    ) + dt.timedelta(minutes=1)
+    bot_process.shift_clock(next_minute - dt.timedelta(seconds=2))
+    await fake_discord.wait_for_post(ARCHIVE_CHANNEL_ID, 2, timeout=15)
     await bot_process.wait_for_log("archive post for guild")
     slot = _slots(bot_process.log)[0]
-    posted_at = dt.datetime.fromisoformat(posts[1]["timestamp"])
+    posted_at = dt.datetime.fromisoformat(posts[1]["timestamp"]) + bot_process.clock_offset
     late = (posted_at - dt.datetime.fromisoformat(slot)).total_seconds()
     assert 0 <= late < 3, f"the {slot} post came {late:.1f}s after its slot"  # poll: 0.5 s
 

@@ -35,6 +35,7 @@ async def bot_process(
     data = yaml.safe_load(process.config.read_text())
     data["content"]["feeds"] = [feed_server.serve("/feed.xml", "ml-monthly-28.rss")]
     data["content"]["feed_poll_minutes"] = 0.01
+    data["network"]["allow_private_hosts"] = True  # the feed server is on 127.0.0.1
     process.config.write_text(yaml.safe_dump(data, allow_unicode=True))
     await process.start()
     yield process

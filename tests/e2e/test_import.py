@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+import yaml
 from aiohttp import web
 
 from tests.e2e.conftest import BotProcess
@@ -35,6 +36,21 @@ ISSUE_30 = (
     "<h1>Machine Learning Monthly June 2022</h1><p>30th issue!</p>"
     "<h2>A new dataset</h2><p>It has rows.</p></body></html>"
 )
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot_process(
+    fake_discord: FakeDiscord, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BotProcess]:
+    """The bot with ``network.allow_private_hosts`` on, as a self-hoster would set it: the
+    web server below is on 127.0.0.1 (test_import_guard.py has the default)."""
+    process = BotProcess(fake_discord, tmp_path_factory.mktemp("e2e-import"))
+    data = yaml.safe_load(process.config.read_text())
+    data["network"]["allow_private_hosts"] = True
+    process.config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    await process.start()
+    yield process
+    process.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

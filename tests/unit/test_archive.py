@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,12 @@ from bot.archive.db import Database
 from bot.archive.rows import FileState, issue_content
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
-from bot.config import Newsletter
+from bot.config import Newsletter, load_settings
 from bot.content import loader
 from bot.content.assemble import Rules
 from bot.content.models import Issue, Problem, Resource
 from bot.errors import ContentError, DatabaseError, SchemaError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, FakeClock
 
 NEW_ISSUE = "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n## Brand new tool\n\nIt does things.\n"
 RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
@@ -103,19 +105,21 @@ async def test_a_missing_folder_changes_nothing(service: ArchiveService, content
     assert await service.issues.counts() == (5, 49)
 
 
-async def test_of_two_files_with_one_number_the_one_with_metadata_wins(
+async def test_a_new_file_with_a_served_number_leaves_the_served_issue_served(
     service: ArchiveService, content_dir: Path
 ) -> None:
+    """Even numbered by front matter, a new file does not displace an issue served already
+    (a one-line stray would otherwise take a whole issue's place): both files are named."""
     (content_dir / "copy.md").write_text(NEW_ISSUE.replace("number: 29", "number: 28"))
     (summary,) = (await service.loader.reload()).summaries
-    assert summary.changed == (28,)
+    assert summary.changed == ()
     (problem,) = summary.problems
-    assert problem.source == "003_93599bb911c5852b.txt" and "copy.md" in problem.message
+    assert problem.source == "copy.md" and "003_93599bb911c5852b.txt" in problem.message
     latest = await service.issues.latest()
-    assert latest is not None and latest.source == "copy.md"
-    (content_dir / "copy.md").unlink()  # the other file comes back
+    assert latest is not None and latest.source == "003_93599bb911c5852b.txt"
+    (content_dir / "copy.md").unlink()
     back = await service.loader.reload()
-    assert back.summaries[0].changed == (28,) and not back.problems
+    assert back.summaries[0].changed == () and not back.problems
 
 
 async def test_an_error_midway_through_the_swap_rolls_back(
@@ -468,3 +472,67 @@ def test_the_first_load_leaves_what_is_alive_out_of_later_collections(tmp_path: 
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     assert done.stdout.split() == ["0", "True", "True", "True"]
+
+
+async def test_a_full_disk_is_reported_as_a_full_disk(service: ArchiveService) -> None:
+    async with service.db.transaction() as db:  # the writer may not grow the file any more
+        await db.execute("PRAGMA max_page_count = 1")
+    with pytest.raises(DatabaseError, match="the disk is full: free some space"):
+        async with service.db.transaction() as db:
+            await db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [(f"k{n}", "x" * 4000) for n in range(50)],
+            )
+    assert await service.meta.get("k0") is None
+
+
+def test_links_and_fifos_in_the_content_folder_are_reported_not_read(
+    tmp_path: Path, seeds_newsletter: Newsletter
+) -> None:
+    folder = tmp_path / "content"
+    shutil.copytree(seeds_newsletter.folder, folder)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Issue #99\n\nA file from elsewhere on the host.\n")
+    (folder / "099.txt").symlink_to(outside)
+    os.mkfifo(folder / "100.txt")  # reading it would wait forever
+    result = archive_loader.dry_run(replace(seeds_newsletter, folder=folder))
+    assert len(result.issues) == 5
+    passed = {p.source: p.message for p in result.problems}
+    assert "symbolic link" in passed["099.txt"] and "FIFO" in passed["100.txt"]
+    assert not any(p.fatal for p in result.problems)
+
+
+async def test_a_changed_parser_rule_reaches_what_is_served_and_keeps_user_state(
+    tmp_path: Path, seeds_newsletter: Newsletter, clock: FakeClock
+) -> None:
+    """Files are read again when the reading changes, not only when their bytes do: a new
+    rule in the config (or a new parser) applies to the archive at the next reload."""
+    path = tmp_path / "archive.sqlite3"
+    first = await ArchiveService.open(path, seeds_newsletter, clock)
+    try:
+        await first.loader.reload()
+        schedule_id, _ = await first.schedules.add(42, 500, "0 9 * * 1", "UTC")
+        hits = await first.search.find("roadmap", limit=1)
+        assert hits and "Roadmap" in hits[0].resource.title
+        title = hits[0].resource.title
+        assert (await first.loader.reload()).unchanged  # same reading: nothing read again
+    finally:
+        await first.close()
+    parser = load_settings().entries[0].parser  # the bundled newsletter's rules, plus one
+    boilerplate = (*parser.boilerplate, re.escape(title))
+    stricter = replace(
+        seeds_newsletter,
+        rules=Rules.compile(
+            parser.section_headings, boilerplate, parser.end_markers, parser.caption_markers
+        ),
+    )
+    again = await ArchiveService.open(path, stricter, clock)
+    try:
+        report = await again.loader.reload()
+        assert not report.unchanged
+        found = await again.search.find("roadmap", limit=5)
+        assert all(hit.resource.title != title for hit in found)
+        assert [s.id for s in await again.schedules.all(42)] == [schedule_id]
+        assert (await again.loader.reload()).unchanged  # read once, then as before
+    finally:
+        await again.close()

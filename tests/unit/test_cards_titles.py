@@ -9,6 +9,7 @@ from bot.render.cards import issue_card, resource_card, search_card
 from bot.render.text import card_text
 from bot.render.titles import (
     MAX_TITLE,
+    ShownText,
     context_line,
     display_title,
     issue_date_text,
@@ -99,7 +100,9 @@ def test_a_title_the_parser_cut_is_derived_from_the_whole_sentence() -> None:
     )
     resource = _r(sentence[:117] + "…", sentence + " Second sentence.")
     assert display_title(resource) == "A Recipe for Training Neural Networks"
-    assert shown_text(resource).startswith(sentence)  # the full sentence stays in the text
+    shown = shown_text(resource)  # the full sentence stays, its name as its opening
+    assert shown.opening == "A Recipe for Training Neural Networks"
+    assert (shown.opening + shown.rest).startswith(sentence)
 
 
 def test_a_derived_title_keeps_the_sentence_in_the_text_a_whole_one_drops_it() -> None:
@@ -107,9 +110,9 @@ def test_a_derived_title_keeps_the_sentence_in_the_text_a_whole_one_drops_it() -
         "Weights & Biases launched a new tool for tracking every experiment you run."
     )
     assert display_title(derived) == "Weights & Biases"
-    assert shown_text(derived) == derived.text
+    assert shown_text(derived) == ShownText("Weights & Biases", derived.text[16:])
     whole = _sentence("Active learning to the rescue.", " Nvidia set up a system.")
-    assert shown_text(whole) == "Nvidia set up a system."
+    assert shown_text(whole) == ShownText("", "Nvidia set up a system.")
 
 
 @pytest.mark.parametrize(
@@ -124,21 +127,49 @@ def test_a_derived_title_keeps_the_sentence_in_the_text_a_whole_one_drops_it() -
         ),
         ("Nutrify", "Nutrify\nAn app for food.", "An app for food."),
         ("Gradio 4.0", "gradio 4.0 — build demos.", "Build demos."),
+        # a list marker before the repeated title
+        ("LinkDOM", "1、LinkDOM\nA DOM in JavaScript.", "A DOM in JavaScript."),
+        ("PR #26818", "• PR #26818: Stabilize duration", "Stabilize duration"),
         # not a repetition: the title is only the start of a longer word, or not there at all
         ("Go", "Google released a model.", "Google released a model."),
-        ("Marimo", "Marimo is a reactive notebook.", "Marimo is a reactive notebook."),
-        ("Marimo", "Marimo (2024) is a notebook.", "Marimo (2024) is a notebook."),
         ("All about GPT3", "You might've seen GPT3.", "You might've seen GPT3."),
-        # nothing after the title: the text stays
-        ("Ollama", "Ollama", "Ollama"),
+        # nothing after the title: nothing to show
+        ("Ollama", "Ollama", ""),
+        ("RFC 953: overloaded ops", "RFC 953: overloaded ops.", ""),
         # "iPhone" keeps its case
         ("Apps", "Apps — iPhone apps for ML.", "iPhone apps for ML."),
     ],
 )
 def test_the_shown_text_never_repeats_a_heading(title: str, text: str, shown: str) -> None:
     resource = _r(title, text)
-    assert shown_text(resource) == shown
+    assert shown_text(resource) == ShownText("", shown)
     assert resource.text == text
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "opening", "rest"),
+    [
+        ("Marimo", "Marimo is a reactive notebook.", "Marimo", " is a reactive notebook."),
+        ("Marimo", "Marimo (2024) is a notebook.", "Marimo", " (2024) is a notebook."),
+        (
+            "The Roadmap (video)",
+            "the  roadmap (video) is here! Watch.",
+            "the roadmap (video)",
+            " is here! Watch.",
+        ),
+        # a title cut with … may end inside a word
+        (
+            "",
+            "I used to want to get a job at a large tech company using artificial intelligence (AI). More.",
+            "I used to want to get a job at a large tech company using artificial",
+            " intelligence (AI). More.",
+        ),
+    ],
+)
+def test_a_title_that_runs_on_into_the_text_is_its_opening(
+    title: str, text: str, opening: str, rest: str
+) -> None:
+    assert shown_text(_r(title, text)) == ShownText(opening, rest)
 
 
 def test_a_long_heading_is_shortened_and_shown_whole_in_the_pick() -> None:
@@ -149,9 +180,9 @@ def test_a_long_heading_is_shortened_and_shown_whole_in_the_pick() -> None:
     resource = _r(heading, "New research from Google compared ensembles.")
     title = display_title(resource)
     assert len(title) <= MAX_TITLE and title.endswith("…")
-    card = resource_card(resource)
-    assert card.title == f"From the archives: {title}"
-    assert card.description.startswith(f"**{heading}**\n")
+    card = resource_card(resource)  # the heading once, whole, in bold; the cut title nowhere
+    assert card.title == "From the archives"
+    assert card.description == f"**{heading}**\nNew research from Google compared ensembles."
     byline = _r(
         "Why we should be using synthetic data in (robust) machine learning by Vikash Sehwag", "x"
     )
@@ -224,3 +255,33 @@ def test_cards_use_display_titles_context_and_no_file_name() -> None:
 def test_a_pick_does_not_repeat_its_heading_prefix() -> None:
     resource = _r("From the archives: The Bitter Lesson", "I'm rereading it.")
     assert resource_card(resource).title == "From the archives: The Bitter Lesson"
+
+
+def test_no_card_repeats_a_title_that_opens_its_text() -> None:
+    """The title shown once: a pick makes it the text's bold opening, a search result
+    continues the text after it, and a text that only repeats it adds no line."""
+    roadmap = _r(
+        "The 2020 Machine Learning Roadmap (video walkthrough)",
+        "The 2020 Machine Learning Roadmap (video walkthrough) is here! If you've ever wanted one.",
+        links=("https://example.org/roadmap",),
+    )
+    pick = resource_card(roadmap)
+    assert pick.title == "From the archives" and pick.url == "https://example.org/roadmap"
+    assert pick.description == (
+        "**The 2020 Machine Learning Roadmap (video walkthrough)** is here! If you've ever wanted one."
+    )
+    assert card_text(pick).count("Roadmap") == 1
+    only = _r("Ollama", "Ollama.", links=("https://ollama.com",))
+    assert resource_card(only).title == "From the archives: Ollama"
+    assert resource_card(only).description == ""
+    page = search_card("x", [SearchHit(roadmap, 1.0), SearchHit(only, 0.5)], 0, 5)
+    assert [f.name for f in page.fields] == [
+        "1. The 2020 Machine Learning Roadmap (video walkthrough)",
+        "2. Ollama",
+    ]
+    assert page.fields[0].value == (
+        "…is here! If you've ever wanted one.\n— #15 · March 2021 · Reading list"
+        " · https://example.org/roadmap"
+    )
+    assert page.fields[1].value == "— #15 · March 2021 · Reading list · https://ollama.com"
+    assert card_text(page).count("Roadmap") == 1

@@ -298,3 +298,27 @@ def test_the_old_name_of_the_background_pace_is_still_read(
     settings = load_settings(path)
     assert settings.discord.background_poll_seconds == 12
     assert "background_poll_seconds" in caplog.text
+
+
+def test_the_config_is_found_from_the_environment_or_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    named = tmp_path / "named.yaml"
+    named.write_text("newsletter: {name: Named}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCHIVE_BOT_CONFIG", str(named))
+    assert load_settings().entries[0].name == "Named"
+    monkeypatch.delenv("ARCHIVE_BOT_CONFIG")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("newsletter: {name: Here}\n")
+    assert load_settings().entries[0].name == "Here"
+
+
+def test_an_installed_copy_without_a_config_says_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARCHIVE_BOT_CONFIG", raising=False)
+    monkeypatch.setattr("bot.config.DEFAULT_CONFIG_PATH", tmp_path / "site" / "config.yaml")
+    with pytest.raises(ConfigError, match=r"no config file found \(looked at .*config\.yaml.*"):
+        load_settings()

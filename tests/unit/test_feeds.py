@@ -12,12 +12,15 @@ import pytest
 
 from bot.archive.feeds import MAX_BACKOFF, backoff
 from bot.archive.service import ArchiveService
-from bot.config import Settings
+from bot.config import Network, Settings
 from tests.conftest import FakeClock
 from tests.feed_server import LAST_MODIFIED, FeedServer
 from tests.unit.test_announcements import Posts
+from tests.unit.test_fetch_guard import gzip_bomb
 
 EVERY = dt.timedelta(hours=1)
+#: The feed server is on 127.0.0.1: these tests allow private hosts, as a self-hoster would.
+LOCAL = Network(allow_private_hosts=True)
 
 
 @pytest.fixture
@@ -29,10 +32,17 @@ async def feeds() -> AsyncIterator[FeedServer]:
 
 
 async def open_service(
-    tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock, *urls: str
+    tmp_path: Path,
+    settings: Settings,
+    content_dir: Path,
+    clock: FakeClock,
+    *urls: str,
+    network: Network | None = None,
 ) -> ArchiveService:
     source = replace(settings.served_newsletter(folder=content_dir), feeds=urls, feed_poll=EVERY)
-    service = await ArchiveService.open(tmp_path / "archive.sqlite3", source, clock)
+    service = await ArchiveService.open(
+        tmp_path / "archive.sqlite3", source, clock, network=network or LOCAL
+    )
     await service.loader.reload()
     return service
 
@@ -167,6 +177,45 @@ async def test_a_feed_that_cannot_be_reached_backs_off(
         assert await service.feeds.poll_due() == 0
         state = await service.feeds.state("default", url)
         assert state.failures == 1 and state.last_error is not None
+    finally:
+        await service.close()
+
+
+async def test_by_default_a_feed_on_the_local_network_is_refused_unasked(
+    tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock, feeds: FeedServer
+) -> None:
+    url = feeds.serve("/feed.xml", "ml-monthly.rss")
+    service = await open_service(tmp_path, settings, content_dir, clock, url, network=Network())
+    try:
+        assert await service.feeds.poll_due() == 0
+        state = await service.feeds.state("default", url)
+        assert state.failures == 1 and state.last_error is not None
+        assert "not a public address (127.0.0.1, loopback)" in state.last_error
+        assert feeds.requests == []
+    finally:
+        await service.close()
+
+
+async def test_a_gzip_bomb_and_an_oversized_feed_are_refused_and_back_off(
+    tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock, feeds: FeedServer
+) -> None:
+    bomb = feeds.serve_body(
+        "/bomb.xml", gzip_bomb(), {"Content-Encoding": "gzip", "Content-Type": "application/xml"}
+    )
+    huge = feeds.serve_body("/huge.xml", b"<rss>" + b" " * (6 * 1024 * 1024), {})
+    small = Network(allow_private_hosts=True, feed_max_mb=5, feed_max_decompressed_mb=20)
+    service = await open_service(tmp_path, settings, content_dir, clock, bomb, huge, network=small)
+    try:
+        assert await service.feeds.poll_due() == 0
+        for url, why in (
+            (bomb, f"more than {20 * 1024 * 1024} bytes once decompressed"),
+            (huge, f"more than {5 * 1024 * 1024} bytes"),
+        ):
+            state = await service.feeds.state("default", url)
+            assert state.failures == 1 and state.last_error is not None
+            assert f"too large ({why})" in state.last_error
+            assert state.next_poll_at == clock() + 2 * EVERY
+        assert not list(content_dir.glob("issue-*")) and not list(content_dir.glob(".*.part"))
     finally:
         await service.close()
 

@@ -4,6 +4,8 @@ Discord's refusals; the console's --version and empty search."""
 from __future__ import annotations
 
 import time
+import tomllib
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -53,11 +55,23 @@ def test_intents_refused_names_the_switches() -> None:
     assert message.endswith("Bot → Privileged Gateway Intents")
 
 
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """pyproject.toml is the one place the version is written: the console says what the
+    install recorded from it (a stale editable install fails here: reinstall)."""
+    written = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    assert __version__ == written
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0
-    assert capsys.readouterr().out == f"newsletter-archive-bot {__version__}\n"
+    assert capsys.readouterr().out == f"newsletter-archive-bot {written}\n"
+
+
+def test_the_console_script_runs_the_console() -> None:
+    (script,) = entry_points(group="console_scripts", name="archive-bot")
+    assert script.load() is main
 
 
 @pytest.mark.parametrize("query", ["", "   "])

@@ -1,16 +1,18 @@
 """Imports in the core: a file read as an issue of a newsletter (a preview that saves
 nothing), saved into the content folder under a safe, free name and reloaded; the refusals
-(type, size, scheme, status) and downloads from a local server."""
+(type, size, scheme, status, redirects, internal addresses) and downloads from a local server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from bot.archive.imports import (
+    IMPORT_SUFFIXES,
     MAX_IMPORT_BYTES,
     ImportRefused,
     download,
@@ -18,6 +20,10 @@ from bot.archive.imports import (
     safe_name,
 )
 from bot.archive.service import ArchiveService
+from bot.config import Network, Settings
+from bot.render.messages import import_refused_message
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 NEW_ISSUE = (
     "---\nnumber: 29\ndate: 2022-05\n---\n# Machine Learning Monthly May 2022\n\n"
@@ -128,9 +134,23 @@ def test_free_names(tmp_path: Path) -> None:
     assert free_name(tmp_path, "issue-5.md") == "issue-5.md"
 
 
+@dataclass
+class Served:
+    base: str
+    port: int
+    #: The path of every request the server got.
+    paths: list[str]
+
+
 @pytest.fixture
-async def server() -> AsyncIterator[str]:
+async def server() -> AsyncIterator[Served]:
     """A local web server: an issue, a page without a suffix, a big file, an image, a 404."""
+    paths: list[str] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
+        paths.append(request.path)
+        return await handler(request)
 
     async def issue(_: web.Request) -> web.Response:
         return web.Response(text=NEW_ISSUE, content_type="text/markdown")
@@ -150,34 +170,38 @@ async def server() -> AsyncIterator[str]:
     async def image(_: web.Request) -> web.Response:
         return web.Response(body=b"\x89PNG", content_type="image/png")
 
-    app = web.Application()
+    async def loop(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    app = web.Application(middlewares=[record])
     app.router.add_get("/issues/issue-29.md", issue)
     app.router.add_get("/issues/30", page)
     app.router.add_get("/big", big)
     app.router.add_get("/image", image)
+    app.router.add_get("/loop", loop)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
+    yield Served(f"http://127.0.0.1:{port}", port, paths)
     await runner.cleanup()
 
 
-async def test_downloads_name_the_file_from_the_address_or_its_type(server: str) -> None:
-    got = await download(f"{server}/issues/issue-29.md")
+async def test_downloads_name_the_file_from_the_address_or_its_type(server: Served) -> None:
+    got = await download(f"{server.base}/issues/issue-29.md", allow_private_hosts=True)
     assert (got.name, got.data) == ("issue-29.md", NEW_ISSUE.encode())
-    page = await download(f"{server}/issues/30")
+    page = await download(f"{server.base}/issues/30", allow_private_hosts=True)
     assert page.name == "30.html"
 
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("/big", "size"), ("/image", "type"), ("/missing.md", "status")],
+    [("/big", "size"), ("/image", "type"), ("/missing.md", "status"), ("/loop", "redirects")],
 )
-async def test_downloads_refused(server: str, path: str, kind: str) -> None:
+async def test_downloads_refused(server: Served, path: str, kind: str) -> None:
     with pytest.raises(ImportRefused) as refused:
-        await download(server + path)
+        await download(server.base + path, allow_private_hosts=True)
     assert refused.value.kind == kind
 
 
@@ -188,7 +212,49 @@ async def test_only_http_links_are_downloaded(url: str) -> None:
     assert refused.value.kind == "scheme"
 
 
-async def test_a_server_that_is_not_there_is_refused(server: str) -> None:
+async def test_a_server_that_is_not_there_is_refused() -> None:
     with pytest.raises(ImportRefused) as refused:
-        await download("http://127.0.0.1:9/issue.md")
+        await download("http://127.0.0.1:9/issue.md", allow_private_hosts=True)
     assert refused.value.kind == "unreachable"
+
+
+async def test_by_default_an_import_from_the_local_server_is_refused_unasked(
+    service: ArchiveService, server: Served
+) -> None:
+    """The default config: every spelling of the local server is refused with the reason, and
+    the server never hears of it."""
+    for host in (
+        "127.0.0.1",
+        "localhost",
+        "127.1",
+        "2130706433",
+        "0177.0.0.1",
+        "[::ffff:127.0.0.1]",
+    ):
+        with pytest.raises(ImportRefused) as refused:
+            await service.imports.download(f"http://{host}:{server.port}/issues/issue-29.md")
+        assert refused.value.kind == "address"
+        assert refused.value.detail.endswith(", loopback")
+        message = import_refused_message(
+            refused.value.kind, refused.value.detail, MAX_IMPORT_BYTES, IMPORT_SUFFIXES
+        )
+        assert message.startswith("That link leads to an address that is not public (")
+        assert "loopback" in message and "network.allow_private_hosts" in message
+    assert server.paths == []
+
+
+async def test_allow_private_hosts_lets_a_self_hoster_import_from_their_network(
+    tmp_path: Path, settings: Settings, content_dir: Path, server: Served
+) -> None:
+    network = Network(allow_private_hosts=True)
+    service = await ArchiveService.open(
+        tmp_path / "archive.sqlite3",
+        settings.served_newsletter(folder=content_dir),
+        network=network,
+    )
+    try:
+        got = await service.imports.download(f"{server.base}/issues/issue-29.md")
+    finally:
+        await service.close()
+    assert got.data == NEW_ISSUE.encode()
+    assert server.paths == ["/issues/issue-29.md"]

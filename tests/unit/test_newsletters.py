@@ -21,6 +21,7 @@ from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
 from bot.cli import main
 from bot.config import ENV_PREFIX, load_settings
+from bot.content.issue_meta import Cadence
 from bot.errors import ConfigError, ContentError
 from tests.conftest import ROOT, SEEDS, TWIR, FakeClock, write_config, write_two_newsletter_config
 
@@ -72,7 +73,7 @@ def test_a_newsletters_list_and_the_single_form(tmp_path: Path) -> None:
     greeting = "Hey everyone, welcome to this month's edition."
     # each its own parser rules
     assert ml.rules.boilerplate.found_in(greeting) and not rust.rules.boilerplate.found_in(greeting)
-    assert (rust.id, rust.cadence.unit) == ("rust", "week")
+    assert (rust.id, rust.cadence) == ("rust", Cadence(1, "week"))
     single = load_settings()
     assert [(f.id, f.name) for f in single.entries] == [("default", "Machine Learning Monthly")]
     assert single.entries[0].parser == single.content.parser
@@ -278,7 +279,7 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
         # The schedules still post, and the ledger still refuses a slot posted before.
         posted: list[tuple[int, dt.datetime]] = []
 
-        async def post(schedule: ScheduleRecord, slot: dt.datetime, _: str) -> str | None:
+        async def post(schedule: ScheduleRecord, slot: dt.datetime, _: int) -> str | None:
             posted.append((schedule.guild_id, slot))
             return "pick"
 

@@ -17,6 +17,7 @@ import pytest
 from bot.archive.loader import dry_run
 from bot.config import Settings
 from bot.content.assemble import Rules
+from bot.content.folder import settle
 from bot.content.models import Issue, Problem, Resource
 from bot.content.parse import ParseError, parse_file, parse_text
 from tests.conftest import ROOT
@@ -246,9 +247,10 @@ def test_a_date_in_the_file_name_dates_the_issue() -> None:
 
 def test_disagreeing_sources_warn_and_the_stronger_wins() -> None:
     text = "---\nnumber: 8\n---\n# Data Digest — Issue #9\n\n## Tools\n\nText.\n"
-    issue, problems = _md(text, "issue-10.md")
-    assert issue.number == 8
-    assert problems == [
+    issue, _ = _md(text, "issue-10.md")
+    settled = settle([issue])
+    assert [i.number for i in settled.issues] == [8]
+    assert [str(p) for p in settled.problems] == [
         "issue-10.md:2: warning: issue number 8 from the metadata differs from 9 in the text "
         "(line 4); using 8",
         "issue-10.md:2: warning: issue number 8 from the metadata differs from 10 in the file "

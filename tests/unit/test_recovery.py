@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.archive.db import DatabaseLock
 from bot.archive.recovery import check_database, recover_database
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
@@ -21,7 +22,7 @@ from bot.errors import DatabaseError, SchemaError
 from bot.heartbeat import heartbeat_path, write_heartbeat
 from tests.conftest import ROOT, FakeClock, write_config
 
-SCHEDULES, PICKS, SLOTS, ANNOUNCED = 40, 3000, 200, 30
+SCHEDULES, PICKS, SLOTS, ANNOUNCED, FEED_ENTRIES = 40, 3000, 200, 30, 12
 
 
 async def _archive(path: Path, content_dir: Path) -> None:
@@ -53,6 +54,22 @@ async def _archive(path: Path, content_dir: Path) -> None:
             "INSERT INTO announced_issues(guild_id, newsletter, issue, channel_id, announced_at)"
             " VALUES (?, 'default', ?, 1, 'x')",
             [(n % 3, n) for n in range(ANNOUNCED)],
+        )
+        db.execute(
+            "INSERT INTO feeds(newsletter, url, etag, failures) VALUES"
+            " ('default', 'https://example.org/feed.xml', '\"v1\"', 0)"
+        )
+        db.executemany(
+            "INSERT INTO feed_entries(newsletter, url, entry_id, seen_at)"
+            " VALUES ('default', 'https://example.org/feed.xml', ?, 'x')",
+            [(f"entry-{n}",) for n in range(FEED_ENTRIES)],
+        )
+        db.execute(
+            "INSERT INTO new_issues(newsletter, issue, added_at) VALUES ('default', 28, 'x')"
+        )
+        db.executemany(
+            "INSERT INTO saved(user_id, key) VALUES (?, ?)",
+            [(7, "default/2-a"), (8, "default/2-a")],
         )
         db.execute("INSERT INTO meta(key, value) VALUES ('command_hash', 'abc')")
     # Closed: the last connection checkpoints the WAL into the file, where the damage goes.
@@ -120,6 +137,10 @@ async def test_damaged_content_pages_lose_no_user_state(
         "posted_slots": (SLOTS, True),
         "announcements": (3, True),
         "announced_issues": (ANNOUNCED, True),
+        "new_issues": (1, True),  # an announcement still to post stays queued
+        "feeds": (1, True),  # the feed's validators: no refetch of what was read
+        "feed_entries": (FEED_ENTRIES, True),  # entries seen: none republished
+        "saved": (2, True),  # what members saved
         "meta": (2, True),  # the sync hash and when content was loaded; not the schema step
     }
     assert recovery.kept_as == tmp_path / "bot.sqlite3.damaged-20260105-080000"
@@ -237,6 +258,13 @@ async def test_the_console_commands_exit_codes_and_lines(
     assert "pick history entries (some unreadable)" in recovered.stdout
     assert f"kept as {archive}.damaged-" in recovered.stdout
     assert _run(config, "check").returncode == 0
+    untouched = _sha(archive)
+    healthy_now = _run(config, "recover")  # a healthy file is left alone without --force
+    assert (
+        healthy_now.returncode == 1 and "checks healthy, so nothing was done" in healthy_now.stderr
+    )
+    assert _sha(archive) == untouched
+    assert _run(config, "recover", "--force").returncode == 0
     archive.unlink()
     missing = _run(config, "check")
     assert missing.returncode == 1 and missing.stderr == (
@@ -276,6 +304,78 @@ def test_recover_waits_for_the_bot_to_stop(
         f"{archive}: the bot is running on this database: stop it, then run db recover again\n"
     )
     assert not list(tmp_path.glob("*.damaged-*"))
+
+
+def test_recover_and_restore_wait_for_a_bot_holding_the_lock(
+    archive: Path, content_dir: Path, tmp_path: Path
+) -> None:
+    """The running bot holds a lock beside the database (not only the heartbeat: at start, or
+    while Discord is away, there is no heartbeat)."""
+    config = write_config(tmp_path, content_dir)
+    copy = tmp_path / "copy.sqlite3"
+    assert _run(config, "backup", str(copy)).returncode == 0
+    lock = DatabaseLock(archive)
+    lock.acquire()
+    try:
+        before = _sha(archive)
+        for command in (["recover", "--force"], ["restore", str(copy)]):
+            refused = _run(config, *command)
+            assert refused.returncode == 1 and refused.stderr == (
+                f"{archive}: the bot is running on this database: stop it, then run "
+                f"db {command[0]} again\n"
+            )
+        assert _sha(archive) == before
+        with pytest.raises(DatabaseError, match="another bot process is using this database"):
+            DatabaseLock(archive).acquire()
+    finally:
+        lock.release()
+
+
+async def test_a_backup_taken_while_the_bot_writes_holds_everything_and_restores(
+    archive: Path, content_dir: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, content_dir)
+    settings = load_settings(config)
+    service = await ArchiveService.open(archive, settings.served_newsletter(folder=content_dir))
+    try:
+        # Written through the open service and left in its write-ahead log: a copy of the
+        # database file alone would miss it; the backup does not.
+        await service.meta.set("after the checkpoint", "kept")
+        copy = tmp_path / "copy.sqlite3"
+        taken = _run(config, "backup", str(copy))
+        assert taken.returncode == 0 and taken.stdout.startswith(
+            f"{copy}: backup written and checked healthy: 5 issues, 49 resources"
+        )
+        assert _run(config, "backup", str(copy)).returncode == 1  # never over a file
+    finally:
+        await service.close()
+    with closing(sqlite3.connect(copy)) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'after the checkpoint'").fetchone()
+    archive.unlink()
+    restored = _run(config, "restore", str(copy))
+    assert restored.returncode == 0 and restored.stdout == (
+        f"{archive}: restored from {copy}; start the bot to serve it\n"
+    )
+    report = check_database(archive)
+    assert report.healthy and report.counts["schedules"] == SCHEDULES
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"not a database")
+    refused = _run(config, "restore", str(damaged))
+    assert refused.returncode == 3 and "nothing was changed" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+async def test_a_database_deleted_while_the_bot_runs_is_not_written_into_the_void(
+    archive: Path, content_dir: Path
+) -> None:
+    settings = load_settings(write_config(archive.parent, content_dir))
+    service = await ArchiveService.open(archive, settings.served_newsletter(folder=content_dir))
+    try:
+        archive.unlink()
+        with pytest.raises(DatabaseError, match="deleted or replaced while the bot ran"):
+            await service.meta.set("lost", "write")
+    finally:
+        await service.close()
 
 
 def test_a_recovery_that_cannot_write_changes_nothing(

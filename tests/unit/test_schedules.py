@@ -60,9 +60,9 @@ class Recorder:
     def __init__(self) -> None:
         self.posts: list[tuple[int, dt.datetime]] = []
         self.fail_for: dict[int, BaseException] = {}
-        self.nonces: list[str] = []
+        self.nonces: list[int] = []
 
-    async def __call__(self, schedule: ScheduleRecord, slot: dt.datetime, nonce: str) -> str | None:
+    async def __call__(self, schedule: ScheduleRecord, slot: dt.datetime, nonce: int) -> str | None:
         self.nonces.append(nonce)
         if schedule.guild_id in self.fail_for:
             raise self.fail_for[schedule.guild_id]
@@ -209,7 +209,7 @@ async def test_several_schedules_of_a_server_post_each_slot_once(
     lost, _ = await schedules.add(1, 102, "0 * * * *", "UTC")
     posted: list[tuple[int, dt.datetime]] = []
 
-    async def post(schedule: ScheduleRecord, slot: dt.datetime, _: str) -> str | None:
+    async def post(schedule: ScheduleRecord, slot: dt.datetime, _: int) -> str | None:
         if schedule.id == lost:
             raise ChannelUnavailable("the channel was deleted (Discord error 10003)")
         posted.append((schedule.id, slot))

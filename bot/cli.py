@@ -2,7 +2,7 @@
 
 python -m bot [run] | sync | status | invite [--application-id ID] | check | inspect PATH
              | latest | issue N | search QUERY | random | db check [--quick] | db backup PATH
-             | db restore PATH | db recover [--force]
+             | db restore PATH | db recover [--force] | newsletter add DIR
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from bot import __version__
 from bot.archive.db import DatabaseLock, backup
 from bot.archive.loader import dry_run
+from bot.archive.onboarding import add_entry, entry_yaml, propose
 from bot.archive.records import SearchFilters
 from bot.archive.recovery import check_database, recover_database, restore_database
 from bot.archive.service import ArchiveService
@@ -47,6 +48,14 @@ from bot.render.messages import (
     missing_issue_message,
     no_results_message,
     unknown_newsletter_message,
+)
+from bot.render.onboarding import declined, not_a_terminal, proposal_text, question, written
+from bot.render.operations import (
+    held_dismissed,
+    held_listing,
+    held_number_taken,
+    held_released,
+    held_unknown,
 )
 from bot.render.startup import (
     EMPTY_QUERY,
@@ -135,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--year", type=int, help="only in issues of this year")
     search.add_argument("--section", help="only in this section (any case)")
     commands.add_parser("random", parents=[common, content], help='a "from the archives" pick')
+    feeds = commands.add_parser(
+        "feeds", parents=[common], help="feed entries held for a moderator: list, release, dismiss"
+    )
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="FEEDS_COMMAND")
+    for name, what in (("release", "serve a held entry"), ("dismiss", "never serve it")):
+        held = feed_commands.add_parser(name, parents=[common], help=what)
+        held.add_argument("id", type=int, help="its id, as python -m bot feeds lists it")
     database = commands.add_parser("db", help="check or recover the database file")
     db_commands = database.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_check = db_commands.add_parser(
@@ -155,6 +171,14 @@ def _parser() -> argparse.ArgumentParser:
         "restore", parents=[common], help="put a backup in place (the bot stopped); keep the old"
     )
     restore.add_argument("backup", type=Path, help="a file db backup wrote")
+    letters = commands.add_parser("newsletter", help="add a newsletter to the config")
+    letter_commands = letters.add_subparsers(dest="newsletter_command", required=True)
+    add = letter_commands.add_parser("add", aliases=["init"], parents=[common],
+                                     help="read a folder, propose its config entry, write it")  # fmt: skip
+    add.add_argument("folder", type=Path, help="the folder of the newsletter's issue files")
+    add.add_argument("--id", help="its id (default: made from its name)")
+    add.add_argument("--name", help="its name (default: learned from its issues)")
+    add.add_argument("--yes", action="store_true", help="write without asking")
     return parser
 
 
@@ -325,6 +349,57 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """``feeds``: the entries held for a moderator; ``feeds release|dismiss ID``: decide one
+    (the running bot's next feed pass writes a released one)."""
+    service = await ArchiveService.open(settings.database_path, list(settings.served))
+    try:
+        feeds = service.feeds
+        if args.feeds_command is None:
+            print(held_listing(await feeds.held()))
+            return 0
+        try:
+            if args.feeds_command == "release":
+                entry = await feeds.release(args.id)
+                done = held_released
+            else:
+                entry = await feeds.dismiss(args.id)
+                done = held_dismissed
+        except ValueError as taken:
+            held = next(e for e in await feeds.held() if e.id == args.id)
+            print(held_number_taken(held, str(taken)), file=sys.stderr)
+            return 1
+        if entry is None:
+            print(held_unknown(args.id), file=sys.stderr)
+            return 1
+        print(done(entry))
+        return 0
+    finally:
+        await service.close()
+
+
+def _add_newsletter(args: argparse.Namespace, settings: Settings) -> int:
+    """``newsletter add``: show the proposal; write it on --yes or a "y" at the terminal."""
+    proposal = propose(settings, args.folder, newsletter_id=args.id, name=args.name)
+    entry, config = proposal.entry, settings.source
+    served = proposal.newsletter
+    cadence, patterns = entry.get("cadence"), len(entry.get("parser", {}).get("boilerplate", ()))
+    print(proposal_text(served.folder, proposal.result.issues, proposal.result.problems,
+                        name=served.name, name_from=proposal.name_from, cadence=cadence,
+                        dated=proposal.dated, chrome=proposal.chrome, patterns=patterns,
+                        entry=entry_yaml(entry), config=config))  # fmt: skip
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(not_a_terminal(served.id), file=sys.stderr)
+            return 1
+        if input(question(config)).strip().lower() not in ("y", "yes"):
+            print(declined(config))
+            return 1
+    _, converted = add_entry(config, entry)
+    print(written(config, served.id, converted))
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     """``db check`` (exit 0 healthy, 3 damaged), ``db backup``, and, with the bot stopped,
     ``db restore`` and ``db recover``."""
@@ -383,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
             return _inspect(settings, args.path, letter, args.json)
         if command == "db":
             return _database(args, settings)
+        if command == "feeds":
+            return asyncio.run(_feeds(args, settings))
+        if command == "newsletter":
+            return _add_newsletter(args, settings)
         if command in ("run", "sync"):
             from bot.runner import run_bot  # imports discord.py only when the bot runs
 

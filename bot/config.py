@@ -130,6 +130,8 @@ class _FeedSettings(_Section):
     ] = ()
     #: Minutes between two polls of each feed (longer after errors).
     feed_poll_minutes: float = Field(default=60.0, gt=0, le=10080)
+    #: The most new entries one poll of a feed writes (or holds); the rest wait for the next.
+    feed_max_new_entries: int = Field(default=20, ge=1, le=1000)
 
 
 class Content(_FeedSettings):
@@ -166,6 +168,16 @@ class Network(_Section):
     @property
     def feed_max_decompressed_bytes(self) -> int:
         return int(self.feed_max_decompressed_mb * 1024 * 1024)
+
+
+class Health(_Section):
+    """The optional HTTP health endpoint (``GET /health``): 200 while connected to Discord,
+    503 otherwise, from the same heartbeat as ``python -m bot status``."""
+
+    #: The port it listens on; None (the default): no endpoint.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    #: The address it listens on (the container image sets 0.0.0.0).
+    host: str = "127.0.0.1"
 
 
 class Cooldown(_Section):
@@ -231,6 +243,7 @@ class Settings(_Section):
     database: Database = Database()
     discord: Discord = Discord()
     network: Network = Network()
+    health: Health = Health()
     #: The file these settings came from; relative paths in it resolve against its folder.
     source: Annotated[Path, Field(exclude=True)] = Path("config.yaml")
 
@@ -261,6 +274,7 @@ class Settings(_Section):
                 parser=self.content.parser,
                 feeds=self.content.feeds,
                 feed_poll_minutes=self.content.feed_poll_minutes,
+                feed_max_new_entries=self.content.feed_max_new_entries,
             ),
         )
 
@@ -321,6 +335,8 @@ class Newsletter:
     #: RSS or Atom feeds whose new entries are written into ``folder`` as issue files.
     feeds: tuple[str, ...] = ()
     feed_poll: dt.timedelta = dt.timedelta(hours=1)
+    #: The most new entries one poll of one feed writes or holds.
+    feed_max_new_entries: int = 20
     author: str | None = None
     url: str | None = None
     colour: int = 0x5865F2
@@ -344,6 +360,7 @@ class Newsletter:
             issue_url=entry.issue_url,
             feeds=entry.feeds,
             feed_poll=dt.timedelta(minutes=entry.feed_poll_minutes),
+            feed_max_new_entries=entry.feed_max_new_entries,
             author=entry.author,
             url=entry.url,
             colour=entry.colour_value,

@@ -19,6 +19,7 @@ from bot.archive.service import ArchiveService
 from bot.client import ArchiveBot
 from bot.config import Settings
 from bot.errors import ArchiveBotError, ConfigError, DiscordUnavailable
+from bot.health import health_endpoint
 from bot.heartbeat import HEARTBEAT_SECONDS, heartbeat_path, write_heartbeat
 from bot.render.startup import (
     NO_TOKEN,
@@ -156,6 +157,15 @@ async def _run(settings: Settings, token: str, sync_only: bool) -> None:
 
 
 async def _serve_archive(settings: Settings, token: str, sync_only: bool) -> None:
+    if sync_only:
+        await _load_and_start(settings, token, sync_only)
+        return
+    # Up before Discord is reached: it answers 503 until the first heartbeat.
+    async with health_endpoint(settings.health, heartbeat_path(settings.database_path)):
+        await _load_and_start(settings, token, sync_only)
+
+
+async def _load_and_start(settings: Settings, token: str, sync_only: bool) -> None:
     service, summary = await ArchiveService.from_settings(settings)
     try:
         for problem in summary.problems:

@@ -3,13 +3,37 @@ Last-Modified, answers conditional requests with 304, and fails as told."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from pathlib import Path
 
 from aiohttp import web
 
 FEEDS = Path(__file__).with_name("feeds")
 LAST_MODIFIED = "Tue, 31 May 2022 09:00:00 GMT"
+
+
+def rss(entries: Sequence[tuple[str, str]]) -> bytes:
+    """An RSS feed of (title, guid) entries, newest first, one day apart."""
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    items = [
+        f"<item><title>{title}</title><guid>{guid}</guid>"
+        f"<pubDate>{format_datetime(start + dt.timedelta(days=len(entries) - i))}</pubDate>"
+        f"<description>&lt;p&gt;&lt;a href='https://example.org/{guid}'&gt;A link for "
+        f"{title}&lt;/a&gt;, worth reading.&lt;/p&gt;</description></item>"
+        for i, (title, guid) in enumerate(entries)
+    ]
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>'
+        "<link>https://example.org/</link><description>d</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+XML = {"Content-Type": "application/rss+xml"}
 
 
 @dataclass

@@ -8,6 +8,7 @@ into the database directly, and a reload serves it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import tempfile
 import unicodedata
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
+from bot.archive.folders import write_failure
 from bot.archive.issues import Issues
 from bot.archive.loader import Loader
 from bot.archive.records import LoadReport
@@ -24,9 +26,12 @@ from bot.content.models import Issue, Problem
 from bot.content.parse import CONTENT_SUFFIXES
 from bot.errors import FetchRefused, FetchRule
 from bot.fetch import fetch_url
+from bot.render.operations import folder_unwritable
 
 if TYPE_CHECKING:
     from bot.config import Newsletter
+
+log = logging.getLogger(__name__)
 
 #: The largest file an import takes, in bytes.
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -41,7 +46,16 @@ _BY_CONTENT_TYPE = {"text/html": ".html", "text/markdown": ".md", "text/plain": 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 RefusalKind = Literal[
-    "scheme", "address", "redirects", "type", "size", "status", "timeout", "unreachable", "exists"
+    "scheme",
+    "address",
+    "redirects",
+    "type",
+    "size",
+    "status",
+    "timeout",
+    "unreachable",
+    "exists",
+    "unwritable",
 ]
 #: The import refusal for each rule of the fetch guard.
 _BY_RULE: dict[FetchRule, RefusalKind] = {
@@ -241,8 +255,9 @@ class Imports:
     async def save(self, preview: ImportPreview) -> tuple[SavedImport, LoadReport]:
         """Write a previewed issue into its newsletter's content folder (under a free name:
         never over a file), then load it (which queues its announcement); where it went and
-        what the load changed. ``ImportRefused`` when its number was loaded since the
-        preview (checked while no other load or save can run, so two saves of one number
+        what the load changed. ``ImportRefused`` when the folder can't be written (its
+        detail: the ``WriteFailure``; the log names the folder and the fix), or its number
+        was loaded since the preview (checked while no other load or save can run, so two saves of one number
         can't both succeed), ``ValueError`` for a preview that can't be saved."""
         issue = preview.issue
         if issue is None or not preview.can_save:
@@ -252,8 +267,14 @@ class Imports:
             found = await self._issues.get(issue.number, chosen.id)
             if found is not None:  # loaded since the preview
                 raise ImportRefused("exists", found.source)
-            name = await asyncio.to_thread(
-                write_import, chosen.folder, preview.file_name, preview.data
-            )
+            try:
+                name = await asyncio.to_thread(
+                    write_import, chosen.folder, preview.file_name, preview.data
+                )
+            except OSError as error:
+                kind = write_failure(error)
+                detail = error.strerror or str(error)
+                log.error(folder_unwritable(chosen.folder, kind, detail, "an imported issue"))
+                raise ImportRefused("unwritable", kind) from None
             report = await self._loader.load_now()
         return SavedImport(chosen.id, name, issue.number), report

@@ -186,6 +186,19 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class HeldEntry:
+    """A feed entry whose number jumped far beyond its newsletter's sequence: kept (with its
+    page) for a moderator to release or dismiss, never served on its own."""
+
+    id: int
+    newsletter: str
+    url: str
+    number: int
+    title: str
+    held_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class SearchFilters:
     """What narrows a search: one issue (by number), one year, one section (any case)."""
 

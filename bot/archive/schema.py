@@ -298,16 +298,31 @@ CREATE TABLE saved (
 );
 """
 
-# Step 8: posts exactly once. Each ledger row has a state: "posting" (claimed, not yet
+# Step 8: feed entries written exactly once. An entry is recorded with the number and file it
+# is given (``assigned``, its page kept) before its file is written, and marked ``done`` once
+# the file is written and loaded: a crash in between writes the same file under the same number
+# on the next pass, never a second one. An entry whose number jumps far beyond the newsletter's
+# sequence is ``held`` (its page kept) until a moderator releases or dismisses it. Rows from
+# before this step are ``done``.
+_STEP_8 = """
+ALTER TABLE feed_entries ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
+ALTER TABLE feed_entries ADD COLUMN number INTEGER;
+ALTER TABLE feed_entries ADD COLUMN file TEXT;
+ALTER TABLE feed_entries ADD COLUMN title TEXT;
+ALTER TABLE feed_entries ADD COLUMN page TEXT;
+CREATE INDEX feed_entries_by_state ON feed_entries(state, newsletter);
+"""
+
+# Step 9: posts exactly once. Each ledger row has a state: "posting" (claimed, not yet
 # confirmed by Discord: sent again with the same nonce after a crash), "posted", or "failed"
 # (refused for good). Every row written before was a post counted as made: "posted".
-_STEP_8 = """
+_STEP_9 = """
 ALTER TABLE announced_issues ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
 ALTER TABLE posted_slots ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
 """
 
 MIGRATIONS: tuple[str, ...] = (
-    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8,
+    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8, _STEP_9,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

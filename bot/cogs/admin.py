@@ -64,6 +64,7 @@ class AdminCommands(commands.Cog):
             skipped_files=len(
                 {problem.source for problem in service.loader.problems if problem.fatal}
             ),
+            held_entries=await service.feeds.held_count(),
         )
         await reply(interaction, embed=embed(about_card(facts), self.bot))
 

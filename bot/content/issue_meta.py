@@ -271,6 +271,14 @@ def infer_dates(
                 _fill(issue, _cadence_guess(anchors, cadence, issue.number), latest)
 
 
+def stated_pace(issues: list[Issue], days: Mapping[str, int] | None = None) -> float | None:
+    """Months per issue of the folder's issues that state their date, when they come at a
+    steady pace (``infer_dates``'s own fit); None when fewer than two are dated or the pace is
+    irregular. ``days`` as for ``infer_dates``."""
+    points = _points([i for i in issues if not i.date_inferred], None, days or {})
+    return _steady(points) if len(points) >= 2 else None
+
+
 def divmod_month(index: int) -> tuple[int, int]:
     """(year, month) of a month counted from year 0."""
     return index // 12, index % 12 + 1

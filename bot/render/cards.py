@@ -315,6 +315,8 @@ class AboutFacts:
     latency: float | None  # seconds; None when unknown
     #: Content files the last load skipped (each named in the log and by ``check``).
     skipped_files: int = 0
+    #: Feed entries held for a moderator (a number far beyond the newsletter's sequence).
+    held_entries: int = 0
 
 
 def about_card(facts: AboutFacts) -> Card:
@@ -346,6 +348,14 @@ def about_card(facts: AboutFacts) -> Card:
             CardField(
                 "Files skipped",
                 f"{facts.skipped_files} (named in the log; `python -m bot check` lists why)",
+            ),
+        )
+    if facts.held_entries:
+        fields += (
+            CardField(
+                "Feed entries held",
+                f"{facts.held_entries} (numbered far beyond the newest issue; "
+                "`python -m bot feeds` lists them, to release or dismiss)",
             ),
         )
     by = f" by {facts.author}" if facts.author else ""

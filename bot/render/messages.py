@@ -410,6 +410,12 @@ def import_refused_message(
         return f"The link could not be downloaded: the server answered {echoed(detail)}."
     if kind == "timeout":
         return f"The download took longer than {echoed(detail)} seconds: nothing was imported."
+    if kind == "unwritable":
+        why = "its disk is full" if detail == "full" else "it may not write into its content folder"
+        return (
+            f"The bot could not save the issue: {why}. Nothing was saved. Whoever runs the bot "
+            "can fix it (its log names the folder and what to change), then run /import again."
+        )
     if kind == "exists":
         return (
             f"That issue number was loaded since the preview (from {echoed(detail)}): "

@@ -1,8 +1,8 @@
 """Command line: run the Discord bot (default), or use the archive from a console.
 
-python -m bot [run] | sync | status | check | inspect PATH | latest | issue N
-             | search QUERY | random | db check [--quick] | db backup PATH | db restore PATH
-             | db recover [--force] | newsletter add DIR | links check
+python -m bot [run] | sync | status | invite [--application-id ID] | check | inspect PATH
+             | latest | issue N | search QUERY | random | db check [--quick] | db backup PATH
+             | db restore PATH | db recover [--force] | newsletter add DIR | links check
              | links report [--json]
 """
 
@@ -31,6 +31,7 @@ from bot.archive.service import ArchiveService
 from bot.config import Newsletter, Settings, load_settings
 from bot.errors import ArchiveBotError, DatabaseError, UnknownNewsletter
 from bot.heartbeat import check_heartbeat, heartbeat_path
+from bot.permissions import application_id_from_token, invite_url, needed, permission_value
 from bot.render.cards import issue_card, latest_card, resource_card, search_card
 from bot.render.database import (
     backup_message,
@@ -58,7 +59,13 @@ from bot.render.operations import (
     held_released,
     held_unknown,
 )
-from bot.render.startup import EMPTY_QUERY, NEWSLETTER_NOT_HERE
+from bot.render.startup import (
+    EMPTY_QUERY,
+    NEWSLETTER_NOT_HERE,
+    NO_APPLICATION_ID,
+    TOKEN_WITHOUT_ID,
+    invite_lines,
+)
 from bot.render.text import card_text, hit_json, issue_json, resource_json
 
 CONSOLE_SCOPE = "console"
@@ -109,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "status", parents=[common], help="exit 0 if the bot is running and connected (healthcheck)"
     )
+    invite = commands.add_parser(
+        "invite", parents=[common], help="print the link that adds the bot to a server"
+    )
+    invite.add_argument(
+        "--application-id", type=_application_id, metavar="ID",
+        help="the application's id (default: read from DISCORD_TOKEN)",
+    )  # fmt: skip
     check = commands.add_parser(
         "check", parents=[common, narrow], help="load the content and report every problem"
     )
@@ -180,6 +194,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     link_report.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
+
+
+def _application_id(text: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) < 1 << 64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an application id (a number such as 123456789012345678)"
+        )
+    return int(text)
+
+
+def _invite(settings: Settings, application_id: int | None) -> int:
+    """Print the invite link for the features the config enables (no connection needed)."""
+    if application_id is None:
+        token = os.environ.get("DISCORD_TOKEN", "").strip()
+        if not token:
+            print(NO_APPLICATION_ID, file=sys.stderr)
+            return 2
+        application_id = application_id_from_token(token)
+        if application_id is None:
+            print(TOKEN_WITHOUT_ID, file=sys.stderr)
+            return 2
+    needs = needed(settings.discord.role_subscriptions)
+    url = invite_url(application_id, permission_value(needs))
+    print(invite_lines(url, [(need.name, need.why) for need in needs]))
+    return 0
 
 
 def _query(text: str) -> str:
@@ -466,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
             health = check_heartbeat(heartbeat_path(settings.database_path))
             print(health.message, file=sys.stdout if health.healthy else sys.stderr)
             return 0 if health.healthy else 1
+        if command == "invite":
+            return _invite(settings, args.application_id)
         if command == "check":
             return _check(settings, args.content, _newsletter(settings, args.newsletter))
         if command == "inspect":

@@ -16,7 +16,8 @@ from discord.ext import commands
 from bot.archive.service import ArchiveService
 from bot.config import Settings
 from bot.errors import ConfigError, DiscordUnavailable
-from bot.render.startup import guild_sync_refused, sync_failed, sync_kept
+from bot.permissions import INTENTS, invite_url, needed, permission_value
+from bot.render.startup import guild_sync_refused, invite_logged, sync_failed, sync_kept
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class ArchiveBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=discord.Intents.default(),
+            intents=discord.Intents(INTENTS),  # Guilds alone: see bot.permissions
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
@@ -59,6 +60,9 @@ class ArchiveBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands(force=self.sync_only)
+        if self.application_id is not None:  # known once logged in, which runs this hook
+            needs = needed(self.settings.discord.role_subscriptions)
+            log.info(invite_logged(invite_url(self.application_id, permission_value(needs))))
 
     def _command_payload(self) -> str:
         commands_ = sorted(

@@ -201,8 +201,11 @@ class LinksSection(_Section):
 
 
 class Cooldown(_Section):
-    rate: int = Field(default=1, ge=1)
-    per: float = Field(default=10.0, gt=0)
+    """``rate`` uses per member every ``per`` seconds. Bounded so that a slip (a rate of
+    100000, a period of a year) can't switch the limit off or lock members out for good."""
+
+    rate: int = Field(default=1, ge=1, le=100)
+    per: float = Field(default=10.0, gt=0, le=86400)
 
 
 class Discord(_Section):
@@ -222,6 +225,9 @@ class Discord(_Section):
     #: (doubled after each failed try).
     connect_attempts: int = Field(default=5, ge=1, le=20)
     connect_backoff_seconds: float = Field(default=2.0, gt=0, le=60)
+    #: Members may take the announcement role themselves with /subscribe; the bot then needs
+    #: Manage Roles (the invite asks for it only when this is on).
+    role_subscriptions: bool = True
 
     @model_validator(mode="before")
     @classmethod

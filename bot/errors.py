@@ -25,6 +25,7 @@ __all__ = [
     "DatabaseError",
     "DiscordUnavailable",
     "FetchRefused",
+    "PostUncertain",
     "ScheduleError",
     "SchemaError",
     "UnknownNewsletter",
@@ -105,3 +106,8 @@ class FetchRefused(ArchiveBotError):
         self.detail = detail
         self.url = url
         super().__init__(f"{url}: refused: " + _RULES[rule].format(detail=detail))
+
+
+class PostUncertain(ArchiveBotError):
+    """A post whose fate is unknown (the connection failed, or Discord failed, after it was
+    sent): its claim stays and it is sent again with the same nonce."""

@@ -57,7 +57,7 @@ async def main(database: Path, folder: Path, url: str, posts: Path) -> None:
         bot.archive.feeds.write_issue = write_then_die
     service.loader.reload = reload  # type: ignore[method-assign]
 
-    async def post(announcement: AnnouncementRecord, issue: IssueRecord) -> None:
+    async def post(announcement: AnnouncementRecord, issue: IssueRecord, _: int) -> None:
         with posts.open("a", encoding="utf-8") as file:
             file.write(f"{announcement.guild_id} {issue.number}\n")
 

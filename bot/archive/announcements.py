@@ -4,9 +4,11 @@ that posts what a load added.
 A load queues each issue newer than every issue its newsletter had (``new_issues``; the first
 load is the baseline and queues nothing). One pass (``run_due``) announces, in each server
 whose announcement is enabled, every queued issue added after that announcement was set. Each
-(server, newsletter, issue) is claimed in the ledger before it is posted, so nothing is
-announced twice, even across a crash; as with schedules, a post that fails after its claim is
-not retried.
+(server, newsletter, issue) is claimed in the ledger ("posting") before it is posted and marked
+"posted" once Discord answered; a claim a crash left "posting" is sent again with the same
+nonce, so that nothing is lost and nothing announced twice (``bot.archive.ledger``). A post
+Discord refused for good is marked "failed" and not retried; one to a channel that is gone
+gives its claim back, and the server's announcements are disabled until set again.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ import aiosqlite
 
 from bot.archive.db import Database
 from bot.archive.issues import Issues
+from bot.archive.ledger import FAILED, POSTED, POSTING, nonce
 from bot.archive.records import AnnouncementRecord, IssueRecord, PostMode
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostUncertain
 
 log = logging.getLogger(__name__)
 
-Announcer = Callable[[AnnouncementRecord, IssueRecord], Awaitable[None]]
-"""Posts an issue's announcement in a server's channel."""
+Announcer = Callable[[AnnouncementRecord, IssueRecord, int], Awaitable[None]]
+"""Posts an issue's announcement in a server's channel, with the nonce given (the same for
+every try of that announcement)."""
 
 _COLUMNS = (
     "a.guild_id, a.channel_id, a.role_id, a.newsletter, a.enabled, a.disabled_reason, a.since,"
@@ -121,11 +125,12 @@ class Announcements:
             )
 
     async def announced(self, guild_id: int) -> list[tuple[str, int]]:
-        """The issues a server has announced, (newsletter, number), oldest first."""
+        """The issues a server has announced (Discord confirmed the post), (newsletter,
+        number), oldest first."""
         rows = await self._db.rows(
-            "SELECT newsletter, issue FROM announced_issues WHERE guild_id = ?"
+            "SELECT newsletter, issue FROM announced_issues WHERE guild_id = ? AND state = ?"
             " ORDER BY announced_at, newsletter, issue",
-            (guild_id,),
+            (guild_id, POSTED),
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -133,50 +138,87 @@ class Announcements:
         """Announce every issue due in every server once; one server's failure never touches
         another's. Returns how many announcements were posted."""
         posted = 0
-        disabled: set[int] = set()
-        for announcement, newsletter, number in await self._due():
+        skipped: set[int] = set()  # disabled, or Discord not answering: none of its later posts
+        for announcement, newsletter, number, state in await self._due():
             guild = announcement.guild_id
-            if guild in disabled:
+            if guild in skipped:
                 continue
             issue = await self._issues.get(number, newsletter)
             if issue is None:  # removed since the query
                 continue
-            if not await self._claim(guild, newsletter, number, announcement.channel_id):
+            if state == POSTING:
+                log.info(
+                    "announcing %s #%s in guild %s again (its last try was interrupted)",
+                    newsletter, number, guild,
+                )  # fmt: skip
+            elif not await self._claim(guild, newsletter, number, announcement.channel_id):
                 continue
+            key = (guild, newsletter, number)
             try:
-                await post(announcement, issue)
-                posted += 1
-            except ChannelUnavailable as error:
+                await post(announcement, issue, nonce(*key))
+            except ChannelUnavailable as error:  # nothing was posted: the claim goes back
+                await self._settle(key, None)
                 await self.disable(guild, str(error))
-                disabled.add(guild)
+                skipped.add(guild)
+            except PostUncertain as error:  # maybe posted: the next pass asks again
+                skipped.add(guild)  # keeps the order: no later issue goes first
+                log.warning(
+                    "announcement of %s #%s in guild %s not confirmed (%s): trying again",
+                    newsletter, number, guild, error,
+                )  # fmt: skip
             except Exception:
+                await self._settle(key, FAILED)
                 log.exception(
                     "announcement of %s #%s in guild %s failed", newsletter, number, guild
                 )
+            else:
+                await self._settle(key, POSTED)
+                posted += 1
         return posted
 
-    async def _due(self) -> list[tuple[AnnouncementRecord, str, int]]:
-        """(announcement, newsletter, issue) for every issue still served that was queued
-        after the announcement was set and that its server has not announced, oldest first."""
+    async def _due(self) -> list[tuple[AnnouncementRecord, str, int, str | None]]:
+        """(announcement, newsletter, issue, claim state) for every issue still served that
+        was queued after the announcement was set and that its server has not announced (no
+        claim, or one left "posting"), oldest first."""
         rows = await self._db.rows(
-            f"SELECT {_COLUMNS}, q.newsletter, q.issue FROM announcements a"
+            f"SELECT {_COLUMNS}, q.newsletter, q.issue, l.state FROM announcements a"
             " JOIN new_issues q ON (a.newsletter IS NULL OR a.newsletter = q.newsletter)"
             " AND q.added_at >= a.since"
             " JOIN issues i ON i.newsletter = q.newsletter AND i.number = q.issue"
-            " WHERE a.enabled = 1 AND NOT EXISTS (SELECT 1 FROM announced_issues l"
-            "   WHERE l.guild_id = a.guild_id AND l.newsletter = q.newsletter"
-            "   AND l.issue = q.issue)"
-            " ORDER BY q.added_at, q.newsletter, q.issue"
+            " LEFT JOIN announced_issues l ON l.guild_id = a.guild_id"
+            "   AND l.newsletter = q.newsletter AND l.issue = q.issue"
+            " WHERE a.enabled = 1 AND (l.state IS NULL OR l.state = ?)"
+            " ORDER BY q.added_at, q.newsletter, q.issue",
+            (POSTING,),
         )
-        return [(_announcement(row[:_WIDTH]), row[_WIDTH], row[_WIDTH + 1]) for row in rows]
+        return [
+            (_announcement(row[:_WIDTH]), row[_WIDTH], row[_WIDTH + 1], row[_WIDTH + 2])
+            for row in rows
+        ]
 
     async def _claim(self, guild_id: int, newsletter: str, issue: int, channel_id: int) -> bool:
-        """Claim an issue's announcement in a server in the ledger; False when it was claimed
-        before (announced before a crash, or by another pass)."""
+        """Claim an issue's announcement in a server in the ledger ("posting"); False when it
+        was claimed before (by another pass)."""
         async with self._db.transaction() as db:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO announced_issues(guild_id, newsletter, issue, channel_id,"
-                " announced_at) VALUES (?, ?, ?, ?, ?)",
-                (guild_id, newsletter, issue, channel_id, self._db.clock().isoformat()),
+                " announced_at, state) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, newsletter, issue, channel_id, self._db.clock().isoformat(), POSTING),
             )
             return cursor.rowcount == 1
+
+    async def _settle(self, key: tuple[int, str, int], state: str | None) -> None:
+        """Mark a claim "posted" or "failed" (with the time), or give it back (None)."""
+        async with self._db.transaction() as db:
+            if state is None:
+                await db.execute(
+                    "DELETE FROM announced_issues WHERE guild_id = ? AND newsletter = ?"
+                    " AND issue = ?",
+                    key,
+                )
+            else:
+                await db.execute(
+                    "UPDATE announced_issues SET state = ?, announced_at = ?"
+                    " WHERE guild_id = ? AND newsletter = ? AND issue = ?",
+                    (state, self._db.clock().isoformat(), *key),
+                )

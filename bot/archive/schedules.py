@@ -4,8 +4,10 @@ cron, and a ledger of posted slots.
 One scheduler pass (``run_due``) looks at every enabled schedule whose ``next_run_at`` has
 come. However many slots were missed while the bot was down, it posts once, for the latest
 missed slot, then moves ``next_run_at`` past now. The slot is claimed in ``posted_slots``
-(unique per schedule and slot) before posting, so a slot is never posted twice, even across a
-crash; the price is that a post that fails after its claim is not retried.
+(unique per schedule and slot) before posting, "posting" until Discord answers, then "posted";
+a claim a crash or a cut connection left "posting" is sent again with the same nonce
+(``bot.archive.ledger``), so a slot is posted once, neither lost nor twice. A post that fails
+for good (a refusal, nothing to pick) is "failed" and not retried.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from zoneinfo import ZoneInfo, available_timezones
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from bot.archive.db import Database, time_or_none
+from bot.archive.ledger import FAILED, POSTED, POSTING, nonce
 from bot.archive.records import ScheduleRecord
-from bot.errors import ChannelUnavailable, ScheduleError
+from bot.errors import ChannelUnavailable, PostUncertain, ScheduleError
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +180,9 @@ def preset_cron(preset: str, time: str, weekday: str = "Monday", day: int = 1) -
     return f"{minute} {hour} {day} * *"
 
 
-Poster = Callable[[ScheduleRecord, dt.datetime], Awaitable[str | None]]
-"""Posts a pick for a schedule's slot; returns the posted title (None: nothing to post)."""
+Poster = Callable[[ScheduleRecord, dt.datetime, int], Awaitable[str | None]]
+"""Posts a pick for a schedule's slot with the nonce given (the same for every try of that
+slot); returns the posted title (None: nothing to post)."""
 
 
 _COLUMNS = (
@@ -315,6 +319,12 @@ class Schedules:
         Returns how many posts were made.
         """
         posted = 0
+        for schedule, slot in await self._unconfirmed():
+            log.info(
+                "archive schedule %s of guild %s: slot %s sent again (its last try was interrupted)",
+                schedule.id, schedule.guild_id, slot.isoformat(),
+            )  # fmt: skip
+            posted += await self._post(schedule, slot, post)
         due = await self._db.rows(
             f"SELECT {_COLUMNS} FROM schedules"
             " WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at, id",
@@ -334,19 +344,58 @@ class Schedules:
                     raise ScheduleError(_too_often(schedule.cron, self.min_interval))
                 if not await self._claim(schedule, slot, following):
                     continue
-                title = await post(schedule, slot)
-                if title is not None:
-                    await self.record_post(schedule.id, title)
-                    posted += 1
-            except ChannelUnavailable as error:
-                await self.disable(schedule, str(error))
             except ScheduleError as error:  # a zone or expression that stopped being valid
                 await self.disable(schedule, f"paused: {error}")
+                continue
             except Exception:
                 log.exception(
                     "archive schedule %s of guild %s failed", schedule.id, schedule.guild_id
                 )
+                continue
+            posted += await self._post(schedule, slot, post)
         return posted
+
+    async def _post(self, schedule: ScheduleRecord, slot: dt.datetime, post: Poster) -> int:
+        """Post a claimed slot and settle its claim; 1 if a pick was posted."""
+        key = (schedule.id, slot.isoformat())
+        try:
+            title = await post(schedule, slot, nonce("archive post", *key))
+        except ChannelUnavailable as error:
+            await self._settle(key, FAILED)
+            await self.disable(schedule, str(error))
+            return 0
+        except PostUncertain as error:  # maybe posted: the next pass asks again
+            log.warning(
+                "archive schedule %s of guild %s: slot %s not confirmed (%s): trying again",
+                schedule.id, schedule.guild_id, key[1], error,
+            )  # fmt: skip
+            return 0
+        except Exception:
+            await self._settle(key, FAILED)
+            log.exception("archive schedule %s of guild %s failed", schedule.id, schedule.guild_id)
+            return 0
+        await self._settle(key, POSTED if title is not None else FAILED)
+        if title is None:
+            return 0
+        await self.record_post(schedule.id, title)
+        return 1
+
+    async def _unconfirmed(self) -> list[tuple[ScheduleRecord, dt.datetime]]:
+        """The claims of enabled schedules left "posting" (by a crash, a cut connection)."""
+        columns = ", ".join(f"s.{column.strip()}" for column in _COLUMNS.split(","))
+        rows = await self._db.rows(
+            f"SELECT {columns}, p.slot FROM posted_slots p JOIN schedules s"
+            " ON s.id = p.schedule_id WHERE p.state = ? AND s.enabled = 1 ORDER BY p.slot, s.id",
+            (POSTING,),
+        )
+        return [(_schedule(row[:-1]), dt.datetime.fromisoformat(row[-1])) for row in rows]
+
+    async def _settle(self, key: tuple[int, str], state: str) -> None:
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE posted_slots SET state = ?, posted_at = ? WHERE schedule_id = ? AND slot = ?",
+                (state, self._db.clock().isoformat(), *key),
+            )
 
     async def _claim(
         self, schedule: ScheduleRecord, slot: dt.datetime, following: dt.datetime
@@ -359,9 +408,9 @@ class Schedules:
         async with self._db.transaction() as db:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO posted_slots(schedule_id, guild_id, slot, channel_id,"
-                " posted_at) VALUES (?, ?, ?, ?, ?)",
+                " posted_at, state) VALUES (?, ?, ?, ?, ?, ?)",
                 (schedule.id, schedule.guild_id, slot.isoformat(), schedule.channel_id,
-                 self._db.clock().isoformat()),
+                 self._db.clock().isoformat(), POSTING),
             )  # fmt: skip
             claimed = cursor.rowcount == 1
             await db.execute(

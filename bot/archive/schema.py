@@ -331,8 +331,16 @@ CREATE TABLE link_checks (
 CREATE INDEX link_checks_by_status ON link_checks(status);
 """
 
+# Step 10: posts exactly once. Each ledger row has a state: "posting" (claimed, not yet
+# confirmed by Discord: sent again with the same nonce after a crash), "posted", or "failed"
+# (refused for good). Every row written before was a post counted as made: "posted".
+_STEP_10 = """
+ALTER TABLE announced_issues ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
+ALTER TABLE posted_slots ADD COLUMN state TEXT NOT NULL DEFAULT 'posted';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
-    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8, _STEP_9,
+    _STEP_1, _STEP_2, _STEP_3, _STEP_4, _STEP_5, _STEP_6, _STEP_7, _STEP_8, _STEP_9, _STEP_10,
 )  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -21,19 +21,21 @@ from bot.cogs.helpers.posting import (
     needed_names,
     post_card,
     posting,
+    unconfirmed,
     untagged_newsletters,
 )
 from bot.cogs.helpers.replies import embed, in_time, reply
+from bot.cogs.helpers.roles import announcement_role_refusal, can_manage, subscription_refusal
 from bot.cogs.helpers.saving import card_view
 from bot.render.cards import announcement_card, issue_card
 from bot.render.conversations import forum_tag_required, issue_post_name, mode_sentence
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
-    EVERYONE_REFUSED,
     NO_ANNOUNCEMENT,
     NO_ANNOUNCEMENT_TO_STOP,
     NO_ROLE_TO_SUBSCRIBE,
     ROLE_GONE,
+    SUBSCRIPTIONS_OFF,
     already_subscribed_message,
     announce_set_message,
     cannot_manage_role,
@@ -48,18 +50,6 @@ log = logging.getLogger(__name__)
 
 #: The command that chooses another channel, named when a channel stops taking posts.
 SET_COMMAND = "/announce set"
-
-
-def can_manage(guild: discord.Guild, role: discord.Role) -> bool:
-    """Whether the bot may give and take ``role``: Manage Roles, and a role above it."""
-    return guild.me.guild_permissions.manage_roles and role.is_assignable()
-
-
-def announcement_nonce(guild_id: int, newsletter: str, number: int) -> int:
-    """The same number for the same announcement (at most 19 digits, as Discord takes it):
-    a send that Discord answered but whose answer was lost is not posted twice."""
-    digest = hashlib.sha256(f"{guild_id}/{newsletter}/{number}".encode()).digest()
-    return int.from_bytes(digest[:7], "big")
 
 
 class AnnounceCommands(commands.Cog):
@@ -95,11 +85,14 @@ class AnnounceCommands(commands.Cog):
             return None
         return guild.get_role(announcement.role_id)
 
-    async def post_announcement(self, announcement: AnnouncementRecord, issue: IssueRecord) -> None:
+    async def post_announcement(
+        self, announcement: AnnouncementRecord, issue: IssueRecord, nonce: int
+    ) -> None:
         """Post an issue's card in a server's announcement channel, pinging its role (only
-        that role), and publish it in a news channel.
+        that role), and publish it in a news channel; ``nonce`` is the same for every try.
 
-        ``ChannelUnavailable`` when the channel can no longer take posts.
+        ``ChannelUnavailable`` when the channel can no longer take posts; ``PostUncertain``
+        when the post may or may not have been made.
         """
         role = self._role(announcement)
         if announcement.role_id is not None and role is None:
@@ -120,7 +113,7 @@ class AnnounceCommands(commands.Cog):
         content = new_issue_message(name, issue.number, role.mention if role else None)
         mode = announcement.mode
         needed = needed_names(forum=mode == "forum", thread=mode == "thread")
-        with posting(SET_COMMAND, needed):
+        with posting(SET_COMMAND, needed), unconfirmed():
             channel = await destination(self.bot, announcement.channel_id, SET_COMMAND)
             message = await post_card(
                 channel,
@@ -131,15 +124,16 @@ class AnnounceCommands(commands.Cog):
                 thread=mode == "thread",
                 content=content,
                 mentions=mentions,
-                nonce=announcement_nonce(announcement.guild_id, issue.newsletter, issue.number),
+                nonce=nonce,
             )
         log.info(
             "announced %s #%s in guild %s", issue.newsletter, issue.number, announcement.guild_id
         )
-        if isinstance(channel, discord.TextChannel) and channel.is_news():
+        if message is not None and isinstance(channel, discord.TextChannel) and channel.is_news():
             try:
                 await message.publish()
-            except discord.HTTPException as error:  # posted all the same: not worth stopping
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+                # Posted all the same (and counted): not worth stopping or sending again.
                 log.warning(
                     "could not publish the announcement in guild %s: %s",
                     announcement.guild_id,
@@ -168,8 +162,14 @@ class AnnounceCommands(commands.Cog):
     ) -> None:
         assert interaction.guild is not None
         chosen = newsletter_option(self.bot, newsletter)
-        if role is not None and role.is_default():
-            await reply(interaction, EVERYONE_REFUSED, ephemeral=True)
+        subscriptions = self.bot.settings.discord.role_subscriptions
+        refusal = (
+            announcement_role_refusal(role, channel, interaction.guild.me, subscriptions)
+            if role is not None
+            else None
+        )
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
             return
         mode: PostMode = (
             "forum"
@@ -202,7 +202,9 @@ class AnnounceCommands(commands.Cog):
         source = (names.get(chosen, chosen) if chosen else "every newsletter") if names else None
         await reply(
             interaction,
-            announce_set_message(channel.mention, role.mention if role else None, source)
+            announce_set_message(
+                channel.mention, role.mention if role else None, source, subscriptions
+            )
             + mode_sentence(mode),
         )
 
@@ -238,9 +240,15 @@ class AnnounceCommands(commands.Cog):
 
     # -- members -----------------------------------------------------------------------
 
-    async def _announcement_role(self, interaction: discord.Interaction) -> discord.Role | None:
-        """The role members may take here, or None after telling them why there is none."""
+    async def _announcement_role(
+        self, interaction: discord.Interaction, subscribing: bool
+    ) -> discord.Role | None:
+        """The role members may take (``subscribing``) or drop here, or None after telling
+        them why not."""
         assert interaction.guild is not None
+        if not self.bot.settings.discord.role_subscriptions:
+            await reply(interaction, SUBSCRIPTIONS_OFF, ephemeral=True)
+            return None
         announcement = await self.bot.service.announcements.get(interaction.guild.id)
         if announcement is None or announcement.role_id is None:
             await reply(interaction, NO_ROLE_TO_SUBSCRIBE, ephemeral=True)
@@ -249,8 +257,11 @@ class AnnounceCommands(commands.Cog):
         if role is None:
             await reply(interaction, ROLE_GONE, ephemeral=True)
             return None
-        if not can_manage(interaction.guild, role):
-            await reply(interaction, cannot_manage_role(role.mention), ephemeral=True)
+        refusal = subscription_refusal(role) if subscribing else None
+        if refusal is None and not can_manage(interaction.guild, role):
+            refusal = cannot_manage_role(role.mention)
+        if refusal is not None:
+            await reply(interaction, refusal, ephemeral=True)
             return None
         return role
 
@@ -268,7 +279,7 @@ class AnnounceCommands(commands.Cog):
 
     async def _set_subscription(self, interaction: discord.Interaction, subscribed: bool) -> None:
         """Give the member the announcement role (``subscribed``) or take it back."""
-        role = await self._announcement_role(interaction)
+        role = await self._announcement_role(interaction, subscribed)
         member = interaction.user
         if role is None or not isinstance(member, discord.Member):
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -23,6 +24,7 @@ from bot.cogs.helpers.posting import (
     needed_names,
     post_card,
     posting,
+    unconfirmed,
     untagged_newsletters,
 )
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
@@ -94,15 +96,22 @@ class ScheduleCommands(commands.Cog):
 
     # -- the scheduler -----------------------------------------------------------------
 
-    async def post_pick(self, channel_id: int, newsletter: str | None = None) -> str | None:
+    async def post_pick(
+        self, channel_id: int, newsletter: str | None = None, nonce: int | None = None
+    ) -> str | None:
         """Post an archive pick (from ``newsletter``, or from any) to a channel, or as a post
-        of its own in a forum; the pick's title, or None if there is none.
+        of its own in a forum; the pick's title, or None if there is none. ``nonce``: a
+        scheduled slot's, the same every try.
 
-        ``ChannelUnavailable`` when the channel can no longer take posts.
+        ``ChannelUnavailable`` when the channel can no longer take posts; with a nonce,
+        ``PostUncertain`` when the post may or may not have been made.
         """
         channel = self.bot.get_channel(channel_id)
         forum = isinstance(channel, discord.ForumChannel)
-        with posting(SET_COMMAND, needed_names(forum=forum)):
+        with (
+            posting(SET_COMMAND, needed_names(forum=forum)),
+            unconfirmed() if nonce is not None else contextlib.nullcontext(),
+        ):
             found = await destination(self.bot, channel_id, SET_COMMAND)
             pick = await self.bot.service.picks.pick(str(channel_id), newsletter)
             if pick is None:
@@ -115,11 +124,14 @@ class ScheduleCommands(commands.Cog):
                 card_view(card, pick.key),
                 name=pick_post_name(pick),
                 tag=(name, pick.newsletter),
+                nonce=nonce,
             )
         return display_title(pick)
 
-    async def post_scheduled(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
-        title = await self.post_pick(schedule.channel_id, schedule.newsletter)
+    async def post_scheduled(
+        self, schedule: ScheduleRecord, slot: dt.datetime, nonce: int
+    ) -> str | None:
+        title = await self.post_pick(schedule.channel_id, schedule.newsletter, nonce)
         log.info(
             "archive post for guild %s, schedule %s, slot %s: %s",
             schedule.guild_id,

@@ -87,6 +87,62 @@ NO_ROLE_TO_SUBSCRIBE = (
 ROLE_GONE = (
     "The announcement role no longer exists: a moderator can choose another with /announce set."
 )
+SUBSCRIPTIONS_OFF = (
+    "Members don't take the announcement role themselves on this server's bot: ask a moderator "
+    "to give it to you or take it back."
+)
+#: Where a server's roles are changed, named in the refusals that say what to change.
+ROLE_SETTINGS = "Server Settings → Roles"
+
+
+def managed_role_refused(role: str) -> str:
+    return (
+        f"{role} belongs to an integration (a bot, server boosts or subscriptions): Discord "
+        "lets nobody give it to members. Choose a role made for announcements, or none."
+    )
+
+
+def powerful_role_refused(role: str, powers: list[str]) -> str:
+    """/announce set: a role members could take with /subscribe grants ``powers``."""
+    return (
+        f"{role} grants {_and(powers)}: anyone could get that with /subscribe. Choose a role "
+        f"that grants nothing beyond chatting, or remove those permissions from it in "
+        f"{ROLE_SETTINGS}, then run /announce set again."
+    )
+
+
+def role_above_me(role: str) -> str:
+    return (
+        f"I can't give {role} to members with /subscribe: it is at or above my highest role. "
+        f"Drag my role above it in {ROLE_SETTINGS}, then run /announce set again."
+    )
+
+
+def no_manage_roles(role: str) -> str:
+    return (
+        f"I can't give {role} to members with /subscribe: I don't have Manage Roles. Give my "
+        f"role Manage Roles in {ROLE_SETTINGS}, then run /announce set again."
+    )
+
+
+def unpingable_role(role: str) -> str:
+    return (
+        f"Announcements couldn't ping {role}: it isn't mentionable and I don't have Mention "
+        f"@everyone, @here and All Roles. Turn on “Allow anyone to @mention this role” for it "
+        f"in {ROLE_SETTINGS}, then run /announce set again."
+    )
+
+
+def role_now_powerful(role: str, powers: list[str]) -> str:
+    """/subscribe: the announcement role was given ``powers`` since it was set."""
+    return (
+        f"I won't hand out {role}: it now grants {_and(powers)}. Ask a moderator to remove "
+        "those permissions from it, or to choose another role with /announce set."
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def not_a_text_channel(command: str = "/archive set") -> str:
@@ -120,14 +176,18 @@ def tag_required(command: str) -> str:
     )
 
 
-def announce_set_message(channel: str, role: str | None, newsletter: str | None = None) -> str:
-    """``newsletter``: the one announced, named when the bot serves several."""
+def announce_set_message(
+    channel: str, role: str | None, newsletter: str | None = None, subscriptions: bool = True
+) -> str:
+    """``newsletter``: the one announced, named when the bot serves several; ``subscriptions``:
+    whether members take the role themselves."""
     what = f"New issues of {newsletter}" if newsletter else "New issues"
-    ping = (
-        f", pinging {role}. Members can take or drop the role with /subscribe and /unsubscribe"
-        if role
-        else ", pinging nobody"
+    take = (
+        "Members can take or drop the role with /subscribe and /unsubscribe"
+        if subscriptions
+        else "Moderators give the role to members who want the ping"
     )
+    ping = f", pinging {role}. {take}" if role else ", pinging nobody"
     return f"{what} will be announced in {channel}{ping}. Issues already loaded are not announced."
 
 

@@ -8,6 +8,15 @@ No Discord token: set DISCORD_TOKEN in the environment or in a .env file in the 
 (DISCORD_TOKEN=...); README.md, "Run it on Discord", explains how to create the bot and get its token.
 To try the archive without Discord, use the console: python -m bot latest | search QUERY | random"""
 
+NO_APPLICATION_ID = (
+    "No application id: pass --application-id ID (Developer Portal → your application → "
+    "General Information → Application ID), or set DISCORD_TOKEN, which holds it"
+)
+TOKEN_WITHOUT_ID = (
+    "DISCORD_TOKEN does not start with the bot's id, as a bot token does: pass --application-id "
+    "ID (Developer Portal → your application → General Information → Application ID)"
+)
+
 TOKEN_REJECTED = (
     "Discord rejected the token: reset it in the Developer Portal and update DISCORD_TOKEN"
 )
@@ -94,3 +103,14 @@ def describe_network_error(error: BaseException) -> str:
     """A short reason without the stack: ``ClientConnectorError: Cannot connect to host …``."""
     text = str(error).strip() or "no details"
     return f"{type(error).__name__}: {text}"
+
+
+def invite_lines(url: str, needs: list[tuple[str, str]]) -> str:
+    """What ``python -m bot invite`` prints: the link, then each permission it asks for and why."""
+    lines = [url, "", "It asks for:"]
+    lines += [f"  {name}: to {why}" for name, why in needs]
+    return "\n".join(lines)
+
+
+def invite_logged(url: str) -> str:
+    return f"invite link (the permissions the enabled features need): {url}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
+import aiohttp
 import discord
 import pytest
 
@@ -18,12 +19,23 @@ from tests.unit.test_announcements import issue_file
 ROLE_ID = 321
 
 
-def role(role_id: int = ROLE_ID, *, assignable: bool = True, default: bool = False) -> MagicMock:
+def role(
+    role_id: int = ROLE_ID,
+    *,
+    assignable: bool = True,
+    default: bool = False,
+    permissions: discord.Permissions | None = None,
+    mentionable: bool = True,
+    managed: bool = False,
+) -> MagicMock:
     found = MagicMock(spec=discord.Role)
     found.id = role_id
     found.mention = f"<@&{role_id}>"
     found.is_default.return_value = default
     found.is_assignable.return_value = assignable
+    found.permissions = permissions or discord.Permissions.none()
+    found.mentionable = mentionable
+    found.managed = managed
     return found
 
 
@@ -86,6 +98,7 @@ def test_announce_is_for_moderators_and_subscribe_for_everyone(bot: ArchiveBot) 
 
 async def test_set_show_stop(bot: ArchiveBot) -> None:
     interaction = FakeInteraction(bot, user=moderator())
+    in_guild(interaction)
     await invoke(bot, "announce set", interaction, channel=text_channel(500), role=role())
     assert interaction.last.content == (
         "New issues will be announced in <#500>, pinging <@&321>. Members can take or drop the "
@@ -119,6 +132,147 @@ async def test_set_refuses_everyone_and_a_channel_the_bot_cannot_post_to(bot: Ar
     await invoke(bot, "announce set", muted, channel=text_channel(can_post=False))
     assert (muted.last.content or "").startswith("I can't post in <#500>: I'm missing Send")
     assert await bot.service.announcements.get(42) is None
+
+
+POWERFUL = [
+    (discord.Permissions(administrator=True), "grants Administrator: anyone could get that"),
+    (
+        discord.Permissions(kick_members=True, manage_roles=True, send_messages=True),
+        "grants Kick Members and Manage Roles: anyone could get that",
+    ),
+    (discord.Permissions(mention_everyone=True), "grants Mention @everyone, @here and All Roles"),
+    (
+        discord.Permissions(moderate_members=True, manage_messages=True),
+        "grants Manage Messages and Timeout Members",
+    ),
+]
+
+
+@pytest.mark.parametrize(("permissions", "said"), POWERFUL)
+async def test_set_refuses_a_role_that_grants_more_than_chatting(
+    bot: ArchiveBot, permissions: discord.Permissions, said: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    in_guild(interaction)
+    await invoke(
+        bot, "announce set", interaction, channel=text_channel(), role=role(permissions=permissions)
+    )
+    assert interaction.last.ephemeral
+    assert (interaction.last.content or "").startswith(f"<@&321> {said}")
+    assert (interaction.last.content or "").endswith(
+        "remove those permissions from it in Server Settings → Roles, then run /announce set again."
+    )
+    assert await bot.service.announcements.get(42) is None
+
+
+@pytest.mark.parametrize(
+    ("chosen", "manage_roles", "said"),
+    [
+        (
+            role(managed=True),
+            True,
+            "<@&321> belongs to an integration (a bot, server boosts or subscriptions)",
+        ),
+        (
+            role(assignable=False),
+            True,
+            "I can't give <@&321> to members with /subscribe: it is at or above my highest role. "
+            "Drag my role above it in Server Settings → Roles",
+        ),
+        (
+            role(),
+            False,
+            "I can't give <@&321> to members with /subscribe: I don't have Manage Roles. Give my "
+            "role Manage Roles in Server Settings → Roles",
+        ),
+        (
+            role(mentionable=False),
+            True,
+            "Announcements couldn't ping <@&321>: it isn't mentionable and I don't have Mention "
+            "@everyone, @here and All Roles. Turn on “Allow anyone to @mention this role”",
+        ),
+    ],
+)
+async def test_set_refuses_a_role_it_could_not_give_or_ping(
+    bot: ArchiveBot, chosen: MagicMock, manage_roles: bool, said: str
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    in_guild(interaction, manage_roles=manage_roles)
+    await invoke(bot, "announce set", interaction, channel=text_channel(), role=chosen)
+    assert interaction.last.ephemeral and (interaction.last.content or "").startswith(said)
+    assert await bot.service.announcements.get(42) is None
+
+
+async def test_a_role_nobody_may_mention_is_fine_when_the_bot_mentions_everyone(
+    bot: ArchiveBot,
+) -> None:
+    interaction = FakeInteraction(bot, user=moderator())
+    in_guild(interaction)
+    where = text_channel()
+    where.permissions_for.return_value = discord.Permissions(
+        view_channel=True, send_messages=True, embed_links=True, mention_everyone=True
+    )
+    await invoke(bot, "announce set", interaction, channel=where, role=role(mentionable=False))
+    assert (interaction.last.content or "").startswith("New issues will be announced in <#500>")
+
+
+def without_subscriptions(bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    discord_settings = bot.settings.discord.model_copy(update={"role_subscriptions": False})
+    monkeypatch.setattr(
+        bot, "settings", bot.settings.model_copy(update={"discord": discord_settings})
+    )
+
+
+async def test_without_subscriptions_the_bot_needs_not_give_the_role(
+    bot: ArchiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_subscriptions(bot, monkeypatch)
+    interaction = FakeInteraction(bot, user=moderator())
+    in_guild(interaction, manage_roles=False)
+    await invoke(
+        bot, "announce set", interaction, channel=text_channel(), role=role(assignable=False)
+    )
+    assert interaction.last.content == (
+        "New issues will be announced in <#500>, pinging <@&321>. Moderators give the role to "
+        "members who want the ping. Issues already loaded are not announced."
+    )
+    powerful = FakeInteraction(bot, user=moderator())
+    in_guild(powerful, manage_roles=False)
+    await invoke(
+        bot, "announce set", powerful, channel=text_channel(),
+        role=role(permissions=discord.Permissions(manage_guild=True)),
+    )  # fmt: skip
+    assert (powerful.last.content or "").startswith("<@&321> grants Manage Server")
+    for command in ("subscribe", "unsubscribe"):
+        member_interaction = FakeInteraction(bot, user=member(3))
+        in_guild(member_interaction, role())
+        await invoke(bot, command, member_interaction)
+        assert member_interaction.last.ephemeral and member_interaction.last.content == (
+            "Members don't take the announcement role themselves on this server's bot: ask a "
+            "moderator to give it to you or take it back."
+        )
+        member_interaction.user.add_roles.assert_not_awaited()
+        member_interaction.user.remove_roles.assert_not_awaited()
+
+
+async def test_subscribe_checks_the_role_again_and_unsubscribe_still_drops_it(
+    bot: ArchiveBot,
+) -> None:
+    await bot.service.announcements.set(42, 500, ROLE_ID)
+    grown = role(permissions=discord.Permissions(send_messages=True, ban_members=True))
+    joining = FakeInteraction(bot, user=member(3))
+    in_guild(joining, grown)
+    await invoke(bot, "subscribe", joining)
+    assert joining.last.ephemeral and joining.last.content == (
+        "I won't hand out <@&321>: it now grants Ban Members. Ask a moderator to remove those "
+        "permissions from it, or to choose another role with /announce set."
+    )
+    joining.user.add_roles.assert_not_awaited()
+    leaving = FakeInteraction(bot, user=member(3))
+    leaving.user.roles = [grown]
+    in_guild(leaving, grown)
+    await invoke(bot, "unsubscribe", leaving)
+    assert leaving.user.remove_roles.await_args.args == (grown,)
 
 
 async def test_an_announcement_pings_its_role_only_and_is_published_in_a_news_channel(
@@ -168,6 +322,40 @@ async def test_without_a_role_or_with_a_deleted_one_nobody_is_pinged(
         assert call.kwargs["allowed_mentions"].to_dict() == {"parse": []}
         sent.send.return_value.publish.assert_not_awaited()
     assert any("is gone: announcing without a ping" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_post_cut_off_is_sent_again_with_the_same_nonce(
+    bot: ArchiveBot, content_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flaky = channel(error=aiohttp.ServerDisconnectedError())
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: flaky)
+    await bot.service.announcements.set(42, 500, None)
+    await new_issue(bot, content_dir, clock)
+    await announce_pass(bot)
+    assert await bot.service.announcements.announced(42) == []
+    first = flaky.send.await_args.kwargs["nonce"]
+    flaky.send.side_effect = None
+    await announce_pass(bot)
+    await announce_pass(bot)
+    assert flaky.send.await_count == 2
+    assert flaky.send.await_args.kwargs["nonce"] == first
+    assert await bot.service.announcements.announced(42) == [("default", 29)]
+
+
+async def test_a_publish_cut_off_leaves_the_post_counted(
+    bot: ArchiveBot, content_dir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news = channel(news=True)
+    news.send.return_value.publish.side_effect = aiohttp.ServerDisconnectedError()
+    monkeypatch.setattr(bot, "get_channel", lambda channel_id: news)
+    await bot.service.announcements.set(42, 500, None)
+    await new_issue(bot, content_dir, clock)
+    await announce_pass(bot)
+    await announce_pass(bot)
+    assert news.send.await_count == 1
+    assert await bot.service.announcements.announced(42) == [("default", 29)]
+    announcement = await bot.service.announcements.get(42)
+    assert announcement is not None and announcement.enabled
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ QUIET_CHANNEL_ID = 700_000_000_000_000_005  # a text channel where the bot may n
 MOD_ROLE_ID = 600_000_000_000_000_001
 BOT_ROLE_ID = 600_000_000_000_000_002
 NEWS_ROLE_ID = 600_000_000_000_000_003  # the role new issues ping
+ADMIN_ROLE_ID = 600_000_000_000_000_004  # a role with Administrator: never handed out
 MODERATOR_ID = 500_000_000_000_000_001
 MEMBER_ID = 500_000_000_000_000_002
 STRANGER_ID = 500_000_000_000_000_003
@@ -39,6 +40,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11  # in a forum: Create Posts
 EMBED_LINKS = 1 << 14
 MANAGE_ROLES = 1 << 28
+ADMINISTRATOR = 1 << 3
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 VIEW_SEND_EMBED = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
@@ -96,9 +98,11 @@ def _deny(role_id: int, bits: int) -> dict[str, Any]:
     return {"id": str(role_id), "type": 0, "allow": "0", "deny": str(bits)}
 
 
-def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+def _role(
+    role_id: int, name: str, permissions: int, position: int, *, mentionable: bool = False
+) -> dict[str, Any]:
     return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+            "color": 0, "hoist": False, "managed": False, "mentionable": mentionable, "flags": 0}  # fmt: skip
 
 
 MEMBERS = {
@@ -117,7 +121,8 @@ def guild_payload() -> dict[str, Any]:
             _role(GUILD_ID, "@everyone", VIEW_SEND_EMBED, 0),
             _role(MOD_ROLE_ID, "Moderators", MANAGE_GUILD | VIEW_SEND_EMBED, 1),
             _role(BOT_ROLE_ID, "Archive Bot", VIEW_SEND_EMBED | MANAGE_ROLES | THREADS, 3),
-            _role(NEWS_ROLE_ID, "Newsletter", 0, 2),
+            _role(NEWS_ROLE_ID, "Newsletter", 0, 2, mentionable=True),
+            _role(ADMIN_ROLE_ID, "Admins", ADMINISTRATOR, 1, mentionable=True),
         ],
         "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ARCHIVE_CHANNEL_ID, "from-the-archives", 1),
                      _channel(NEWS_CHANNEL_ID, "new-issues", 2, kind=NEWS), _forum(FORUM_CHANNEL_ID, "discussions", 3),
@@ -195,6 +200,8 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.command_syncs = 0
         self.identifies = 0
+        #: What each IDENTIFY said (the intents asked for, among others).
+        self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
@@ -209,6 +216,13 @@ class FakeDiscord:
         self.refuse_gateway = False
         self.close_code: int | None = None
         self.sync_status: int | None = None
+        #: A fault: hold channel posts unanswered until ``release_posts``, as a bot killed in
+        #: mid-post sees them: the message is made first with ``hold_made`` (Discord made it,
+        #: its answer never came back), never made without; ``held`` is set when one is held.
+        self.hold_posts = False
+        self.hold_made = False
+        self.held = asyncio.Event()
+        self._release = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -459,12 +473,29 @@ class FakeDiscord:
         nonce = (channel_id, str(body["nonce"])) if body.get("enforce_nonce") else None
         if nonce is not None and nonce in self._nonces:
             return self._json(self._nonces[nonce])  # the first message, not a second one
+        if self.hold_posts and not self.hold_made:  # never reaches "Discord": nothing made
+            await self._hold()
+            return self._error(0, "held", 503)
         message = self._message(channel_id, body)
         message["request"] = request[BODY]
         if nonce is not None:
             self._nonces[nonce] = message
         await self._post(channel_id, message)
+        if self.hold_posts:
+            await self._hold()
         return self._json(message)
+
+    async def _hold(self) -> None:
+        self.held.set()
+        await self._release.wait()
+
+    def release_posts(self) -> None:
+        """End the hold: posts held answer (to nobody, when the bot was killed) and the next
+        ones are made at once."""
+        self.hold_posts = self.hold_made = False
+        self._release.set()
+        self._release = asyncio.Event()
+        self.held.clear()
 
     def _new_thread(
         self, parent: dict[str, Any], name: str, kind: int, tags: list[str]
@@ -620,12 +651,19 @@ class FakeDiscord:
                 await socket.close(code=self.close_code, message=b"test fault")
             elif op == 2:
                 self.identifies += 1
+                self.identify_payloads.append(payload["d"])
                 await self._dispatch(socket, "READY", {
                     "v": 10, "user": user(BOT_ID, "archive-bot", bot=True), "session_id": f"session-{self.identifies}",
                     "resume_gateway_url": f"ws://127.0.0.1:{self.port}/", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
                     "application": {"id": str(APP_ID), "flags": 0}, "shard": [0, 1],
                 })  # fmt: skip
-                await self._dispatch(socket, "GUILD_CREATE", guild_payload())
+                # With the active threads, as Discord sends them (forum posts among them).
+                threads = [
+                    {k: v for k, v in t.items() if k != "starter"} for t in self.threads.values()
+                ]
+                await self._dispatch(
+                    socket, "GUILD_CREATE", {**guild_payload(), "threads": threads}
+                )
                 self.ready.set()
             elif op == 6:
                 self.resumes += 1

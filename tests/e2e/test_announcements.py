@@ -5,20 +5,26 @@ members taking and dropping the role."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 
 import pytest
 import pytest_asyncio
 import yaml
 
+from bot.permissions import invite_url, needed, permission_value
 from tests.e2e.conftest import BotProcess
 from tests.e2e.fake_discord import (
+    ADMIN_ROLE_ID,
+    APP_ID,
     GUILD_ID,
     MEMBER_ID,
     MODERATOR_ID,
     NEWS_CHANNEL_ID,
     NEWS_ROLE_ID,
     FakeDiscord,
+    Request,
     option,
     subcommand,
 )
@@ -48,6 +54,38 @@ async def reload(fake_discord: FakeDiscord) -> str:
     reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
     content: str = message(reply)["content"]
     return content
+
+
+async def shown_once(fake_discord: FakeDiscord, announced: str) -> dict[str, str]:
+    """/announce show's fields once it counts ``announced``: a post counts once the bot has
+    Discord's answer and has published it, a moment after the stand-in has the message."""
+    async with asyncio.timeout(10):
+        while True:
+            shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+            fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+            if fields["Announced"] == announced:
+                return fields
+            await asyncio.sleep(0.1)
+
+
+async def test_a_role_with_administrator_is_refused(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    refused = await fake_discord.command(
+        "announce",
+        subcommand(
+            "set",
+            option("channel", str(NEWS_CHANNEL_ID), 7),
+            option("role", str(ADMIN_ROLE_ID), 8),
+        ),
+        user_id=MODERATOR_ID,
+    )
+    assert is_ephemeral(refused)
+    assert message(refused)["content"].startswith(
+        f"<@&{ADMIN_ROLE_ID}> grants Administrator: anyone could get that with /subscribe."
+    )
+    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
+    assert message(shown)["content"].startswith("No announcements here yet")
 
 
 async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
@@ -92,11 +130,54 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     assert (await reload(fake_discord)).startswith("Reloaded: issues added #30.")
     await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 2, timeout=10)
     assert posts[1]["request"]["content"].endswith("#30")
-    shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
-    fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
+    fields = await shown_once(fake_discord, "2 issues; the last: #30")
     assert fields["Role"] == f"<@&{NEWS_ROLE_ID}>" and fields["Status"] == "active"
-    assert fields["Announced"] == "2 issues; the last: #30"
     assert len(posts) == 2
+
+
+@pytest.mark.parametrize(
+    ("number", "made"), [(31, True), (32, False)], ids=["made-then-killed", "killed-before"]
+)
+async def test_a_kill_in_mid_post_announces_exactly_once_after_the_restart(
+    fake_discord: FakeDiscord, bot_process: BotProcess, number: int, made: bool
+) -> None:
+    """The bot is SIGKILLed with its claim made and its post sent but unanswered: made by
+    Discord already (the re-sent post repeats its nonce: Discord answers with that message),
+    or not (the re-sent post makes it). Either way, one message after the restart."""
+    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+    before = len(posts)
+    fake_discord.hold_posts, fake_discord.hold_made = True, made
+    (bot_process.content / f"0{number}.md").write_text(issue_file(number, number - 24))
+    assert (await reload(fake_discord)).startswith(f"Reloaded: issues added #{number}.")
+    await asyncio.wait_for(fake_discord.held.wait(), timeout=10)
+    bot_process.kill()
+    fake_discord.release_posts()
+    assert len(posts) == before + made
+    with closing(sqlite3.connect(bot_process.workdir / "bot.sqlite3")) as db:
+        claim = db.execute(
+            "SELECT state FROM announced_issues WHERE guild_id = ? AND issue = ?",
+            (GUILD_ID, number),
+        ).fetchall()
+    assert claim == [("posting",)]
+
+    await bot_process.start()
+    await bot_process.wait_for_log(f"announced default #{number} in guild")
+    assert "again (its last try was interrupted)" in bot_process.log
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, before + 1, timeout=10)
+    await asyncio.sleep(1)  # two more announcer passes: nothing more comes
+    assert len(posts) == before + 1
+    assert posts[-1]["request"]["content"].endswith(f"#{number}")
+    nonces = [r.body["nonce"] for r in fake_discord.requests if _announces(r, number)]
+    assert len(nonces) == 2 and nonces[0] == nonces[1]
+    await shown_once(fake_discord, f"{len(posts)} issues; the last: #{number}")
+
+
+def _announces(request: Request, number: int) -> bool:
+    return (
+        request.method == "POST"
+        and request.path == f"/api/v10/channels/{NEWS_CHANNEL_ID}/messages"
+        and request.body["content"].endswith(f": #{number}")
+    )
 
 
 async def test_members_take_and_drop_the_announcement_role(
@@ -128,7 +209,7 @@ async def test_only_announcements_ping_and_only_their_role(
 ) -> None:
     announcements = [m["request"] for m in fake_discord.channel_messages[NEWS_CHANNEL_ID]]
     others = [body for body in fake_discord.bot_messages() if body not in announcements]
-    assert len(announcements) == 2 and others
+    assert len(announcements) == 4 and others
     for body in announcements:
         assert body["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
     for body in others:
@@ -148,3 +229,12 @@ async def test_issue_cards_link_back_stated_address_first_then_the_template(
         assert shown["embeds"][0]["url"] == address
         button = shown["components"][0]["components"][0]
         assert (button["label"], button["url"]) == ("Read the issue", address)
+
+
+async def test_the_bot_asks_for_the_guilds_intent_alone_and_logs_its_invite(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    assert fake_discord.identify_payloads
+    assert {identify["intents"] for identify in fake_discord.identify_payloads} == {1}
+    invite = invite_url(APP_ID, permission_value(needed(role_subscriptions=True)))
+    assert f"invite link (the permissions the enabled features need): {invite}" in bot_process.log

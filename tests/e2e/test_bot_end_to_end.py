@@ -503,8 +503,9 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     await asyncio.sleep(0.2)
     assert bot_process.process is not None and bot_process.process.returncode == 0
     assert bot_process.log.rstrip().endswith("stopped")
-    slots = _slots(bot_process.log)
-    assert len(slots) == len(set(slots)), slots
+    # A slot whose post a kill left unconfirmed is sent again (logged twice) with its nonce:
+    # the stand-in, as Discord, answers with the first message.
+    slots = set(_slots(bot_process.log))
     assert len(posts) == 1 + len(slots)  # /archive now, then one post per distinct slot
 
 

@@ -58,6 +58,18 @@ def test_the_shipped_config_is_valid() -> None:
         ),
         ("newsletter: {name: X}\ndiscord: {token: abc}\n", "remove the token from the config file"),
         ("newsletter: [\n", "not valid YAML"),
+        (
+            "newsletter: {name: X}\ndiscord: {search_cooldown: {rate: 101}}\n",
+            "discord.search_cooldown.rate: Input should be less than or equal to 100",
+        ),
+        (
+            "newsletter: {name: X}\ndiscord: {random_cooldown: {per: 86401}}\n",
+            "discord.random_cooldown.per: Input should be less than or equal to 86400",
+        ),
+        (
+            "newsletter: {name: X}\ndiscord: {random_cooldown: {rate: 0}}\n",
+            "discord.random_cooldown.rate: Input should be greater than or equal to 1",
+        ),
         ("- just a list\n", "expected a mapping"),
     ],
 )

@@ -279,7 +279,7 @@ async def test_an_older_database_serves_two_newsletters_with_user_state_intact(
         # The schedules still post, and the ledger still refuses a slot posted before.
         posted: list[tuple[int, dt.datetime]] = []
 
-        async def post(schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
+        async def post(schedule: ScheduleRecord, slot: dt.datetime, _: int) -> str | None:
             posted.append((schedule.guild_id, slot))
             return "pick"
 

@@ -11,7 +11,7 @@ import pytest
 from bot.archive.db import Database
 from bot.archive.records import ScheduleRecord
 from bot.archive.schedules import MAX_SCHEDULES, Schedules, next_runs, preset_cron
-from bot.errors import ChannelUnavailable, ScheduleError
+from bot.errors import ChannelUnavailable, PostUncertain, ScheduleError
 from tests.conftest import FakeClock
 
 UTC = dt.UTC
@@ -59,9 +59,11 @@ async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
 class Recorder:
     def __init__(self) -> None:
         self.posts: list[tuple[int, dt.datetime]] = []
-        self.fail_for: dict[int, Exception] = {}
+        self.fail_for: dict[int, BaseException] = {}
+        self.nonces: list[int] = []
 
-    async def __call__(self, schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
+    async def __call__(self, schedule: ScheduleRecord, slot: dt.datetime, nonce: int) -> str | None:
+        self.nonces.append(nonce)
         if schedule.guild_id in self.fail_for:
             raise self.fail_for[schedule.guild_id]
         self.posts.append((schedule.guild_id, slot))
@@ -109,6 +111,41 @@ async def test_a_claimed_slot_is_never_posted_again(store: Database, clock: Fake
         await db.execute("UPDATE schedules SET next_run_at = '2026-01-05T09:00:00+00:00'")
     assert await schedules.run_due(recorder) == 0
     assert len(recorder.posts) == 1
+
+
+class Crash(BaseException):
+    """The process dying mid-post (not caught as an error)."""
+
+
+async def test_a_slot_a_crash_left_unconfirmed_is_sent_again_with_its_nonce(
+    store: Database, clock: FakeClock
+) -> None:
+    schedules = Schedules(store)
+    await schedules.add(1, 100, "0 * * * *", "UTC")
+    clock.advance(hours=1)
+    recorder = Recorder()
+    recorder.fail_for[1] = Crash()
+    with pytest.raises(Crash):  # claimed, sent, then the process died before the answer
+        await schedules.run_due(recorder)
+    del recorder.fail_for[1]
+    clock.advance(minutes=5)  # restarted: the slot is past, its claim still "posting"
+    assert await schedules.run_due(recorder) == 1
+    assert await schedules.run_due(recorder) == 0
+    nine = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert recorder.posts == [(1, nine)]
+    assert len(recorder.nonces) == 2 and recorder.nonces[0] == recorder.nonces[1]
+    (shown,) = await schedules.all(1)
+    assert shown.last_post_title == "pick for 09:00"
+    # A cut connection: the claim stays until a try is confirmed; a refusal is not retried.
+    clock.advance(hours=1)
+    recorder.fail_for[1] = PostUncertain("ServerDisconnectedError")
+    assert await schedules.run_due(recorder) == 0
+    recorder.fail_for[1] = RuntimeError("Discord refused the embed")
+    assert await schedules.run_due(recorder) == 0
+    recorder.fail_for.clear()
+    assert await schedules.run_due(recorder) == 0
+    assert recorder.nonces[2] == recorder.nonces[3] != recorder.nonces[0]
+    assert len(recorder.nonces) == 4 and len(recorder.posts) == 1
 
 
 async def test_an_unavailable_channel_disables_only_that_guild(
@@ -172,7 +209,7 @@ async def test_several_schedules_of_a_server_post_each_slot_once(
     lost, _ = await schedules.add(1, 102, "0 * * * *", "UTC")
     posted: list[tuple[int, dt.datetime]] = []
 
-    async def post(schedule: ScheduleRecord, slot: dt.datetime) -> str | None:
+    async def post(schedule: ScheduleRecord, slot: dt.datetime, _: int) -> str | None:
         if schedule.id == lost:
             raise ChannelUnavailable("the channel was deleted (Discord error 10003)")
         posted.append((schedule.id, slot))

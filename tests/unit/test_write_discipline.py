@@ -114,7 +114,7 @@ class Hammer:
     async def _ledger(self) -> None:
         worker = self._worker()
 
-        async def post(schedule: ScheduleRecord, _: dt.datetime) -> str | None:
+        async def post(schedule: ScheduleRecord, _: dt.datetime, __: int) -> str | None:
             pick = await self.service.picks.pick(str(schedule.channel_id))
             return pick.title if pick else None
 

@@ -8,9 +8,10 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostUncertain
 from bot.render.conversations import permission_names
 from bot.render.messages import channel_deleted, lost_access, not_a_text_channel, tag_required
 
@@ -75,6 +76,21 @@ def posting(command: str, needed: Sequence[str] | None = None) -> Iterator[None]
         raise ChannelUnavailable(reason) from error
 
 
+#: Discord's error for a second thread on one message.
+THREAD_EXISTS = 160004
+
+
+@contextlib.contextmanager
+def unconfirmed() -> Iterator[None]:
+    """A post that failed where it may have reached Discord all the same (the connection
+    dropped, a time-out, Discord's own error once discord.py's retries ran out) becomes
+    ``PostUncertain``: sent again with its nonce, it can't be posted twice."""
+    try:
+        yield
+    except (aiohttp.ClientError, TimeoutError, discord.DiscordServerError) as error:
+        raise PostUncertain(f"{type(error).__name__}: {error}") from error
+
+
 async def send_card(
     channel: discord.abc.Messageable,
     shown: discord.Embed,
@@ -85,7 +101,8 @@ async def send_card(
 ) -> discord.Message:
     """Post a card's embed, with its buttons if it has any; nobody is pinged unless
     ``mentions`` allows it. With a ``nonce``, Discord answers a second send of it (a retry
-    after a lost answer) with the first message instead of posting another."""
+    after a lost answer) with the first message instead of posting another (discord.py sends every nonce with
+    ``enforce_nonce``)."""
     options: dict[str, Any] = {"embed": shown, "allowed_mentions": mentions or discord.AllowedMentions.none()}  # fmt: skip
     if view is not None:
         options["view"] = view
@@ -125,11 +142,21 @@ async def post_card(
     content: str | None = None,
     mentions: discord.AllowedMentions | None = None,
     nonce: int | None = None,
-) -> discord.Message:
+) -> discord.Message | None:
     """Post a card in ``channel``: in a forum, as a new post named ``name`` (with the tag
     named as one of ``tag``, when the forum has one); elsewhere as a message (``send_card``),
-    with a thread named ``name`` opened on it when ``thread``. The message is returned."""
+    with a thread named ``name`` opened on it when ``thread``. The message is returned; None
+    for a forum post the bot had made already.
+
+    Sent again after a try whose answer was lost (``nonce``), nothing is made twice: a
+    message comes back from Discord as it was, a thread already opened on it is kept, and a
+    forum post (which takes no nonce) is looked for among the forum's open posts by name."""
     if isinstance(channel, discord.ForumChannel):
+        me = channel.guild.me.id
+        if nonce is not None and any(
+            post.name == name and post.owner_id == me for post in channel.threads
+        ):
+            return None
         options: dict[str, Any] = {"embed": shown, "allowed_mentions": mentions or discord.AllowedMentions.none()}  # fmt: skip
         if view is not None:
             options["view"] = view
@@ -140,7 +167,11 @@ async def post_card(
         return created.message
     message = await send_card(channel, shown, view, content, mentions, nonce)
     if thread and isinstance(channel, discord.TextChannel):
-        await message.create_thread(name=name)
+        try:
+            await message.create_thread(name=name)
+        except discord.HTTPException as error:
+            if error.code != THREAD_EXISTS:  # opened by the try before: kept
+                raise
     return message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.content.blocks import STOPWORDS, Block, clean_heading, words
@@ -238,6 +239,34 @@ def _stories(blocks: list[Block], headings: list[int], linked_levels: set[int]) 
     }
 
 
+def _byline_word(text: str) -> str:
+    found = words(clean_heading(text))
+    return found[0].rstrip("s") if found else ""
+
+
+def _subtitled(blocks: list[Block], headings: list[int]) -> set[int]:
+    """Headings each followed straight away by a deeper heading that opens the same way in
+    each ("## Nimjl" / "#### Author: Ada" / text, "## Loki" / "#### Author: Bo" / text): a
+    byline, the pair and what follows one story. Only where the shape recurs (two or more
+    pairs on the same levels, one first word), so that a section opening with its first
+    sub-section is not taken for one."""
+    pairs: dict[tuple[int, int, str], list[int]] = {}
+    for index, sub in itertools.pairwise(headings):
+        level, sub_level = blocks[index].level, blocks[sub].level
+        if sub != index + 1 or not 0 < level < sub_level or sub + 1 in headings:
+            continue
+        word = _byline_word(blocks[sub].text)
+        if word and sub + 1 < len(blocks) and not blocks[sub].lead:  # a linked title: no byline
+            pairs.setdefault((level, sub_level, word), []).append(index)
+    per_level = Counter(blocks[i].level for i in headings)
+    return {
+        index
+        for (level, _, _), found in pairs.items()
+        if len(found) >= 2 and len(found) * 2 >= per_level[level]
+        for index in found
+    }
+
+
 def _section_level(blocks: list[Block], headings: list[int], stories: set[int]) -> int | None:
     """The Markdown heading level that divides the issue: the one with the most headings that
     hold deeper headings (stories aside), the shallower on a tie. Counting rather than taking
@@ -261,12 +290,13 @@ def _outline(blocks: list[Block], headings: list[int], rules: Rules) -> _Outline
     or the rules name, else the first heading.
     """
     linked_levels = _linked_levels(blocks, headings)
-    stories = _stories(blocks, headings, linked_levels)
+    bylined = _subtitled(blocks, headings)
+    stories = _stories(blocks, headings, linked_levels) | bylined
     level = _section_level(blocks, headings, stories)
 
     def divides(index: int) -> bool:
         block = blocks[index]
-        if level is None or not 0 < block.level <= level:
+        if level is None or not 0 < block.level <= level or index in bylined:
             return False
         return not (block.links and block.level in linked_levels)
 
@@ -276,7 +306,9 @@ def _outline(blocks: list[Block], headings: list[int], rules: Rules) -> _Outline
         if divides(i) or rules.section_headings.found_in(clean_heading(blocks[i].text))
     ]
     start = (named or headings)[0]
-    following = {i for i in headings if i >= start and _opens_section(blocks, i)}
+    following = {
+        i for i in headings if i >= start and i not in stories and _opens_section(blocks, i)
+    }
     return _Outline(start, frozenset(named) | following, frozenset(stories))
 
 

@@ -453,3 +453,62 @@ This week's crate is **[gamma](https://c.example)**, a grammar.
         ("Crate of the week", "gamma", "https://c.example"),
         (None, "Jobs", "https://social.example/digest"),  # a handle names no thing
     ]
+
+
+BYLINED = """Issue 7 of the digest.
+
+## [Alpha](https://alpha.example)
+
+#### Author: [Ada](https://github.com/ada)
+
+Alpha binds a library, see [the docs](https://alpha.example/docs).
+
+### Features
+
+Some of what it does.
+
+## Beta
+
+#### Author: [Bo](https://github.com/bo)
+
+Beta is a [renderer](https://beta.example).
+
+## Gamma
+
+#### Authors: Cy and [Di](https://github.com/di)
+
+Gamma, [a game](https://gamma.example).
+"""
+
+
+def test_a_heading_with_a_byline_subheading_is_one_story() -> None:
+    issue = _md(BYLINED)
+    assert _pairs(issue) == [(None, "Alpha"), (None, "Beta"), (None, "Gamma")]
+    assert "https://alpha.example/docs" in issue.resources[0].links
+
+
+def test_one_section_opening_with_its_first_subsection_stays_a_section() -> None:
+    text = """Issue 7 of the digest.
+
+## Articles
+
+### Essays
+
+Read these.
+
+- [Alpha](https://a.example)
+- [Beta](https://b.example)
+
+## Tools
+
+### Editors
+
+- [Gamma](https://c.example) is new.
+- [Delta](https://d.example) too.
+"""
+    assert _pairs(_md(text)) == [
+        ("Articles", "Alpha"),
+        ("Articles", "Beta"),
+        ("Tools", "Gamma"),
+        ("Tools", "Delta"),
+    ]

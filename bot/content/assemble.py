@@ -177,6 +177,8 @@ class _Part:
     #: A linked heading with its prose and its own sub-headings: one resource, whatever its
     #: detail lines (a changelog, rules) look like.
     story: bool = False
+    #: Straight under a section, the section's whole text (no heading follows inside it).
+    whole: bool = False
 
 
 def _note(dropped: list[Dropped] | None, blocks: list[Block], why: DropReason) -> None:
@@ -407,7 +409,9 @@ def _part_resources(part: _Part) -> list[Resource]:
     )
     if heading is None:
         # Straight under a section: a pointer paragraph and each item are resources; other
-        # prose is the section's introduction.
+        # prose is the section's introduction, unless it is a run of linked notes.
+        if part.whole and runs is None and (notes := _notes(part.body, group)):
+            return notes
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
     if part.story:
@@ -423,6 +427,28 @@ def _part_resources(part: _Part) -> list[Resource]:
     if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
     return [_heading_resource(heading, part)]
+
+
+def _is_note(block: Block) -> bool:
+    """A short paragraph whose first sentence says something of the thing it ends by linking
+    ("Ada had `questions about ARM`_.", "Bo introduced `membranes`_. Membranes …")."""
+    if block.kind != "paragraph" or not block.names or len(block.text.split()) > _POINTER_WORDS:
+        return False
+    sentence = _first_sentence(block.text, limit=len(block.text)).rstrip(" .!?)")
+    return any(
+        sentence.endswith(name.rstrip(" .!?)")) and len(name) < len(sentence)
+        for name in block.names
+    )
+
+
+def _notes(body: list[Block], group: str | None) -> list[Resource] | None:
+    """A section of prose that opens with two or more notes (``_is_note``), such as a
+    mailing list's week: each note is a resource, titled by its first sentence; the prose
+    after them (a sign-off) is not."""
+    run = list(itertools.takewhile(_is_note, body))
+    if len(run) < 2 or any(b.kind != "paragraph" for b in body):
+        return None
+    return [Resource(_first_sentence(b.text), b.text, b.links, group) for b in run]
 
 
 def _single_item(body: list[Block]) -> Block | None:
@@ -479,6 +505,8 @@ def assemble(
         return _segment_resources(blocks)
     outline = _outline(blocks, headings, rules)
     parts = _parts(blocks, outline)
+    for part, after in itertools.pairwise([*parts, None]):
+        part.whole = part.heading is None and (after is None or after.heading is None)
     opening = blocks[: outline.start] + parts[0].body
     _note(dropped, [b for b in opening if not b.links], "no link")
     _note(dropped, [b for b in opening if b.links], "preamble")

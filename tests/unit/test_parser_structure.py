@@ -512,3 +512,44 @@ Read these.
         ("Tools", "Gamma"),
         ("Tools", "Delta"),
     ]
+
+
+def test_a_section_of_linked_notes_makes_a_resource_of_each() -> None:
+    text = """Issue 7 of the digest.
+
+## News
+
+### Tools
+
+- [Alpha](https://a.example)
+
+## Mailing list
+
+Ada had [questions about ARM clients](https://list.example/1).
+
+Bo introduced [membranes](https://list.example/2). Membranes revoke a capability.
+
+The digest is published once a week by [the team](https://team.example) - write to us.
+"""
+    assert _pairs(_md(text)) == [
+        ("News", "Alpha"),
+        ("Mailing list", "Ada had questions about ARM clients."),
+        ("Mailing list", "Bo introduced membranes."),
+    ]
+
+
+def test_a_section_introduction_ending_on_links_before_its_subsections_is_no_note() -> None:
+    text = """Issue 7 of the digest.
+
+## What's cooking
+
+99 pull requests were [merged in the last week](https://a.example/merged).
+
+Now you can follow breaking changes [as they happen](https://a.example/feed)!
+
+### Breaking changes
+
+- [Gamma removed](https://c.example)
+- [Delta renamed](https://d.example)
+"""
+    assert [title for _, title in _pairs(_md(text))] == ["Gamma removed", "Delta renamed"]

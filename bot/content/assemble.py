@@ -505,7 +505,8 @@ def assemble(
         return _segment_resources(blocks)
     outline = _outline(blocks, headings, rules)
     parts = _parts(blocks, outline)
-    for part, after in itertools.pairwise([*parts, None]):
+    for index, part in enumerate(parts):
+        after = parts[index + 1] if index + 1 < len(parts) else None
         part.whole = part.heading is None and (after is None or after.heading is None)
     opening = blocks[: outline.start] + parts[0].body
     _note(dropped, [b for b in opening if not b.links], "no link")

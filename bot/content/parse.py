@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.content.assemble import Rules, assemble, shorten
@@ -170,6 +170,21 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     claims, stated_at = _claims(
         front, opening, front.title or heading_title, source, newsletter_name
     )
+    # A heading stating the issue's number ("#05 - Tonight We Ride") is the issue's own title,
+    # over a metadata title stating none (a saved page's tab names the site).
+    stating = opening[stated_at] if stated_at is not None else None
+    if (
+        stating is not None
+        and stating.kind == "heading"
+        and stating is not title_block
+        and not (front.title and _title_claim(front.title, newsletter_name))
+    ):
+        title_block, heading_title = stating, strip_decoration(stating.text)
+        front = replace(front, title=None)
+        # What stands above the issue's own title is the site's header (a subscribe box).
+        above, blocks = blocks[: blocks.index(stating)], blocks[blocks.index(stating) :]
+    else:
+        above = []
     # A file with no claim but digits in its name or title: the folder pass sees which of
     # them vary from issue to issue (``Weekly34.md``, "第 34 期") and numbers it, or refuses it.
     claims += digit_guesses(source, front.title or heading_title)
@@ -190,7 +205,7 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     # banners) is a resource; Markdown and HTML say where their sections are.
     if stated_at is not None and not read.marked_up:
         blocks = blocks[stated_at + 1 :]
-    dropped: list[Dropped] = []
+    dropped = [Dropped(b.text, "preamble") for b in above if b.text.strip()]
     issue = Issue(
         number=number,
         title=shorten(title),

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.content.blocks import STOPWORDS, Block, clean_heading, words
+from bot.content.issue_meta import masked_dates
 from bot.content.models import Dropped, DropReason, Resource
 from bot.content.segment import segment, split_after
 
@@ -138,6 +139,8 @@ def _item_title(item: Block) -> str:
     lead = item.lead
     if lead and ("#" in lead or "@" in lead) and _REFERENCE.match(lead):
         lead = None  # _references, inlined: every item's title asks
+    if not lead and item.lead_in and item.names and not masked_dates(item.lead_in).strip(" ,.-"):
+        return shorten(item.names[0])  # "**Apr 4, 2017**, [Meetup](…)": a date names nothing
     if lead or item.lead_in:
         return shorten(lead or item.lead_in or "")
     if item.lead:

@@ -553,3 +553,33 @@ Now you can follow breaking changes [as they happen](https://a.example/feed)!
 - [Delta renamed](https://d.example)
 """
     assert [title for _, title in _pairs(_md(text))] == ["Gamma removed", "Delta renamed"]
+
+
+SITE_PAGE = """<!doctype html><html><head><title>Digest</title></head><body>
+<div class="top"><h1>Digest</h1><h2>Delivered to your inbox</h2>
+<form action="https://list.example/subscribe"><p>Easy to unsubscribe.</p></form>
+<p>Or follow on <a href="https://social.example/digest">Social</a>.</p></div>
+<div class="post"><h1>#05 - Tonight We Ride</h1>
+<h2>News</h2><ul>
+<li><a href="https://a.example">Alpha released</a></li>
+<li><a href="https://b.example">Beta renamed</a></li></ul>
+<h2>Meetups</h2><ul>
+<li><strong>Apr 4, 2017</strong>, <a href="https://m.example">April Meetup</a>, Dublin</li>
+<li><strong>May 2, 2017</strong>, <a href="https://n.example">May Meetup</a>, Paris</li></ul>
+</div></body></html>"""
+
+
+def test_a_pages_heading_stating_the_number_titles_it_and_the_site_header_above_is_no_content(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "05-tonight.html"
+    page.write_text(SITE_PAGE)
+    issue, _ = parse_file(page, RULES, "Data Digest")
+    assert (issue.number, issue.title) == (5, "#05 - Tonight We Ride")
+    assert _pairs(issue) == [
+        ("News", "Alpha released"),
+        ("News", "Beta renamed"),
+        ("Meetups", "April Meetup"),
+        ("Meetups", "May Meetup"),
+    ]
+    assert "Delivered to your inbox" in [d.text for d in issue.dropped]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.assemble import Rules, assemble, shorten
@@ -170,8 +170,9 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     claims, stated_at = _claims(
         front, opening, front.title or heading_title, source, newsletter_name
     )
-    # A heading stating the issue's number ("#05 - Tonight We Ride") is the issue's own title,
-    # over a metadata title stating none (a saved page's tab names the site).
+    # A heading stating the issue's number ("#05 - Tonight We Ride") is the issue's own title
+    # line, not a section, where the metadata's title states no number (a saved page's tab
+    # names the site, which stays the title: onboarding learns the newsletter's name from it).
     stating = opening[stated_at] if stated_at is not None else None
     if (
         stating is not None
@@ -179,8 +180,8 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
         and stating is not title_block
         and not (front.title and _title_claim(front.title, newsletter_name))
     ):
-        title_block, heading_title = stating, strip_decoration(stating.text)
-        front = replace(front, title=None)
+        title_block = stating
+        heading_title = heading_title or strip_decoration(stating.text)
         # What stands above the issue's own title is the site's header (a subscribe box).
         above, blocks = blocks[: blocks.index(stating)], blocks[blocks.index(stating) :]
     else:

@@ -569,13 +569,13 @@ SITE_PAGE = """<!doctype html><html><head><title>Digest</title></head><body>
 </div></body></html>"""
 
 
-def test_a_pages_heading_stating_the_number_titles_it_and_the_site_header_above_is_no_content(
+def test_a_pages_heading_stating_the_number_is_no_section_and_the_site_header_above_no_content(
     tmp_path: Path,
 ) -> None:
     page = tmp_path / "05-tonight.html"
     page.write_text(SITE_PAGE)
     issue, _ = parse_file(page, RULES, "Data Digest")
-    assert (issue.number, issue.title) == (5, "#05 - Tonight We Ride")
+    assert (issue.number, issue.title) == (5, "Digest")
     assert _pairs(issue) == [
         ("News", "Alpha released"),
         ("News", "Beta renamed"),

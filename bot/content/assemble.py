@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.content.blocks import STOPWORDS, Block, clean_heading, words
+from bot.content.issue_meta import masked_dates
 from bot.content.models import Dropped, DropReason, Resource
 from bot.content.segment import segment, split_after
 
@@ -137,6 +139,8 @@ def _item_title(item: Block) -> str:
     lead = item.lead
     if lead and ("#" in lead or "@" in lead) and _REFERENCE.match(lead):
         lead = None  # _references, inlined: every item's title asks
+    if not lead and item.lead_in and item.names and not masked_dates(item.lead_in).strip(" ,.-"):
+        return shorten(item.names[0])  # "**Apr 4, 2017**, [Meetup](…)": a date names nothing
     if lead or item.lead_in:
         return shorten(lead or item.lead_in or "")
     if item.lead:
@@ -176,6 +180,8 @@ class _Part:
     #: A linked heading with its prose and its own sub-headings: one resource, whatever its
     #: detail lines (a changelog, rules) look like.
     story: bool = False
+    #: Straight under a section, the section's whole text (no heading follows inside it).
+    whole: bool = False
 
 
 def _note(dropped: list[Dropped] | None, blocks: list[Block], why: DropReason) -> None:
@@ -238,6 +244,34 @@ def _stories(blocks: list[Block], headings: list[int], linked_levels: set[int]) 
     }
 
 
+def _byline_word(text: str) -> str:
+    found = words(clean_heading(text))
+    return found[0].rstrip("s") if found else ""
+
+
+def _subtitled(blocks: list[Block], headings: list[int]) -> set[int]:
+    """Headings each followed straight away by a deeper heading that opens the same way in
+    each ("## Nimjl" / "#### Author: Ada" / text, "## Loki" / "#### Author: Bo" / text): a
+    byline, the pair and what follows one story. Only where the shape recurs (two or more
+    pairs on the same levels, one first word), so that a section opening with its first
+    sub-section is not taken for one."""
+    pairs: dict[tuple[int, int, str], list[int]] = {}
+    for index, sub in itertools.pairwise(headings):
+        level, sub_level = blocks[index].level, blocks[sub].level
+        if sub != index + 1 or not 0 < level < sub_level or sub + 1 in headings:
+            continue
+        word = _byline_word(blocks[sub].text)
+        if word and sub + 1 < len(blocks) and not blocks[sub].lead:  # a linked title: no byline
+            pairs.setdefault((level, sub_level, word), []).append(index)
+    per_level = Counter(blocks[i].level for i in headings)
+    return {
+        index
+        for (level, _, _), found in pairs.items()
+        if len(found) >= 2 and len(found) * 2 >= per_level[level]
+        for index in found
+    }
+
+
 def _section_level(blocks: list[Block], headings: list[int], stories: set[int]) -> int | None:
     """The Markdown heading level that divides the issue: the one with the most headings that
     hold deeper headings (stories aside), the shallower on a tie. Counting rather than taking
@@ -261,12 +295,13 @@ def _outline(blocks: list[Block], headings: list[int], rules: Rules) -> _Outline
     or the rules name, else the first heading.
     """
     linked_levels = _linked_levels(blocks, headings)
-    stories = _stories(blocks, headings, linked_levels)
+    bylined = _subtitled(blocks, headings)
+    stories = _stories(blocks, headings, linked_levels) | bylined
     level = _section_level(blocks, headings, stories)
 
     def divides(index: int) -> bool:
         block = blocks[index]
-        if level is None or not 0 < block.level <= level:
+        if level is None or not 0 < block.level <= level or index in bylined:
             return False
         return not (block.links and block.level in linked_levels)
 
@@ -276,7 +311,9 @@ def _outline(blocks: list[Block], headings: list[int], rules: Rules) -> _Outline
         if divides(i) or rules.section_headings.found_in(clean_heading(blocks[i].text))
     ]
     start = (named or headings)[0]
-    following = {i for i in headings if i >= start and _opens_section(blocks, i)}
+    following = {
+        i for i in headings if i >= start and i not in stories and _opens_section(blocks, i)
+    }
     return _Outline(start, frozenset(named) | following, frozenset(stories))
 
 
@@ -375,7 +412,9 @@ def _part_resources(part: _Part) -> list[Resource]:
     )
     if heading is None:
         # Straight under a section: a pointer paragraph and each item are resources; other
-        # prose is the section's introduction.
+        # prose is the section's introduction, unless it is a run of linked notes.
+        if part.whole and runs is None and (notes := _notes(part.body, group)):
+            return notes
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
     if part.story:
@@ -391,6 +430,28 @@ def _part_resources(part: _Part) -> list[Resource]:
     if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
     return [_heading_resource(heading, part)]
+
+
+def _is_note(block: Block) -> bool:
+    """A short paragraph whose first sentence says something of the thing it ends by linking
+    ("Ada had `questions about ARM`_.", "Bo introduced `membranes`_. Membranes …")."""
+    if block.kind != "paragraph" or not block.names or len(block.text.split()) > _POINTER_WORDS:
+        return False
+    sentence = _first_sentence(block.text, limit=len(block.text)).rstrip(" .!?)")
+    return any(
+        sentence.endswith(name.rstrip(" .!?)")) and len(name) < len(sentence)
+        for name in block.names
+    )
+
+
+def _notes(body: list[Block], group: str | None) -> list[Resource] | None:
+    """A section of prose that opens with two or more notes (``_is_note``), such as a
+    mailing list's week: each note is a resource, titled by its first sentence; the prose
+    after them (a sign-off) is not."""
+    run = list(itertools.takewhile(_is_note, body))
+    if len(run) < 2 or any(b.kind != "paragraph" for b in body):
+        return None
+    return [Resource(_first_sentence(b.text), b.text, b.links, group) for b in run]
 
 
 def _single_item(body: list[Block]) -> Block | None:
@@ -447,6 +508,9 @@ def assemble(
         return _segment_resources(blocks)
     outline = _outline(blocks, headings, rules)
     parts = _parts(blocks, outline)
+    for index, part in enumerate(parts):
+        after = parts[index + 1] if index + 1 < len(parts) else None
+        part.whole = part.heading is None and (after is None or after.heading is None)
     opening = blocks[: outline.start] + parts[0].body
     _note(dropped, [b for b in opening if not b.links], "no link")
     _note(dropped, [b for b in opening if b.links], "preamble")

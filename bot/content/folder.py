@@ -42,7 +42,8 @@ _CHROME_EVERYWHERE = 0.8
 _LOSS_RATIO = 3
 _NEIGHBOURS = 5
 _LOSS_FLOOR = 20
-_RANK: dict[NumberSource, int] = {"metadata": 0, "text": 1, "file name": 2}
+_RANK: dict[NumberSource, int] = {"metadata": 0, "text": 1, "file name": 2, "sequence": 3}
+_SEQUENCE_WHERE = "the folder's date order (the issues state no number)"
 
 
 @dataclass
@@ -68,6 +69,7 @@ def settle(
     displace them, and they are not compared for chrome or losses. ``cadence`` and
     ``anchor`` are the newsletter's own configured ones, if any."""
     problems: list[Problem] = []
+    _sequence(issues, served)
     numbered = _number(issues, problems)
     kept = _unique(numbered, served, problems)
     read = [i for i in kept if i.source not in served]
@@ -79,6 +81,26 @@ def settle(
 
 
 # -- numbers --------------------------------------------------------------------------------
+
+
+def _sequence(issues: list[Issue], served: Collection[str]) -> None:
+    """Number a dated, unnumbered newsletter by date order: when no issue of the folder
+    states a number (those served already were numbered so), each dated one is given its
+    place among them, marked as the folder's ("sequence"), so that it can be asked for by
+    number. Issues served keep theirs; new ones follow the highest, in date order. In a
+    folder whose other issues state numbers, an unnumbered file is refused as before."""
+    fresh = [i for i in issues if not i.number_candidates]
+    before = [i for i in issues if i.number_candidates]
+    if not fresh or any(i.source not in served or i.number_source != "sequence" for i in before):
+        return
+    start = max((i.number for i in before), default=0) + 1
+    dated = [i for i in fresh if i.stated and i.stated[0] is not None and i.stated[1] is not None]
+    dated.sort(key=lambda i: (i.stated, file_day(i.source) or 0, i.source))
+    for number, issue in enumerate(dated, start):
+        issue.number, issue.number_source = number, "sequence"
+        issue.number_candidates = (
+            NumberCandidate(number, "sequence", _SEQUENCE_WHERE, explicit=False),
+        )
 
 
 def _slots(issues: list[Issue]) -> set[tuple[NumberSource, str]]:

@@ -49,6 +49,11 @@ _FILE_NUMBER = (
     re.compile(r"(?<![a-z])(?:issue|edition|episode|no|nr|number)[\s_.#-]*(\d{1,7})(?!\d)", re.I),
     re.compile(r"^#?(\d{1,7})(?=$|[\s_.-])"),
 )
+#: A date written as one run of digits ("this-month-240430", "20240430", "202404"): six or
+#: eight digits that read as a calendar date are a date, never an issue number.
+_COMPACT_DATE = re.compile(
+    r"(?<!\d)(?:(?:19|20)?\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|(?:19|20)\d\d(?:0[1-9]|1[0-2]))(?!\d)"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"((?:19|20)\d\d)"
 # "March 2021", "March 3, 2021", "3 March 2021", "3rd of March, 2021"
@@ -118,7 +123,7 @@ def file_number(name: str) -> tuple[int, bool] | None:
     """The number in a file name ("issue-42.md", "Issue8.md", "042_slug.txt"), and whether a
     word names it an issue (a bare leading number may be a download's sequence); a date in a
     file name is a date, not a number."""
-    stem = _FILE_DATE.sub(" ", Path(name).stem).strip(" _.-")
+    stem = _COMPACT_DATE.sub(" ", _FILE_DATE.sub(" ", Path(name).stem)).strip(" _.-")
     for explicit, pattern in zip((True, False), _FILE_NUMBER, strict=True):
         match = pattern.search(stem)
         if match and int(match.group(1)) <= MAX_NUMBER:
@@ -134,9 +139,9 @@ DIGITS = re.compile(r"\d+")
 
 
 def masked_dates(text: str) -> str:
-    """``text`` with its dates ("2024-03-20", "March 2021") blanked: their digits are not
-    an issue number."""
-    for pattern in (_FILE_DATE, _MONTH_YEAR, _ISO_DATE):
+    """``text`` with its dates ("2024-03-20", "March 2021", "240430") blanked: their digits
+    are not an issue number."""
+    for pattern in (_FILE_DATE, _MONTH_YEAR, _ISO_DATE, _COMPACT_DATE):
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     return text
 

@@ -29,8 +29,9 @@ def year_month(year: int | None, month: int | None) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
-#: Where an issue's number came from, strongest first.
-NumberSource = Literal["metadata", "text", "file name"]
+#: Where an issue's number came from, strongest first; "sequence" is no statement of the
+#: issue's own: a dated, unnumbered newsletter's issues are numbered by date order.
+NumberSource = Literal["metadata", "text", "file name", "sequence"]
 
 
 @dataclass(frozen=True, slots=True)

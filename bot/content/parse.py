@@ -19,7 +19,7 @@ from bot.content.issue_meta import (
     title_number,
 )
 from bot.content.markdown import markdown_blocks
-from bot.content.models import Dropped, Issue, NumberCandidate, Problem
+from bot.content.models import Dropped, Issue, NumberCandidate, NumberSource, Problem, year_month
 from bot.content.pagedump import page_dump_blocks
 from bot.content.repair import decode_bytes, repair_text
 from bot.content.rst import read_rst
@@ -170,23 +170,43 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     claims, stated_at = _claims(
         front, opening, front.title or heading_title, source, newsletter_name
     )
+    # A heading stating the issue's number ("#05 - Tonight We Ride") is the issue's own title
+    # line, not a section, where the metadata's title states no number (a saved page's tab
+    # names the site, which stays the title: onboarding learns the newsletter's name from it).
+    stating = opening[stated_at] if stated_at is not None else None
+    if (
+        stating is not None
+        and stating.kind == "heading"
+        and stating is not title_block
+        and not (front.title and _title_claim(front.title, newsletter_name))
+    ):
+        title_block = stating
+        heading_title = heading_title or strip_decoration(stating.text)
+        # What stands above the issue's own title is the site's header (a subscribe box).
+        above, blocks = blocks[: blocks.index(stating)], blocks[blocks.index(stating) :]
+    else:
+        above = []
     # A file with no claim but digits in its name or title: the folder pass sees which of
     # them vary from issue to issue (``Weekly34.md``, "第 34 期") and numbers it, or refuses it.
     claims += digit_guesses(source, front.title or heading_title)
-    if not claims:
-        raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
-    number = claims[0].number
     year, month = (
         (front.year, front.month)
         if front.month is not None
         else file_date(source) or find_date(b.text for b in opening)
     )
-    title = front.title or heading_title or f"{newsletter_name} #{number}"
+    if not claims and (year is None or month is None):
+        raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
+    # A dated issue that states no number: the folder pass numbers it by date order when the
+    # whole folder is like it (a dated, unnumbered newsletter), else refuses it.
+    number = claims[0].number if claims else 0
+    number_source: NumberSource = claims[0].source if claims else "sequence"
+    fallback = f"#{number}" if claims else year_month(year, month)
+    title = front.title or heading_title or f"{newsletter_name} {fallback}"
     # In a page dump, nothing above the line that states the number (title, author,
     # banners) is a resource; Markdown and HTML say where their sections are.
     if stated_at is not None and not read.marked_up:
         blocks = blocks[stated_at + 1 :]
-    dropped: list[Dropped] = []
+    dropped = [Dropped(b.text, "preamble") for b in above if b.text.strip()]
     issue = Issue(
         number=number,
         title=shorten(title),
@@ -195,7 +215,7 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
         month=month,
         url=front.url,
         resources=assemble([b for b in blocks if b is not title_block], rules, dropped),
-        number_source=claims[0].source,
+        number_source=number_source,
         number_candidates=tuple(claims),
         dropped=dropped,
         links_seen=len({link for b in blocks for link in b.links}),

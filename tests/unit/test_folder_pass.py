@@ -221,3 +221,57 @@ def test_every_console_command_on_an_empty_folder_answers_in_one_line(
     assert len((out + err).strip().splitlines()) == 1 and str(tmp_path) in out + err
     assert main(["inspect", str(tmp_path)]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+# -- dated, unnumbered newsletters ------------------------------------------------------------
+
+
+def _monthly(name: str, month: str) -> Issue:
+    return _md(f"---\ntitle: This Month in X - {month}\n---\n\n{_items('Alpha', 'Beta')}", name)
+
+
+def test_a_dated_unnumbered_folder_is_numbered_by_date_order() -> None:
+    issues = [
+        _monthly("2024-06-01-this-month.md", "May 2024"),
+        _monthly("2021-05-01-this-month.md", "April 2021"),
+        _monthly("2023-01-11-this-month.md", "December 2022"),
+    ]
+    result = settle(issues)
+    assert [(i.number, i.source, i.number_source) for i in result.issues] == [
+        (1, "2021-05-01-this-month.md", "sequence"),
+        (2, "2023-01-11-this-month.md", "sequence"),
+        (3, "2024-06-01-this-month.md", "sequence"),
+    ]
+    assert not result.problems
+
+
+def test_a_date_in_one_run_of_digits_is_no_number() -> None:
+    issues = [
+        _md(f'+++\ntitle = "Monthly"\ndate = "{d}"\n+++\n\n{_items("Alpha", "Beta")}', f"m-{n}.md")
+        for n, d in (("240430", "2024-04-30"), ("250131", "2025-01-31"), ("260430", "2026-04-30"))
+    ]
+    assert not any(c.number > 1000 for i in issues for c in i.number_candidates)
+    result = settle(issues)
+    assert [(i.number, i.date) for i in result.issues] == [(1, "2024-04"), (2, "2025-01"), (3, "2026-04")]  # fmt: skip
+
+
+def test_issues_served_by_date_order_keep_their_numbers_and_a_new_one_follows() -> None:
+    served = _monthly("2021-05-01-this-month.md", "April 2021")
+    served.number, served.number_source = 7, "sequence"
+    served.number_candidates = (NumberCandidate(7, "sequence", "the archive"),)
+    new = _monthly("2024-06-01-this-month.md", "May 2024")
+    result = settle([new, served], served={served.source})
+    assert [(i.number, i.source) for i in result.issues] == [
+        (7, "2021-05-01-this-month.md"),
+        (8, "2024-06-01-this-month.md"),
+    ]
+
+
+def test_an_unnumbered_file_among_numbered_issues_is_refused() -> None:
+    issues = [_md(_items("Alpha", "Beta"), f"issue-{n}.md") for n in (1, 2)]
+    stray = _monthly("2024-06-01-notes.md", "May 2024")
+    result = settle([*issues, stray])
+    assert [i.number for i in result.issues] == [1, 2]
+    assert [(p.source, "no issue number found" in p.message) for p in result.problems] == [
+        ("2024-06-01-notes.md", True)
+    ]

@@ -159,7 +159,7 @@ def test_console_asks_and_refuses_without_a_terminal(
     [
         (lambda p: p / "missing", [], "no such folder"),
         (lambda p: p / "empty", [], "no issue files"),
-        (lambda p: DEVSET / "this-month-with-nim", [], "4 files failed"),
+        (lambda p: p / "unnumbered", [], "2 files failed"),
         (lambda p: p / "seeds", [], "already served as newsletter default"),
         (lambda p: DEVSET / "ember-times", ["--id", "default"], "already has a newsletter"),
         (lambda p: DEVSET / "ember-times", ["--id", "Not An Id"], "an id is 1 to 32"),
@@ -174,6 +174,9 @@ def test_refusals_are_one_line(
     says: str,
 ) -> None:
     (tmp_path / "empty").mkdir()
+    (tmp_path / "unnumbered").mkdir()
+    for name in ("notes.md", "more.md"):  # neither numbered nor dated
+        (tmp_path / "unnumbered" / name).write_text("# Notes\n\n- [A](https://a.org)\n")
     before = config.read_text()
     folder = make(tmp_path)  # type: ignore[operator]
     assert main(["newsletter", "add", str(folder), "--config", str(config), "--yes", *extra]) == 1

@@ -453,3 +453,133 @@ This week's crate is **[gamma](https://c.example)**, a grammar.
         ("Crate of the week", "gamma", "https://c.example"),
         (None, "Jobs", "https://social.example/digest"),  # a handle names no thing
     ]
+
+
+BYLINED = """Issue 7 of the digest.
+
+## [Alpha](https://alpha.example)
+
+#### Author: [Ada](https://github.com/ada)
+
+Alpha binds a library, see [the docs](https://alpha.example/docs).
+
+### Features
+
+Some of what it does.
+
+## Beta
+
+#### Author: [Bo](https://github.com/bo)
+
+Beta is a [renderer](https://beta.example).
+
+## Gamma
+
+#### Authors: Cy and [Di](https://github.com/di)
+
+Gamma, [a game](https://gamma.example).
+"""
+
+
+def test_a_heading_with_a_byline_subheading_is_one_story() -> None:
+    issue = _md(BYLINED)
+    assert _pairs(issue) == [(None, "Alpha"), (None, "Beta"), (None, "Gamma")]
+    assert "https://alpha.example/docs" in issue.resources[0].links
+
+
+def test_one_section_opening_with_its_first_subsection_stays_a_section() -> None:
+    text = """Issue 7 of the digest.
+
+## Articles
+
+### Essays
+
+Read these.
+
+- [Alpha](https://a.example)
+- [Beta](https://b.example)
+
+## Tools
+
+### Editors
+
+- [Gamma](https://c.example) is new.
+- [Delta](https://d.example) too.
+"""
+    assert _pairs(_md(text)) == [
+        ("Articles", "Alpha"),
+        ("Articles", "Beta"),
+        ("Tools", "Gamma"),
+        ("Tools", "Delta"),
+    ]
+
+
+def test_a_section_of_linked_notes_makes_a_resource_of_each() -> None:
+    text = """Issue 7 of the digest.
+
+## News
+
+### Tools
+
+- [Alpha](https://a.example)
+
+## Mailing list
+
+Ada had [questions about ARM clients](https://list.example/1).
+
+Bo introduced [membranes](https://list.example/2). Membranes revoke a capability.
+
+The digest is published once a week by [the team](https://team.example) - write to us.
+"""
+    assert _pairs(_md(text)) == [
+        ("News", "Alpha"),
+        ("Mailing list", "Ada had questions about ARM clients."),
+        ("Mailing list", "Bo introduced membranes."),
+    ]
+
+
+def test_a_section_introduction_ending_on_links_before_its_subsections_is_no_note() -> None:
+    text = """Issue 7 of the digest.
+
+## What's cooking
+
+99 pull requests were [merged in the last week](https://a.example/merged).
+
+Now you can follow breaking changes [as they happen](https://a.example/feed)!
+
+### Breaking changes
+
+- [Gamma removed](https://c.example)
+- [Delta renamed](https://d.example)
+"""
+    assert [title for _, title in _pairs(_md(text))] == ["Gamma removed", "Delta renamed"]
+
+
+SITE_PAGE = """<!doctype html><html><head><title>Digest</title></head><body>
+<div class="top"><h1>Digest</h1><h2>Delivered to your inbox</h2>
+<form action="https://list.example/subscribe"><p>Easy to unsubscribe.</p></form>
+<p>Or follow on <a href="https://social.example/digest">Social</a>.</p></div>
+<div class="post"><h1>#05 - Tonight We Ride</h1>
+<h2>News</h2><ul>
+<li><a href="https://a.example">Alpha released</a></li>
+<li><a href="https://b.example">Beta renamed</a></li></ul>
+<h2>Meetups</h2><ul>
+<li><strong>Apr 4, 2017</strong>, <a href="https://m.example">April Meetup</a>, Dublin</li>
+<li><strong>May 2, 2017</strong>, <a href="https://n.example">May Meetup</a>, Paris</li></ul>
+</div></body></html>"""
+
+
+def test_a_pages_heading_stating_the_number_is_no_section_and_the_site_header_above_no_content(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "05-tonight.html"
+    page.write_text(SITE_PAGE)
+    issue, _ = parse_file(page, RULES, "Data Digest")
+    assert (issue.number, issue.title) == (5, "Digest")
+    assert _pairs(issue) == [
+        ("News", "Alpha released"),
+        ("News", "Beta renamed"),
+        ("Meetups", "April Meetup"),
+        ("Meetups", "May Meetup"),
+    ]
+    assert "Delivered to your inbox" in [d.text for d in issue.dropped]

@@ -78,15 +78,6 @@ class ContentStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def adopt(self, newsletter: str) -> None:
-        """Give pick history written before newsletters had ids to ``newsletter``."""
-        async with self._db.transaction() as db:
-            await db.execute(
-                "UPDATE OR IGNORE pick_history SET resource_key = ? || '/' || resource_key"
-                " WHERE instr(resource_key, '/') = 0",
-                (newsletter,),
-            )
-
     async def forget_newsletters(self, keep: list[str]) -> list[str]:
         """Delete the content (issues, resources, index entries, file states) of every
         newsletter not in ``keep``: one no longer configured. Return their ids."""

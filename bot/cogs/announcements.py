@@ -16,19 +16,18 @@ from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
 from bot.cogs.helpers.posting import (
+    channel_refusal,
     destination,
-    missing_permissions,
     needed_names,
     post_card,
     posting,
     unconfirmed,
-    untagged_newsletters,
 )
 from bot.cogs.helpers.replies import embed, in_time, reply
 from bot.cogs.helpers.roles import announcement_role_refusal, can_manage, subscription_refusal
 from bot.cogs.helpers.saving import card_view
 from bot.render.cards import announcement_card, issue_card
-from bot.render.conversations import forum_tag_required, issue_post_name, mode_sentence
+from bot.render.conversations import issue_post_name, mode_sentence
 from bot.render.messages import (
     ANNOUNCEMENT_STOPPED,
     NO_ANNOUNCEMENT,
@@ -39,7 +38,6 @@ from bot.render.messages import (
     already_subscribed_message,
     announce_set_message,
     cannot_manage_role,
-    missing_permissions_message,
     new_issue_message,
     not_subscribed_message,
     subscribed_message,
@@ -176,22 +174,12 @@ class AnnounceCommands(commands.Cog):
             if isinstance(channel, discord.ForumChannel)
             else ("thread" if thread else "channel")
         )
-        missing = missing_permissions(channel, interaction.guild.me, thread=thread)
-        if missing:
-            await reply(
-                interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
-            )
+        served = self.bot.service.names
+        wanted = {n: served[n] for n in ([chosen] if chosen else served)}
+        refused = channel_refusal(channel, interaction.guild.me, wanted, thread=thread)
+        if refused is not None:
+            await reply(interaction, refused, ephemeral=True)
             return
-        if isinstance(channel, discord.ForumChannel):
-            served = self.bot.service.names
-            untagged = untagged_newsletters(
-                channel, {n: served[n] for n in ([chosen] if chosen else served)}
-            )
-            if untagged:
-                await reply(
-                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
-                )
-                return
         await in_time(
             interaction,
             self.bot.service.announcements.set(

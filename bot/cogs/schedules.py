@@ -19,19 +19,18 @@ from bot.cogs.helpers.background import BackgroundPass
 from bot.cogs.helpers.checks import moderator_group, moderators_only
 from bot.cogs.helpers.options import newsletter_autocomplete, newsletter_option, several
 from bot.cogs.helpers.posting import (
+    channel_refusal,
     destination,
-    missing_permissions,
     needed_names,
     post_card,
     posting,
     unconfirmed,
-    untagged_newsletters,
 )
 from bot.cogs.helpers.replies import embed, in_time, link_buttons, reply
 from bot.cogs.helpers.saving import card_view
 from bot.errors import ChannelUnavailable, ScheduleError
 from bot.render.cards import resource_card, schedule_card, when
-from bot.render.conversations import forum_tag_required, pick_post_name
+from bot.render.conversations import pick_post_name
 from bot.render.echo import echoed
 from bot.render.messages import (
     NO_SCHEDULE,
@@ -42,7 +41,6 @@ from bot.render.messages import (
     SCHEDULE_FIRST,
     SCHEDULE_OR_PRESET,
     could_not_post_message,
-    missing_permissions_message,
     no_such_schedule_message,
     posted_message,
     preview_message,
@@ -215,22 +213,12 @@ class ScheduleCommands(commands.Cog):
         if refusal is not None:
             await reply(interaction, refusal, ephemeral=True)
             return
-        missing = missing_permissions(channel, interaction.guild.me)
-        if missing:
-            await reply(
-                interaction, missing_permissions_message(channel.mention, missing), ephemeral=True
-            )
+        served = self.bot.service.names
+        wanted = {n: served[n] for n in ([chosen] if chosen else served)}
+        refused = channel_refusal(channel, interaction.guild.me, wanted)
+        if refused is not None:
+            await reply(interaction, refused, ephemeral=True)
             return
-        if isinstance(channel, discord.ForumChannel):
-            served = self.bot.service.names
-            untagged = untagged_newsletters(
-                channel, {n: served[n] for n in ([chosen] if chosen else served)}
-            )
-            if untagged:
-                await reply(
-                    interaction, forum_tag_required(channel.mention, untagged), ephemeral=True
-                )
-                return
         try:
             cron = (
                 preset_cron(preset, time or "", weekday or "Monday", day or 1)

@@ -12,8 +12,14 @@ import aiohttp
 import discord
 
 from bot.errors import ChannelUnavailable, PostUncertain
-from bot.render.conversations import permission_names
-from bot.render.messages import channel_deleted, lost_access, not_a_text_channel, tag_required
+from bot.render.conversations import forum_tag_required, permission_names
+from bot.render.messages import (
+    channel_deleted,
+    lost_access,
+    missing_permissions_message,
+    not_a_text_channel,
+    tag_required,
+)
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -129,6 +135,26 @@ def untagged_newsletters(forum: discord.ForumChannel, newsletters: Mapping[str, 
     if not forum.flags.require_tag:
         return []
     return [name for letter, name in newsletters.items() if not forum_tags(forum, (name, letter))]
+
+
+def channel_refusal(
+    channel: discord.abc.GuildChannel,
+    me: discord.Member,
+    newsletters: Mapping[str, str],
+    *,
+    thread: bool = False,
+) -> str | None:
+    """Why ``channel`` can't take the posts a command sets up (of ``newsletters``, name by
+    id): the permissions the bot lacks there, or, in a forum that requires a tag, the
+    newsletters it has no tag for. None when it can take them."""
+    missing = missing_permissions(channel, me, thread=thread)
+    if missing:
+        return missing_permissions_message(channel.mention, missing)
+    if isinstance(channel, discord.ForumChannel):
+        untagged = untagged_newsletters(channel, newsletters)
+        if untagged:
+            return forum_tag_required(channel.mention, untagged)
+    return None
 
 
 async def post_card(

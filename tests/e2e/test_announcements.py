@@ -44,16 +44,8 @@ async def bot_process(
     process.stop()
 
 
-async def reload(fake_discord: FakeDiscord) -> str:
-    reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
-    content: str = message(reply)["content"]
-    return content
-
-
-async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
-    fake_discord: FakeDiscord, bot_process: BotProcess
-) -> None:
-    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+async def announce(fake_discord: FakeDiscord) -> None:
+    """``/announce set``: new issues announced in the news channel, pinging the news role."""
     setting = await fake_discord.command(
         "announce",
         subcommand(
@@ -66,12 +58,26 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     assert message(setting)["content"].startswith(
         f"New issues will be announced in <#{NEWS_CHANNEL_ID}>, pinging <@&{NEWS_ROLE_ID}>."
     )
+
+
+async def reload(fake_discord: FakeDiscord) -> str:
+    reply = await followed_up(await fake_discord.command("reload", user_id=MODERATOR_ID))
+    content: str = message(reply)["content"]
+    return content
+
+
+async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
+    fake_discord: FakeDiscord, bot_process: BotProcess
+) -> None:
+    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+    before = len(posts)
+    await announce(fake_discord)
     assert (await reload(fake_discord)).startswith("Reloaded: nothing changed.")
 
     (bot_process.content / "029.md").write_text(issue_file(29, 5))
     assert (await reload(fake_discord)).startswith("Reloaded: issues added #29.")
-    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 1, timeout=10)
-    announced = posts[0]["request"]
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, before + 1, timeout=10)
+    announced = posts[before]["request"]
     assert announced["content"] == f"<@&{NEWS_ROLE_ID}> New issue of Machine Learning Monthly: #29"
     assert announced["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
     assert announced["embeds"][0]["title"] == "Machine Learning Monthly issue 29"
@@ -83,40 +89,47 @@ async def test_a_new_issue_is_announced_once_pinging_its_role_and_published(
     async with asyncio.timeout(10):
         while not fake_discord.crossposts:
             await asyncio.sleep(0.05)
-    assert fake_discord.crossposts == [(NEWS_CHANNEL_ID, posts[0]["id"])]
+    assert fake_discord.crossposts == [(NEWS_CHANNEL_ID, posts[before]["id"])]
 
     # A crash, a restart: #29 is in the ledger. The next issue is the next post, and only it.
     bot_process.kill()
     await bot_process.start()
     (bot_process.content / "030.md").write_text(issue_file(30, 6))
     assert (await reload(fake_discord)).startswith("Reloaded: issues added #30.")
-    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, 2, timeout=10)
-    assert posts[1]["request"]["content"].endswith("#30")
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, before + 2, timeout=10)
+    assert posts[before + 1]["request"]["content"].endswith("#30")
     shown = await fake_discord.command("announce", subcommand("show"), user_id=MODERATOR_ID)
     fields = {f["name"]: f["value"] for f in message(shown)["embeds"][0]["fields"]}
     assert fields["Role"] == f"<@&{NEWS_ROLE_ID}>" and fields["Status"] == "active"
     assert fields["Announced"] == "2 issues; the last: #30"
-    assert len(posts) == 2
+    assert len(posts) == before + 2
 
 
 async def test_members_take_and_drop_the_announcement_role(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
+    await announce(fake_discord)
     path = f"/api/v10/guilds/{GUILD_ID}/members/{MEMBER_ID}/roles/{NEWS_ROLE_ID}"
+
+    def role_changes() -> list[str]:
+        return [r.method for r in fake_discord.requests[seen:] if r.path == path]
+
+    seen = len(fake_discord.requests)
     taking = await fake_discord.command("subscribe", user_id=MEMBER_ID)
     assert is_ephemeral(taking)
     assert message(taking)["content"].startswith(f"You now have <@&{NEWS_ROLE_ID}>")
-    assert [r.method for r in fake_discord.requests if r.path == path] == ["PUT"]
+    assert role_changes() == ["PUT"]
     again = await fake_discord.command("subscribe", user_id=MEMBER_ID)
     assert message(again)["content"].startswith(f"You already have <@&{NEWS_ROLE_ID}>")
     dropping = await fake_discord.command("unsubscribe", user_id=MEMBER_ID)
     assert message(dropping)["content"].startswith(f"You no longer have <@&{NEWS_ROLE_ID}>")
-    assert [r.method for r in fake_discord.requests if r.path == path] == ["PUT", "DELETE"]
+    assert role_changes() == ["PUT", "DELETE"]
 
 
 async def test_after_stop_nothing_is_announced_and_nobody_can_subscribe(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
+    await announce(fake_discord)
     stopped = await fake_discord.command("announce", subcommand("stop"), user_id=MODERATOR_ID)
     assert message(stopped)["content"] == "Announcements of new issues stopped."
     refused = await fake_discord.command("subscribe", user_id=MEMBER_ID)
@@ -126,9 +139,15 @@ async def test_after_stop_nothing_is_announced_and_nobody_can_subscribe(
 async def test_only_announcements_ping_and_only_their_role(
     fake_discord: FakeDiscord, bot_process: BotProcess
 ) -> None:
-    announcements = [m["request"] for m in fake_discord.channel_messages[NEWS_CHANNEL_ID]]
+    await announce(fake_discord)
+    posts = fake_discord.channel_messages[NEWS_CHANNEL_ID]
+    before = len(posts)
+    (bot_process.content / "031.md").write_text(issue_file(31, 7))
+    assert (await reload(fake_discord)).startswith("Reloaded: issues added #31.")
+    await fake_discord.wait_for_post(NEWS_CHANNEL_ID, before + 1, timeout=10)
+    announcements = [m["request"] for m in posts]
     others = [body for body in fake_discord.bot_messages() if body not in announcements]
-    assert len(announcements) == 2 and others
+    assert announcements[-1]["content"].endswith("#31") and others
     for body in announcements:
         assert body["allowed_mentions"] == {"parse": [], "roles": [NEWS_ROLE_ID]}
     for body in others:

@@ -381,6 +381,7 @@ def test_a_recovery_that_cannot_write_changes_nothing(
     def full_disk(*_: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
+    # The disk fills up while the new file is written: no public seam sits there.
     monkeypatch.setattr("bot.archive.recovery._salvage_into", full_disk)
     with pytest.raises(
         DatabaseError, match=r"cannot write the new database .* nothing was changed"

@@ -34,7 +34,7 @@ STRANGER_ID = 500_000_000_000_000_003
 MANAGE_GUILD = 1 << 5
 MANAGE_ROLES = 1 << 28
 VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)  # view channel, send messages, embed links
-HEARTBEAT_MS = 2000
+HEARTBEAT_MS = 500  # short: the bot writes its heartbeat file once one is acknowledged
 NOW = "2026-01-01T00:00:00+00:00"
 
 BODY = web.RequestKey[Any]("body", object)

@@ -110,11 +110,12 @@ async def test_members_take_and_drop_the_announcement_role(
 ) -> None:
     await announce(fake_discord)
     path = f"/api/v10/guilds/{GUILD_ID}/members/{MEMBER_ID}/roles/{NEWS_ROLE_ID}"
+    seen = len(fake_discord.requests)
 
     def role_changes() -> list[str]:
+        """The member's role changes this test made."""
         return [r.method for r in fake_discord.requests[seen:] if r.path == path]
 
-    seen = len(fake_discord.requests)
     taking = await fake_discord.command("subscribe", user_id=MEMBER_ID)
     assert is_ephemeral(taking)
     assert message(taking)["content"].startswith(f"You now have <@&{NEWS_ROLE_ID}>")

@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import sys
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -464,9 +465,14 @@ async def test_every_message_pings_nobody_and_fits_discord_limits(
     asked = len(fake_discord.bot_messages())
     for user_id, name, options in EVERY_KIND_OF_REPLY:
         await followed_up(await fake_discord.command(name, *options, user_id=user_id))
-    bodies = fake_discord.bot_messages()
-    assert len(bodies) - asked >= len(EVERY_KIND_OF_REPLY)
-    for body in bodies:
+    assert len(fake_discord.bot_messages()) - asked >= len(EVERY_KIND_OF_REPLY)
+    every_message_fits(fake_discord)
+
+
+def every_message_fits(fake_discord: FakeDiscord) -> None:
+    """Every message the bot sent so far fits (``fits_discord``); every interaction was
+    answered in time."""
+    for body in fake_discord.bot_messages():
         fits_discord(body)
     answered = [i for i in fake_discord.interactions.values() if i.answered_at is not None]
     assert len(answered) == len(fake_discord.interactions)
@@ -547,12 +553,11 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     bot_process.kill()
     with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as db:
         db.execute("UPDATE schedules SET next_run_at = ? WHERE guild_id = ?", (slot, GUILD_ID))
+    slot_time = dt.datetime.fromisoformat(slot)
     await bot_process.start()
     # The restarted scheduler finds the slot due again and moves on past it.
     async with asyncio.timeout(10):
-        while dt.datetime.fromisoformat(next_run_at(bot_process)) <= dt.datetime.fromisoformat(
-            slot
-        ):
+        while dt.datetime.fromisoformat(next_run_at(bot_process)) <= slot_time:
             await asyncio.sleep(0.05)
 
     shown = await fake_discord.command("archive", subcommand("show"), user_id=MODERATOR_ID)
@@ -566,12 +571,11 @@ async def test_archive_set_now_and_schedule_survive_a_restart(
     slots = _slots(bot_process.log)
     assert len(slots) == len(set(slots)), slots
     assert len(posts) == 1 + len(slots)  # /archive now, then one post per distinct slot
-    for post in posts:
-        fits_discord(post["request"])
+    every_message_fits(fake_discord)  # this test's replies and posts come after that test
 
 
 def next_run_at(bot_process: BotProcess) -> str:
-    with sqlite3.connect(bot_process.workdir / "bot.sqlite3") as db:
+    with closing(sqlite3.connect(bot_process.workdir / "bot.sqlite3")) as db:
         (value,) = db.execute(
             "SELECT next_run_at FROM schedules WHERE guild_id = ?", (GUILD_ID,)
         ).fetchone()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.archive.db import Clock
 from bot.archive.service import ArchiveService
 from bot.config import DEFAULT_CONFIG_PATH, Newsletter, Settings, load_settings
+from bot.content.loader import content_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -75,6 +78,50 @@ class FakeClock:
         self.now += dt.timedelta(**delta)
 
 
+class SeededArchives:
+    """Archives loaded once per test run and copied into each test that asks for one.
+
+    Loading the seeds takes the most of a test's set-up (migrations, parsing, the full-text
+    index); a file copy takes a millisecond. An archive is reused only for the same
+    newsletters (settings and every content file's name, size and mtime) and the same clock
+    reading, so a copy holds exactly what a first load would have written: the reload that
+    follows finds nothing to do.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.loaded: dict[str, Path] = {}
+
+    async def copy(self, target: Path, newsletters: Sequence[Newsletter], clock: Clock) -> None:
+        """Put at ``target`` the archive a first load of ``newsletters`` at ``clock()`` writes."""
+        key = repr([(_contents(n.folder), replace(n, folder=Path())) for n in newsletters])
+        key += repr(clock())
+        if key not in self.loaded:
+            loaded = self.folder / f"archive-{len(self.loaded)}.sqlite3"
+            building = self.folder / f"building-{len(self.loaded)}.sqlite3"
+            service = await ArchiveService.open(building, newsletters, clock)
+            try:
+                await service.loader.reload()
+                await service.db.backup(loaded)
+            finally:
+                await service.close()
+            self.loaded[key] = loaded
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.loaded[key], target)
+
+
+def _contents(folder: Path) -> list[tuple[str, int, int]]:
+    """What the loader compares to decide whether a file changed."""
+    if not folder.is_dir():
+        return []
+    return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in content_files(folder)]
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> SeededArchives:
+    return SeededArchives(tmp_path_factory.mktemp("seeded"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return load_settings()
@@ -100,11 +147,16 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def service(
-    tmp_path: Path, settings: Settings, content_dir: Path, clock: FakeClock
+    tmp_path: Path,
+    settings: Settings,
+    content_dir: Path,
+    clock: FakeClock,
+    seeded: SeededArchives,
 ) -> AsyncIterator[ArchiveService]:
-    svc = await ArchiveService.open(
-        tmp_path / "archive.sqlite3", settings.served_newsletter(folder=content_dir), clock
-    )
+    """The seeds loaded into an archive of the test's own."""
+    newsletter = settings.served_newsletter(folder=content_dir)
+    await seeded.copy(tmp_path / "archive.sqlite3", [newsletter], clock)
+    svc = await ArchiveService.open(tmp_path / "archive.sqlite3", newsletter, clock)
     svc.picks.rng = random.Random(7)
     await svc.loader.reload()
     yield svc

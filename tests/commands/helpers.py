@@ -153,6 +153,8 @@ async def invoke(
     command = find_command(bot, qualified_name)
     interaction.command = command
     fake: Any = interaction
+    # discord.py runs a command's checks and calls it (options transformed, errors wrapped)
+    # only from the tree's handling of a raw gateway payload: these two are its steps.
     try:
         if not await command._check_can_run(fake):
             raise app_commands.CheckFailure(f"checks failed for {qualified_name}")

@@ -163,6 +163,7 @@ def test_the_token_comes_from_a_dotenv_file(
     async def fake_run(settings: object, token: str, sync_only: bool) -> None:
         seen.append(token)
 
+    # What run_bot hands the token to, in place of the connection to Discord: no public seam.
     monkeypatch.setattr("bot.runner._run", fake_run)
     assert run_bot(load_settings()) == 0
     assert seen == ["from-dotenv"]

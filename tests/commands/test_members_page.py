@@ -29,6 +29,7 @@ END = "<!-- /what-members-see -->"
 
 
 async def _renderings(bot: ArchiveBot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> str:
+    # discord.py sets the bot's user at login only (``Client.user`` has no setter).
     bot._connection.user = SimpleNamespace(name="Archive Bot")  # type: ignore[assignment]
     clock.advance(hours=3, minutes=12)
     shown: list[tuple[str, str]] = []

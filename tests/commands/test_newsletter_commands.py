@@ -16,13 +16,16 @@ from bot.cogs.helpers.options import newsletter_autocomplete
 from bot.config import load_settings
 from tests.cards import sent_text
 from tests.commands.helpers import FakeInteraction, invoke, moderator, text_channel
-from tests.conftest import TWIR, FakeClock, write_two_newsletter_config
+from tests.conftest import TWIR, FakeClock, SeededArchives, write_two_newsletter_config
 
 
 @pytest.fixture
-async def two(tmp_path: Path, content_dir: Path, clock: FakeClock) -> AsyncIterator[ArchiveBot]:
+async def two(
+    tmp_path: Path, content_dir: Path, clock: FakeClock, seeded: SeededArchives
+) -> AsyncIterator[ArchiveBot]:
     """A bot serving both newsletters, set up as at start-up, with no network."""
     settings = load_settings(write_two_newsletter_config(tmp_path, content_dir, TWIR))
+    await seeded.copy(settings.database_path, settings.served, clock)
     service, _ = await ArchiveService.from_settings(settings, clock=clock)
     client = ArchiveBot(settings, service)
     client.tree.sync = AsyncMock(return_value=[])  # type: ignore[method-assign]

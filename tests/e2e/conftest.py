@@ -20,6 +20,14 @@ from tests.conftest import ROOT, SEEDS, write_config
 from tests.e2e.fake_discord import FakeDiscord
 
 LAUNCHER = Path(__file__).with_name("launch_bot.py")
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``e2e`` (``pytest -m "not e2e"`` runs the fast part)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
 
 
 class BotProcess:

@@ -50,7 +50,7 @@ OTHER_TAG_ID = 400_000_000_000_000_002
 #: Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
 TEXT, DM, NEWS, NEWS_THREAD, PUBLIC_THREAD, FORUM = 0, 1, 5, 10, 11, 15
 REQUIRE_TAG = 1 << 4  # a forum's flag: every post needs a tag
-HEARTBEAT_MS = 2000
+HEARTBEAT_MS = 500  # short: the bot writes its heartbeat file once one is acknowledged
 NOW = "2026-01-01T00:00:00+00:00"
 
 BODY = web.RequestKey[Any]("body", object)
@@ -266,7 +266,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         for socket in self.sockets:

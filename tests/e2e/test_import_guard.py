@@ -39,7 +39,7 @@ async def web_server() -> AsyncIterator[tuple[int, list[str]]]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     yield port, paths
     await runner.cleanup()
 

@@ -126,6 +126,8 @@ async def test_an_error_midway_through_the_swap_rolls_back(
     service: ArchiveService, monkeypatch: pytest.MonkeyPatch, content_dir: Path
 ) -> None:
     (content_dir / "029.md").write_text(NEW_ISSUE)
+    # Fault injection inside the load's transaction, after its rows are written: no public
+    # seam sits between the writing and the commit.
     original = ContentStore._insert_issues
 
     async def fail_after_writing(*args: Any) -> None:
@@ -148,6 +150,8 @@ async def test_readers_and_other_writers_see_old_or_new_content_never_a_mix(
         path.unlink()
     halfway = asyncio.Event()
     proceed = asyncio.Event()
+    # A pause inside the load's transaction (rows written, not committed): no public seam
+    # sits there.
     original = ContentStore._insert_issues
 
     async def pause_inside_transaction(*args: Any) -> None:
@@ -314,6 +318,7 @@ async def test_a_first_load_that_fails_midway_keeps_nothing(
     monkeypatch.setattr(archive_loader, "PROCESS_THRESHOLD", 1)
     monkeypatch.setattr(archive_loader, "FILES_PER_TASK", 1)
     written: list[int] = []
+    # Fault injection in the first load's writing, run by run: no public seam sits there.
     original = ContentStore._insert_resources
 
     async def writing(db: Any, contents: list[Any]) -> None:
@@ -418,7 +423,9 @@ async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
                 await asyncio.sleep(10)
 
         task = asyncio.create_task(write())
-        while not store._writer.in_transaction:  # cancelled as soon as BEGIN has run
+        # Cancelled as soon as BEGIN has run, while ``transaction`` still awaits it: only the
+        # connection itself tells that moment (fault injection at an exact point).
+        while not store._writer.in_transaction:
             await asyncio.sleep(0)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -427,7 +434,8 @@ async def test_a_write_cancelled_as_it_begins_leaves_nothing_open(
             await db.execute("INSERT INTO meta(key, value) VALUES ('after', 'yes')")
         assert await store.value("SELECT value FROM meta WHERE key = 'after'") == "yes"
         # A content write's commit leaves the log long; every other commit copies it as usual.
-        pages = await store._writer.execute_fetchall("PRAGMA wal_autocheckpoint")
+        async with store.transaction() as db:
+            pages = await db.execute_fetchall("PRAGMA wal_autocheckpoint")
         assert [tuple(row) for row in pages] == [(1000,)]
     finally:
         await store.close()

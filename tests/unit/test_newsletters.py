@@ -23,7 +23,15 @@ from bot.cli import main
 from bot.config import ENV_PREFIX, load_settings
 from bot.content.issue_meta import Cadence
 from bot.errors import ConfigError, ContentError
-from tests.conftest import ROOT, SEEDS, TWIR, FakeClock, write_config, write_two_newsletter_config
+from tests.conftest import (
+    ROOT,
+    SEEDS,
+    TWIR,
+    FakeClock,
+    SeededArchives,
+    write_config,
+    write_two_newsletter_config,
+)
 
 RELEASE_0_1 = ROOT / "tests" / "data" / "release-0.1.0.sqlite3"
 #: A database as the code before several newsletters (schema step 2, commit 19dd9b1) leaves
@@ -43,10 +51,11 @@ def twir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def two(
-    tmp_path: Path, content_dir: Path, twir: Path, clock: FakeClock
+    tmp_path: Path, content_dir: Path, twir: Path, clock: FakeClock, seeded: SeededArchives
 ) -> AsyncIterator[ArchiveService]:
     """The seeds (``ml``) and This Week in Rust (``rust``), loaded into one archive."""
     settings = load_settings(write_two_newsletter_config(tmp_path, content_dir, twir))
+    await seeded.copy(settings.database_path, settings.served, clock)
     service, _ = await ArchiveService.from_settings(settings, clock=clock)
     service.picks.rng = random.Random(5)
     yield service

@@ -17,6 +17,7 @@ from bot.archive.db import DatabaseLock
 from bot.archive.recovery import check_database, recover_database
 from bot.archive.schema import SCHEMA_VERSION
 from bot.archive.service import ArchiveService
+from bot.cli import main
 from bot.config import load_settings
 from bot.errors import DatabaseError, SchemaError
 from bot.heartbeat import heartbeat_path, write_heartbeat
@@ -224,17 +225,34 @@ def test_a_newer_database_is_not_recovered(tmp_path: Path) -> None:
 
 
 def _run(config: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot db …`` in a process of its own: for what only another process shows
+    (the bot's lock, its write-ahead log)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", "db", *argv, "--config", str(config)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
 
-async def test_the_console_commands_exit_codes_and_lines(
-    archive: Path, content_dir: Path, tmp_path: Path
+def _console(
+    capsys: pytest.CaptureFixture[str], config: Path, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    """The console's ``main`` in this process: its exit code and all it printed. The ``db``
+    commands log nothing, so this is all a process of their own would write."""
+    capsys.readouterr()
+    code = main([*argv, "--config", str(config)])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
+def test_the_console_commands_exit_codes_and_lines(
+    archive: Path, content_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, content_dir)  # database.path is tmp_path/bot.sqlite3
-    healthy = _run(config, "check")
+
+    def db(*argv: str) -> subprocess.CompletedProcess[str]:
+        return _console(capsys, config, "db", *argv)
+
+    healthy = db("check")
     assert healthy.returncode == 0 and healthy.stderr == ""
     assert healthy.stdout == (
         f"{archive}: healthy (integrity_check: ok, schema version {SCHEMA_VERSION}): 5 issues, "
@@ -242,7 +260,7 @@ async def test_the_console_commands_exit_codes_and_lines(
     )
     picks = _pages(archive, "pick_history")
     _damage(archive, picks[len(picks) // 2 : len(picks) // 2 + 1])
-    damaged = _run(config, "check", "--quick")
+    damaged = db("check", "--quick")
     assert damaged.returncode == 3 and damaged.stdout == ""
     assert damaged.stderr.count("\n") == 1 and "Traceback" not in damaged.stderr
     assert damaged.stderr.startswith(f"{archive}: damaged (quick_check: ")
@@ -250,38 +268,35 @@ async def test_the_console_commands_exit_codes_and_lines(
         "stop the bot and run python -m bot db recover (it keeps this file aside and never "
         "deletes it)\n"
     )
-    recovered = _run(config, "recover")
+    recovered = db("recover")
     assert recovered.returncode == 0 and recovered.stdout.count("\n") == 1
     assert recovered.stdout.startswith(
         f"{archive}: recovered into a new file: saved {SCHEDULES} schedules, "
     )
     assert "pick history entries (some unreadable)" in recovered.stdout
     assert f"kept as {archive}.damaged-" in recovered.stdout
-    assert _run(config, "check").returncode == 0
+    assert db("check").returncode == 0
     untouched = _sha(archive)
-    healthy_now = _run(config, "recover")  # a healthy file is left alone without --force
+    healthy_now = db("recover")  # a healthy file is left alone without --force
     assert (
         healthy_now.returncode == 1 and "checks healthy, so nothing was done" in healthy_now.stderr
     )
     assert _sha(archive) == untouched
-    assert _run(config, "recover", "--force").returncode == 0
+    assert db("recover", "--force").returncode == 0
     archive.unlink()
-    missing = _run(config, "check")
+    missing = db("check")
     assert missing.returncode == 1 and missing.stderr == (
         f"{archive}: no database there yet (the bot creates it at its first start)\n"
     )
 
 
-async def test_damage_found_after_start_is_one_line_naming_db_recover(
-    archive: Path, content_dir: Path, tmp_path: Path
+def test_damage_found_after_start_is_one_line_naming_db_recover(
+    archive: Path, content_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     resources = _pages(archive, "resources")
     _damage(archive, resources[len(resources) // 2 : len(resources) // 2 + 2])
     config = write_config(tmp_path, content_dir)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "search", "machine learning", "--config", str(config)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = _console(capsys, config, "search", "machine learning")
     assert done.returncode == 3 and "Traceback" not in done.stderr
     assert done.stderr == (
         f"{archive}: not a usable SQLite database (database disk image is malformed): run "
@@ -291,13 +306,13 @@ async def test_damage_found_after_start_is_one_line_naming_db_recover(
 
 
 def test_recover_waits_for_the_bot_to_stop(
-    archive: Path, content_dir: Path, tmp_path: Path
+    archive: Path, content_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, content_dir)
     beat = heartbeat_path(archive)
     write_heartbeat(beat, guilds=1, latency_ms=40)
     try:
-        refused = _run(config, "recover")
+        refused = _console(capsys, config, "db", "recover")
     finally:
         beat.unlink()
     assert refused.returncode == 1 and refused.stderr == (
@@ -386,6 +401,7 @@ def test_a_recovery_that_cannot_write_changes_nothing(
     def full_disk(*_: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
+    # The disk fills up while the new file is written: no public seam sits there.
     monkeypatch.setattr("bot.archive.recovery._salvage_into", full_disk)
     with pytest.raises(
         DatabaseError, match=r"cannot write the new database .* nothing was changed"

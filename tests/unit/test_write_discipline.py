@@ -150,6 +150,8 @@ async def test_writes_hammering_a_failing_then_succeeding_reload(
 
     load_paused = asyncio.Event()
     hammer = Hammer(service, load_paused)
+    # A pause inside the load's transaction (rows written, not committed): no public seam
+    # sits there.
     original = ContentStore._insert_issues
 
     async def fail_midway(*args: Any) -> None:

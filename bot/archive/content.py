@@ -17,7 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.archive.announcements import queue_new_issues
-from bot.archive.db import Database, release
+from bot.archive.db import Database
 from bot.archive.records import LoadSummary
 from bot.archive.rows import FileState, IssueContent, fingerprint
 from bot.content.models import NumberSource
@@ -230,8 +230,10 @@ class ContentWrite:
 
     async def early(self, contents: list[IssueContent]) -> None:
         """Write these issues' resources now, while the rest of the load is still being
-        parsed, and free them; ``finish`` writes the rest. Only in a newsletter's first
-        load: otherwise (or for a number written already) this leaves it all to ``finish``."""
+        parsed; ``finish`` writes the rest. Only in a newsletter's first load: otherwise (or
+        for a number written already) this leaves it all to ``finish``. The rows stay in
+        memory until the load ends: the folder pass reads every issue's resources (chrome,
+        losses) before ``finish``, and an issue it changes is written again."""
         if self._before:
             return
         fresh = []
@@ -240,7 +242,6 @@ class ContentWrite:
                 self._written[content.issue.number] = content
                 fresh.append(content)
         await ContentStore._insert_resources(self._db, fresh)
-        await asyncio.to_thread(release, *(content.resources for content in fresh))
 
     async def finish(self, changes: ContentChanges) -> LoadSummary:
         """Write the load's changes (what ``early`` wrote stays where its issue won); say

@@ -426,6 +426,8 @@ def _part_resources(part: _Part) -> list[Resource]:
         return [pointer, *_item_resources(items, group)]
     if not heading.links and (single := _single_item(part.body)) is not None:
         return [Resource(_item_title(single), _text(part.body), _links(part.body), group)]
+    if _news_lines(heading, part.body):
+        return [_heading_resource(heading, part)]
     over_links = bool(items) and not prose and all(i.links for i in items) and not heading.links
     if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
@@ -462,6 +464,26 @@ def _single_item(body: list[Block]) -> Block | None:
     if not lead or not any(char.isalpha() for char in lead) or len(body) < 2:
         return None  # a date or a number names no thing
     return items[0] if not any(b.links for b in body if b is not items[0]) else None
+
+
+#: How many words, on average, make a list item a sentence ("Ada fixed the DHCP server
+#: identifier") rather than a name ("Ada Lovelace", "9/2.").
+_SENTENCE_WORDS = 5
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
+
+
+def _news_lines(heading: Block, body: list[Block]) -> bool:
+    """Two or more items under an unlinked heading, none of them and nothing else under it
+    carrying a link, and the items single sentences rather than names or "Name — what it
+    is" lines: the changes a news section
+    reports ("## Networking Improvements" / "- Ada fixed the DHCP server identifier"). They
+    are that section's story; with no link, no one of them is a resource of its own."""
+    items = [b for b in body if b.kind == "item"]
+    if heading.links or len(items) < 2 or any(b.links for b in body):
+        return False
+    if any(_SENTENCE_BREAK.search(i.text) or _ITEM_TITLE.match(i.text) for i in items):
+        return False  # items that name a thing ("Gradio 4.0 — demos") or describe it at length
+    return sum(len(i.text.split()) for i in items) >= _SENTENCE_WORDS * len(items)
 
 
 def _about_its_link(item: Block) -> bool:

@@ -91,11 +91,11 @@ def test_a_title_much_shorter_than_the_phrase_does_not_hold_it() -> None:
             "resources": ["How we use Nix at IOHK", "Flexbox in 5 minutes!"],
         }
     ]
-    resources = (
+    resources = [
         Resource("Nix", "", ("https://nixos.org",)),
         Resource("How we use Nix at IOHK", "", ("https://iohk.io",)),
         Resource("Flexbox in 5 minutes", "", ("https://flexbox.io",)),
-    )
+    ]
     issue = Issue(number=1, title="", source="1.md", resources=resources)
     score = score_parser([issue], truth)
     assert (score.phrases_found, score.missed) == (2, [])

@@ -583,3 +583,50 @@ def test_a_pages_heading_stating_the_number_is_no_section_and_the_site_header_ab
         ("Meetups", "May Meetup"),
     ]
     assert "Delivered to your inbox" in [d.text for d in issue.dropped]
+
+
+def test_a_heading_over_unlinked_change_lines_is_one_resource() -> None:
+    """A news section listing changes, no link anywhere under it: the heading and its lines
+    are one story. A list of names under a heading, or items that each describe a thing in
+    several sentences (an email whose links were stripped), keep one resource per item."""
+    text = """Issue 7 of the digest, hello.
+
+## Networking Improvements
+
+- Ada Lovelace fixed the DHCP server identifier
+- Bo Tanaka fixed the time calculation of the ping tool
+
+## New Contributors
+
+- Ada Lovelace
+- Bo Tanaka
+
+## Videos
+
+- The roadmap video is here! It walks through every concept.
+- An interview with Cy Young. Cy talks about hiring juniors.
+
+## Tools
+
+- [Ripgrep](https://rg.example) searches fast
+"""
+    assert _pairs(_md(text)) == [
+        (None, "Networking Improvements"),
+        ("New Contributors", "Ada Lovelace"),
+        ("New Contributors", "Bo Tanaka"),
+        ("Videos", "The roadmap video is here!"),
+        ("Videos", "An interview with Cy Young."),
+        ("Tools", "Ripgrep"),
+    ]
+
+
+def test_unlinked_name_and_dash_lines_under_a_heading_stay_items() -> None:
+    """ "Gradio 4.0 — build demos fast": each line names a thing, even with no link."""
+    text = """Issue 7 of the digest, hello.
+
+## Quick tools
+
+- Gradio 4.0 — build demos in a few lines
+- Ollama — run language models on your own machine
+"""
+    assert _pairs(_md(text)) == [("Quick tools", "Gradio 4.0"), ("Quick tools", "Ollama")]

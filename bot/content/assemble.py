@@ -417,7 +417,7 @@ def _part_resources(part: _Part) -> list[Resource]:
             return notes
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
-    if part.story:
+    if part.story or (prose and _variants(items)):
         return [_heading_resource(heading, part)]
     if runs is not None:
         return runs
@@ -484,6 +484,33 @@ def _news_lines(heading: Block, body: list[Block]) -> bool:
     if any(_SENTENCE_BREAK.search(i.text) or _ITEM_TITLE.match(i.text) for i in items):
         return False  # items that name a thing ("Gradio 4.0 — demos") or describe it at length
     return sum(len(i.text.split()) for i in items) >= _SENTENCE_WORDS * len(items)
+
+
+#: How many words a variant's name runs to at most ("ARM64 (aarch64) Packages", "PDF").
+_VARIANT_TOKENS = 4
+
+
+def _variants(items: list[Block]) -> bool:
+    """Two or more items that are each only a link, into one folder of one site, their names
+    short, sharing a word and differing in a word or two ("x86-64 Packages", "ARM64
+    Packages", "Full report #1"): the builds, mirrors or parts of the one thing the prose
+    above them tells of, not things of their own."""
+    if len(items) < 2 or any(
+        not i.lead or i.links[:1] != i.links or i.text != i.lead for i in items
+    ):
+        return False
+    folders = {
+        link.rsplit("/", 2 if link.endswith("/") else 1)[0] for i in items for link in i.links
+    }
+    named = [set(words(i.lead or "")) for i in items]
+    shared = set.intersection(*named) - STOPWORDS
+    own = max(  # what varies, counted in written tokens: "x86-64", "RISC-V (riscv64gc)"
+        sum(1 for token in (i.lead or "").split() if not set(words(token)) <= shared) for i in items
+    )
+    short = all(len((i.lead or "").split()) <= _VARIANT_TOKENS for i in items)
+    return (
+        len(folders) == 1 and "://" in next(iter(folders)) and bool(shared) and own <= 2 and short
+    )
 
 
 def _about_its_link(item: Block) -> bool:

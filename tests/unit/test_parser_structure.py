@@ -630,3 +630,36 @@ def test_unlinked_name_and_dash_lines_under_a_heading_stay_items() -> None:
 - Ollama — run language models on your own machine
 """
     assert _pairs(_md(text)) == [("Quick tools", "Gradio 4.0"), ("Quick tools", "Ollama")]
+
+
+def test_a_story_ending_on_links_to_its_variants_is_one_resource() -> None:
+    """Prose, then links to one site's builds of the thing it tells of: one story. Links to
+    distinct things under prose stay items, even on one site."""
+    text = """Issue 7 of the digest, hello.
+
+## Package Web Interface
+
+Ada enabled the web mode, which builds a site with every package's information.
+
+You can access it in the following links:
+
+- [x86-64 Packages](https://static.example/web/x86_64/)
+- [ARM64 (aarch64) Packages](https://static.example/web/aarch64/)
+
+## Tasks
+
+Pick one and say hello.
+
+- [Hyperswitch - Add integrity check in Adyen](https://git.example/hs/issues/8149)
+- [Hyperswitch - Add integrity check in ACI](https://git.example/hs/issues/8151)
+"""
+    issue = _md(text)
+    assert _pairs(issue) == [
+        (None, "Package Web Interface"),
+        ("Tasks", "Hyperswitch - Add integrity check in Adyen"),
+        ("Tasks", "Hyperswitch - Add integrity check in ACI"),
+    ]
+    assert issue.resources[0].links == (
+        "https://static.example/web/x86_64/",
+        "https://static.example/web/aarch64/",
+    )

@@ -663,3 +663,29 @@ Pick one and say hello.
         "https://static.example/web/x86_64/",
         "https://static.example/web/aarch64/",
     )
+
+
+def test_a_link_showing_its_own_address_names_nothing() -> None:
+    """ "[example.com/post/](https://example.com/post/)" is an address, not a title: the
+    heading above it names the thing. A bare domain ("libs.rs") is a site's name."""
+    text = """Issue 7 of the digest, hello.
+
+## The Flux Quick Start Guide
+
+[www.jack.example/2015/flux-guide.html](http://www.jack.example/2015/flux-guide.html "Guide")
+
+The concepts of the architecture, one by one, with a starter kit to try.
+
+- [jarsbe/flux-starter-kit](https://github.example/jarsbe/flux-starter-kit)
+
+## Sites
+
+- [libs.rs](http://libs.rs), a list of crates
+- [rustaceans.example](https://www.rustaceans.example/), who is who
+"""
+    assert _pairs(_md(text)) == [
+        (None, "The Flux Quick Start Guide"),
+        ("Sites", "libs.rs"),
+        ("Sites", "rustaceans.example"),
+    ]
+

@@ -417,7 +417,7 @@ def _part_resources(part: _Part) -> list[Resource]:
             return notes
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
-    if part.story or (prose and _variants(items)):
+    if part.story or _addressed(part.body) or (prose and _variants(items)):
         return [_heading_resource(heading, part)]
     if runs is not None:
         return runs
@@ -484,6 +484,20 @@ def _news_lines(heading: Block, body: list[Block]) -> bool:
     if any(_SENTENCE_BREAK.search(i.text) or _ITEM_TITLE.match(i.text) for i in items):
         return False  # items that name a thing ("Gradio 4.0 — demos") or describe it at length
     return sum(len(i.text.split()) for i in items) >= _SENTENCE_WORDS * len(items)
+
+
+def _addressed(body: list[Block]) -> bool:
+    """Does the heading's text open on a line that is only an address ("example.com/post/",
+    a link showing its own address)? The heading names what is there: it and all under it
+    (notes, related links) are one resource."""
+    first = body[0] if body else None
+    return (
+        first is not None
+        and first.kind == "paragraph"
+        and len(first.links) == 1
+        and not first.names
+        and len(first.text.split()) == 1
+    )
 
 
 #: How many words a variant's name runs to at most ("ARM64 (aarch64) Packages", "PDF").

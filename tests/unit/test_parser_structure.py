@@ -689,3 +689,21 @@ The concepts of the architecture, one by one, with a starter kit to try.
         ("Sites", "rustaceans.example"),
     ]
 
+
+def test_a_heading_over_its_address_line_is_one_resource_with_its_related_links() -> None:
+    """A heading, a line that is only the address of what it names, notes, then related
+    links: one resource; the related links are not items of their own."""
+    text = """Issue 7 of the digest, hello.
+
+## Introducing fuite: a tool for finding memory leaks
+
+[nolan.example/2021/12/17/introducing-fuite/](https://nolan.example/2021/12/17/introducing-fuite/)
+
+A tool to debug memory leaks, scenario by scenario.
+
+- [nolan/fuite: a tool for finding memory leaks](https://github.example/nolan/fuite)
+- [Debugging a memory leak with fuite](https://video.example/watch?v=1)
+"""
+    issue = _md(text)
+    assert _pairs(issue) == [(None, "Introducing fuite: a tool for finding memory leaks")]
+    assert len(issue.resources[0].links) == 3

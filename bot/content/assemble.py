@@ -356,18 +356,19 @@ def _names_a_thing(text: str) -> bool:
 def _pointer(body: list[Block], section: str | None) -> Resource | None:
     """A heading or section opened by a short paragraph naming one linked thing ("This
     week's crate is [foo](…), a …") is that thing: titled by the link's text, the heading as
-    its section."""
+    its section. Where it links more, the one thing is the one its first sentence goes on
+    to describe ("[foo](…), a …"): a thank-you after it names no rival."""
     first = body[0] if body else None
-    if (
-        first is None
-        or first.kind != "paragraph"
-        or len(first.names) != 1
-        or len(first.text.split()) > _POINTER_WORDS
-        or not _names_a_thing(first.names[0])
-    ):
+    if first is None or first.kind != "paragraph" or len(first.text.split()) > _POINTER_WORDS:
+        return None
+    names = first.names
+    if len(names) > 1:  # "… is [foo](…), a … . Thanks to [Ada](…)!": the first sentence's
+        sentence = _first_sentence(first.text, limit=len(first.text))
+        names = tuple(name for name in names if f"{name}, " in sentence)  # …described
+    if len(names) != 1 or not _names_a_thing(names[0]):
         return None
     prose = [b for b in body if b.kind == "paragraph"]
-    return Resource(shorten(first.names[0]), _text(prose), _links(prose), section)
+    return Resource(shorten(names[0]), _text(prose), _links(prose), section)
 
 
 def _item_resources(items: list[Block], section: str | None) -> list[Resource]:

@@ -707,3 +707,19 @@ A tool to debug memory leaks, scenario by scenario.
     issue = _md(text)
     assert _pairs(issue) == [(None, "Introducing fuite: a tool for finding memory leaks")]
     assert len(issue.resources[0].links) == 3
+
+
+def test_a_pick_described_in_its_first_sentence_is_found_beside_a_thank_you_link() -> None:
+    """ "This week's pick is [foo](…), a … . Thanks to [Ada](…)!": the pick is the resource;
+    a paragraph whose first sentence describes no one link is not titled by a link."""
+    text = """Issue 7 of the digest, hello.
+
+## Pick of the Week
+
+This week's pick is [emu](https://git.example/emu), a language for GPUs. Thanks to [Caleb](https://forum.example/u/caleb) for the suggestion!
+
+## Contribute!
+
+This digest is openly developed [on GitHub](https://git.example/digest). Send [issues](https://git.example/digest/issues) or pull requests.
+"""
+    assert _pairs(_md(text)) == [("Pick of the Week", "emu"), (None, "Contribute!")]

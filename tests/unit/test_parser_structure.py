@@ -723,3 +723,22 @@ This week's pick is [emu](https://git.example/emu), a language for GPUs. Thanks 
 This digest is openly developed [on GitHub](https://git.example/digest). Send [issues](https://git.example/digest/issues) or pull requests.
 """
     assert _pairs(_md(text)) == [("Pick of the Week", "emu"), (None, "Contribute!")]
+
+
+def test_a_year_mistyped_in_the_text_yields_to_the_links_dated_a_year_later() -> None:
+    """An issue stating "January 27 2015" whose mail-archive links are all of January 2016
+    is of 2016, with a warning. Links of the stated month, or one later, leave the text's year."""
+    links = (
+        "- [Ada asks about ARM](https://lists.example/pipermail/dev/2016-January/0666.html)\n"
+        "- [Bo on builds](https://lists.example/pipermail/dev/2016-January/0662.html)\n"
+    )
+    text = f"# Weekly News, issue number 55, January 27 2015\n\n## Mail\n\n{links}"
+    issue, problems = parse_text(text, "TWN55.md", RULES, "Weekly News", markdown=True)
+    assert (issue.year, issue.month) == (2016, 1)
+    assert [(p.fatal, "2015" in p.message, "2016" in p.message) for p in problems] == [
+        (False, True, True)
+    ]
+    same = text.replace("2016-January", "2015-February")
+    issue, problems = parse_text(same, "TWN55.md", RULES, "Weekly News", markdown=True)
+    assert ((issue.year, issue.month), problems) == ((2015, 1), [])
+

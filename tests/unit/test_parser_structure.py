@@ -742,3 +742,21 @@ def test_a_year_mistyped_in_the_text_yields_to_the_links_dated_a_year_later() ->
     issue, problems = parse_text(same, "TWN55.md", RULES, "Weekly News", markdown=True)
     assert ((issue.year, issue.month), problems) == ((2015, 1), [])
 
+
+def test_a_year_out_of_order_between_its_neighbours_takes_theirs() -> None:
+    """#56 "February 4 2015" between #55 of January 2016 and #57 of February 2016: 2016."""
+    from bot.content.folder import settle
+
+    dates = ((55, "January 27 2016"), (56, "February 4 2015"), (57, "February 12 2016"))
+    body = "\n\n## Mail\n\n- [Ada on builds](https://a.example/{})\n"
+    issues = [
+        parse_text(f"# Weekly News {n}, {d}{body.format(n)}", f"TWN{n}.md", RULES, "W", True)[0]
+        for n, d in dates
+    ]
+    result = settle(issues)
+    assert [(i.number, i.year, i.month) for i in result.issues] == [
+        (55, 2016, 1),
+        (56, 2016, 2),
+        (57, 2016, 2),
+    ]
+    assert [p.source for p in result.problems] == ["TWN56.md"]

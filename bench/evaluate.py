@@ -39,9 +39,20 @@ DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 DEFAULT_DEVSET = ROOT / "tests" / "data" / "devset"
 
 
+#: A title shorter than this share of the phrase cannot hold it, however well it matches.
+_SHORTEST_SHARE = 0.8
+
+
 def _contains(phrase: str, text: str) -> bool:
+    """Is ``phrase`` in ``text``, allowing small changes (a typo fixed, a word cut)?
+
+    The fuzzy match aligns the shorter string inside the longer one, so a text much shorter
+    than the phrase (a resource titled "Nix") would match any phrase holding it ("How we use
+    Nix at IOHK"): the text must be at least most of the phrase's length to count."""
     phrase, text = phrase.casefold(), text.casefold()
-    return phrase in text or fuzz.partial_ratio(phrase, text) >= 90
+    if phrase in text:
+        return True
+    return len(text) >= _SHORTEST_SHARE * len(phrase) and fuzz.partial_ratio(phrase, text) >= 90
 
 
 @dataclass

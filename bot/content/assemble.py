@@ -356,18 +356,19 @@ def _names_a_thing(text: str) -> bool:
 def _pointer(body: list[Block], section: str | None) -> Resource | None:
     """A heading or section opened by a short paragraph naming one linked thing ("This
     week's crate is [foo](…), a …") is that thing: titled by the link's text, the heading as
-    its section."""
+    its section. Where it links more, the one thing is the one its first sentence goes on
+    to describe ("[foo](…), a …"): a thank-you after it names no rival."""
     first = body[0] if body else None
-    if (
-        first is None
-        or first.kind != "paragraph"
-        or len(first.names) != 1
-        or len(first.text.split()) > _POINTER_WORDS
-        or not _names_a_thing(first.names[0])
-    ):
+    if first is None or first.kind != "paragraph" or len(first.text.split()) > _POINTER_WORDS:
+        return None
+    names = first.names
+    if len(names) > 1:  # "… is [foo](…), a … . Thanks to [Ada](…)!": the first sentence's
+        sentence = _first_sentence(first.text, limit=len(first.text))
+        names = tuple(name for name in names if f"{name}, " in sentence)  # …described
+    if len(names) != 1 or not _names_a_thing(names[0]):
         return None
     prose = [b for b in body if b.kind == "paragraph"]
-    return Resource(shorten(first.names[0]), _text(prose), _links(prose), section)
+    return Resource(shorten(names[0]), _text(prose), _links(prose), section)
 
 
 def _item_resources(items: list[Block], section: str | None) -> list[Resource]:
@@ -417,7 +418,7 @@ def _part_resources(part: _Part) -> list[Resource]:
             return notes
         pointer = _pointer(part.body, part.section)
         return ([pointer] if pointer else []) + (runs or _item_resources(items, group))
-    if part.story:
+    if part.story or _addressed(part.body) or (prose and _variants(items)):
         return [_heading_resource(heading, part)]
     if runs is not None:
         return runs
@@ -426,6 +427,8 @@ def _part_resources(part: _Part) -> list[Resource]:
         return [pointer, *_item_resources(items, group)]
     if not heading.links and (single := _single_item(part.body)) is not None:
         return [Resource(_item_title(single), _text(part.body), _links(part.body), group)]
+    if _news_lines(heading, part.body):
+        return [_heading_resource(heading, part)]
     over_links = bool(items) and not prose and all(i.links for i in items) and not heading.links
     if over_links or (len(items) >= 2 and not prose) or _introduced_list(heading, part.body):
         return _item_resources(items, group)  # a heading over a list names its section
@@ -462,6 +465,67 @@ def _single_item(body: list[Block]) -> Block | None:
     if not lead or not any(char.isalpha() for char in lead) or len(body) < 2:
         return None  # a date or a number names no thing
     return items[0] if not any(b.links for b in body if b is not items[0]) else None
+
+
+#: How many words, on average, make a list item a sentence ("Ada fixed the DHCP server
+#: identifier") rather than a name ("Ada Lovelace", "9/2.").
+_SENTENCE_WORDS = 5
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
+
+
+def _news_lines(heading: Block, body: list[Block]) -> bool:
+    """Two or more items under an unlinked heading, none of them and nothing else under it
+    carrying a link, and the items single sentences rather than names or "Name — what it
+    is" lines: the changes a news section
+    reports ("## Networking Improvements" / "- Ada fixed the DHCP server identifier"). They
+    are that section's story; with no link, no one of them is a resource of its own."""
+    items = [b for b in body if b.kind == "item"]
+    if heading.links or len(items) < 2 or any(b.links for b in body):
+        return False
+    if any(_SENTENCE_BREAK.search(i.text) or _ITEM_TITLE.match(i.text) for i in items):
+        return False  # items that name a thing ("Gradio 4.0 — demos") or describe it at length
+    return sum(len(i.text.split()) for i in items) >= _SENTENCE_WORDS * len(items)
+
+
+def _addressed(body: list[Block]) -> bool:
+    """Does the heading's text open on a line that is only an address ("example.com/post/",
+    a link showing its own address)? The heading names what is there: it and all under it
+    (notes, related links) are one resource."""
+    first = body[0] if body else None
+    return (
+        first is not None
+        and first.kind == "paragraph"
+        and len(first.links) == 1
+        and not first.names
+        and len(first.text.split()) == 1
+    )
+
+
+#: How many words a variant's name runs to at most ("ARM64 (aarch64) Packages", "PDF").
+_VARIANT_TOKENS = 4
+
+
+def _variants(items: list[Block]) -> bool:
+    """Two or more items that are each only a link, into one folder of one site, their names
+    short, sharing a word and differing in a word or two ("x86-64 Packages", "ARM64
+    Packages", "Full report #1"): the builds, mirrors or parts of the one thing the prose
+    above them tells of, not things of their own."""
+    if len(items) < 2 or any(
+        not i.lead or i.links[:1] != i.links or i.text != i.lead for i in items
+    ):
+        return False
+    folders = {
+        link.rsplit("/", 2 if link.endswith("/") else 1)[0] for i in items for link in i.links
+    }
+    named = [set(words(i.lead or "")) for i in items]
+    shared = set.intersection(*named) - STOPWORDS
+    own = max(  # what varies, counted in written tokens: "x86-64", "RISC-V (riscv64gc)"
+        sum(1 for token in (i.lead or "").split() if not set(words(token)) <= shared) for i in items
+    )
+    short = all(len((i.lead or "").split()) <= _VARIANT_TOKENS for i in items)
+    return (
+        len(folders) == 1 and "://" in next(iter(folders)) and bool(shared) and own <= 2 and short
+    )
 
 
 def _about_its_link(item: Block) -> bool:

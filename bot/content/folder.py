@@ -76,9 +76,43 @@ def settle(
     read = [i for i in kept if i.source not in served]
     chrome = _drop_chrome(read, len(kept))
     days = {i.source: day for i in kept if (day := file_day(i.source)) is not None}
+    _mistyped_years(kept, problems)
     infer_dates(kept, cadence, anchor, days)
     problems += _losses(read)
     return FolderResult(sorted(kept, key=lambda i: i.number), problems, chrome)
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+_MISTYPED_YEAR = (
+    "the date states {0}-{1:02d}, out of order between issues {2} and {3}: using {4}-{1:02d} "
+    "(fix the year, or state the date in front matter: '---' / 'date: YYYY-MM-DD' / '---')"
+)
+
+
+def _mistyped_years(issues: list[Issue], problems: list[Problem]) -> None:
+    """A numbered issue whose stated year puts it out of order between the dated issues
+    numbered either side of it, where the same month a year later (or earlier) puts it in
+    order, has its year mistyped ("February 4 2015" between January and February 2016):
+    it takes that year, with a warning naming both."""
+    dated = sorted(
+        (issue.number, (year, month), issue)
+        for issue in issues
+        if issue.number > 0 and issue.stated is not None
+        for year, month in [issue.stated]
+        if year is not None and month is not None
+    )
+    for (first, low, _), (_, (year, month), issue), (last, high, _) in zip(
+        dated, dated[1:], dated[2:], strict=False
+    ):
+        if low <= (year, month) <= high or not low <= high:
+            continue
+        for fixed in (year + 1, year - 1):
+            if low <= (fixed, month) <= high:
+                issue.stated = (fixed, month)
+                message = _MISTYPED_YEAR.format(year, month, first, last, fixed)
+                problems.append(Problem(issue.source, None, message, fatal=False))
+                break
 
 
 # -- numbers --------------------------------------------------------------------------------

@@ -100,12 +100,29 @@ def _nested_links(inline: _Inline, child: etree._Element, raw: str, before: str)
         _link(inline, anchor, name, before if opens else "…")
 
 
+_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+
+
+def _bare_address(name: str, href: str) -> bool:
+    """Is a link's text its own address, whole or cut short, with or without the scheme
+    ("flexboxin5.com/", "www.example.com/2015/02/post.html", "example.com/a/lo…")? Such a
+    text names nothing: what it points at is named elsewhere (the heading above it). A bare
+    domain ("libs.rs") is how a site is named: it stays a name."""
+    if name == href:
+        return True
+    bare = _SCHEME.sub("", name)
+    if bare == name and "/" not in name:
+        return False  # "libs.rs", "rustaceans.com": a site named by its domain
+    shown = bare.rstrip("…").removesuffix("...").rstrip("/")
+    return "." in shown and " " not in shown and _SCHEME.sub("", href).startswith(shown)
+
+
 def _link(inline: _Inline, anchor: etree._Element, name: str, before: str) -> None:
     href = anchor.get("href") or ""
     if not href or href[0] == "#":
         return  # no address, or a place on the same page: text, not a link
     inline.links.append(href)
-    if not name or name == href:
+    if not name or _bare_address(name, href):
         return
     inline.names.append(name)
     if inline.lead is not None or len(inline.links) != 1:

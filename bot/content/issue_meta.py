@@ -200,6 +200,29 @@ def _months(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
+#: A year and month in a link's path: "/2016/01/", "/2016-01-27-", "/2016-January/".
+_LINK_MONTH = re.compile(
+    r"/(20\d\d)[/-](0[1-9]|1[0-2]|" + "|".join(MONTHS) + r")(?=[/-])", re.IGNORECASE
+)
+
+
+def linked_year(year: int, month: int, links: Iterable[str]) -> int | None:
+    """The year the issue's links say it is of, where its text states another: two or more
+    links dated in their path (mail archives, blogs), every one of them about a year after
+    the stated month, which no issue can link to. A year typed wrong, as often early in a new
+    year ("January 27 2015" for 2016); ``None`` where the links agree with the text."""
+    stated = _months(year, month)
+    after = [
+        _months(int(found), int(name) if name.isdigit() else MONTHS.index(name.lower()) + 1)
+        - stated
+        for link in links
+        for found, name in _LINK_MONTH.findall(link)
+    ]
+    if len(after) >= 2 and all(11 <= gap <= 13 for gap in after):
+        return year + 1
+    return None
+
+
 @dataclass(frozen=True)
 class DateAnchor:
     """An issue whose month is known: the point the cadence counts from."""

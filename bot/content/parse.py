@@ -15,6 +15,7 @@ from bot.content.issue_meta import (
     file_date,
     file_number,
     find_date,
+    linked_year,
     locate_number,
     title_number,
 )
@@ -35,6 +36,11 @@ _OPENING_BLOCKS = 15
 _NO_NUMBER = (
     "no issue number found (write it as '12th issue' or 'Issue #12', name the file "
     "'issue-12.md', or add front matter: '---' / 'number: 12' / '---')"
+)
+
+_LINKED_YEAR = (
+    "the text states the year {0}, but every link dated in its address is a year later: "
+    "using {1} (state the date in front matter: '---' / 'date: YYYY-MM-DD' / '---')"
 )
 
 
@@ -196,6 +202,13 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
     )
     if not claims and (year is None or month is None):
         raise ParseError(Problem(source, read.first_line, _NO_NUMBER))
+    warnings: list[Problem] = []
+    if front.month is None and year is not None and month is not None:
+        # A date read from the text (not the metadata nor the file name) may be mistyped.
+        linked = linked_year(year, month, (link for b in blocks for link in b.links))
+        if linked is not None:
+            warnings.append(Problem(source, None, _LINKED_YEAR.format(year, linked), fatal=False))
+            year = linked
     # A dated issue that states no number: the folder pass numbers it by date order when the
     # whole folder is like it (a dated, unnumbered newsletter), else refuses it.
     number = claims[0].number if claims else 0
@@ -220,7 +233,6 @@ def _issue(read: _Read, rules: Rules, newsletter_name: str) -> tuple[Issue, list
         dropped=dropped,
         links_seen=len({link for b in blocks for link in b.links}),
     )
-    warnings: list[Problem] = []
     if not issue.resources:
         warnings.append(Problem(source, None, "no resources found in this issue", fatal=False))
     return issue, warnings

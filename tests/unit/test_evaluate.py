@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bench.evaluate import main, score_parser
-from bot.content.models import Issue
+from bot.content.models import Issue, Resource
 from tests.conftest import ROOT
 
 
@@ -78,3 +78,24 @@ def test_no_number_expected_is_right_only_without_a_claimed_number() -> None:
         Issue(number=3, title="", source="3.md", number_source="file name"),
     ]
     assert score_parser(issues, truth).numbers_right == 1
+
+
+def test_a_title_much_shorter_than_the_phrase_does_not_hold_it() -> None:
+    """The fuzzy match aligns the shorter text in the longer: a resource titled "Nix" must not
+    count as holding "How we use Nix at IOHK", nor make that phrase ambiguous."""
+    truth: list[dict[str, Any]] = [
+        {
+            "file": "1.md",
+            "number": 1,
+            "date": None,
+            "resources": ["How we use Nix at IOHK", "Flexbox in 5 minutes!"],
+        }
+    ]
+    resources = [
+        Resource("Nix", "", ("https://nixos.org",)),
+        Resource("How we use Nix at IOHK", "", ("https://iohk.io",)),
+        Resource("Flexbox in 5 minutes", "", ("https://flexbox.io",)),
+    ]
+    issue = Issue(number=1, title="", source="1.md", resources=resources)
+    score = score_parser([issue], truth)
+    assert (score.phrases_found, score.missed) == (2, [])

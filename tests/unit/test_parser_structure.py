@@ -583,3 +583,180 @@ def test_a_pages_heading_stating_the_number_is_no_section_and_the_site_header_ab
         ("Meetups", "May Meetup"),
     ]
     assert "Delivered to your inbox" in [d.text for d in issue.dropped]
+
+
+def test_a_heading_over_unlinked_change_lines_is_one_resource() -> None:
+    """A news section listing changes, no link anywhere under it: the heading and its lines
+    are one story. A list of names under a heading, or items that each describe a thing in
+    several sentences (an email whose links were stripped), keep one resource per item."""
+    text = """Issue 7 of the digest, hello.
+
+## Networking Improvements
+
+- Ada Lovelace fixed the DHCP server identifier
+- Bo Tanaka fixed the time calculation of the ping tool
+
+## New Contributors
+
+- Ada Lovelace
+- Bo Tanaka
+
+## Videos
+
+- The roadmap video is here! It walks through every concept.
+- An interview with Cy Young. Cy talks about hiring juniors.
+
+## Tools
+
+- [Ripgrep](https://rg.example) searches fast
+"""
+    assert _pairs(_md(text)) == [
+        (None, "Networking Improvements"),
+        ("New Contributors", "Ada Lovelace"),
+        ("New Contributors", "Bo Tanaka"),
+        ("Videos", "The roadmap video is here!"),
+        ("Videos", "An interview with Cy Young."),
+        ("Tools", "Ripgrep"),
+    ]
+
+
+def test_unlinked_name_and_dash_lines_under_a_heading_stay_items() -> None:
+    """ "Gradio 4.0 — build demos fast": each line names a thing, even with no link."""
+    text = """Issue 7 of the digest, hello.
+
+## Quick tools
+
+- Gradio 4.0 — build demos in a few lines
+- Ollama — run language models on your own machine
+"""
+    assert _pairs(_md(text)) == [("Quick tools", "Gradio 4.0"), ("Quick tools", "Ollama")]
+
+
+def test_a_story_ending_on_links_to_its_variants_is_one_resource() -> None:
+    """Prose, then links to one site's builds of the thing it tells of: one story. Links to
+    distinct things under prose stay items, even on one site."""
+    text = """Issue 7 of the digest, hello.
+
+## Package Web Interface
+
+Ada enabled the web mode, which builds a site with every package's information.
+
+You can access it in the following links:
+
+- [x86-64 Packages](https://static.example/web/x86_64/)
+- [ARM64 (aarch64) Packages](https://static.example/web/aarch64/)
+
+## Tasks
+
+Pick one and say hello.
+
+- [Hyperswitch - Add integrity check in Adyen](https://git.example/hs/issues/8149)
+- [Hyperswitch - Add integrity check in ACI](https://git.example/hs/issues/8151)
+"""
+    issue = _md(text)
+    assert _pairs(issue) == [
+        (None, "Package Web Interface"),
+        ("Tasks", "Hyperswitch - Add integrity check in Adyen"),
+        ("Tasks", "Hyperswitch - Add integrity check in ACI"),
+    ]
+    assert issue.resources[0].links == (
+        "https://static.example/web/x86_64/",
+        "https://static.example/web/aarch64/",
+    )
+
+
+def test_a_link_showing_its_own_address_names_nothing() -> None:
+    """ "[example.com/post/](https://example.com/post/)" is an address, not a title: the
+    heading above it names the thing. A bare domain ("libs.rs") is a site's name."""
+    text = """Issue 7 of the digest, hello.
+
+## The Flux Quick Start Guide
+
+[www.jack.example/2015/flux-guide.html](http://www.jack.example/2015/flux-guide.html "Guide")
+
+The concepts of the architecture, one by one, with a starter kit to try.
+
+- [jarsbe/flux-starter-kit](https://github.example/jarsbe/flux-starter-kit)
+
+## Sites
+
+- [libs.rs](http://libs.rs), a list of crates
+- [rustaceans.example](https://www.rustaceans.example/), who is who
+"""
+    assert _pairs(_md(text)) == [
+        (None, "The Flux Quick Start Guide"),
+        ("Sites", "libs.rs"),
+        ("Sites", "rustaceans.example"),
+    ]
+
+
+def test_a_heading_over_its_address_line_is_one_resource_with_its_related_links() -> None:
+    """A heading, a line that is only the address of what it names, notes, then related
+    links: one resource; the related links are not items of their own."""
+    text = """Issue 7 of the digest, hello.
+
+## Introducing fuite: a tool for finding memory leaks
+
+[nolan.example/2021/12/17/introducing-fuite/](https://nolan.example/2021/12/17/introducing-fuite/)
+
+A tool to debug memory leaks, scenario by scenario.
+
+- [nolan/fuite: a tool for finding memory leaks](https://github.example/nolan/fuite)
+- [Debugging a memory leak with fuite](https://video.example/watch?v=1)
+"""
+    issue = _md(text)
+    assert _pairs(issue) == [(None, "Introducing fuite: a tool for finding memory leaks")]
+    assert len(issue.resources[0].links) == 3
+
+
+def test_a_pick_described_in_its_first_sentence_is_found_beside_a_thank_you_link() -> None:
+    """ "This week's pick is [foo](…), a … . Thanks to [Ada](…)!": the pick is the resource;
+    a paragraph whose first sentence describes no one link is not titled by a link."""
+    text = """Issue 7 of the digest, hello.
+
+## Pick of the Week
+
+This week's pick is [emu](https://git.example/emu), a language for GPUs. Thanks to [Caleb](https://forum.example/u/caleb) for the suggestion!
+
+## Contribute!
+
+This digest is openly developed [on GitHub](https://git.example/digest). Send [issues](https://git.example/digest/issues) or pull requests.
+"""
+    assert _pairs(_md(text)) == [("Pick of the Week", "emu"), (None, "Contribute!")]
+
+
+def test_a_year_mistyped_in_the_text_yields_to_the_links_dated_a_year_later() -> None:
+    """An issue stating "January 27 2015" whose mail-archive links are all of January 2016
+    is of 2016, with a warning. Links of the stated month, or one later, leave the text's year."""
+    links = (
+        "- [Ada asks about ARM](https://lists.example/pipermail/dev/2016-January/0666.html)\n"
+        "- [Bo on builds](https://lists.example/pipermail/dev/2016-January/0662.html)\n"
+    )
+    text = f"# Weekly News, issue number 55, January 27 2015\n\n## Mail\n\n{links}"
+    issue, problems = parse_text(text, "TWN55.md", RULES, "Weekly News", markdown=True)
+    assert (issue.year, issue.month) == (2016, 1)
+    assert [(p.fatal, "2015" in p.message, "2016" in p.message) for p in problems] == [
+        (False, True, True)
+    ]
+    same = text.replace("2016-January", "2015-February")
+    issue, problems = parse_text(same, "TWN55.md", RULES, "Weekly News", markdown=True)
+    assert ((issue.year, issue.month), problems) == ((2015, 1), [])
+
+
+def test_a_year_out_of_order_between_its_neighbours_takes_theirs() -> None:
+    """#56 "February 4 2015" between #55 of January 2016 and #57 of February 2016: 2016."""
+    from bot.content.folder import settle
+
+    dates = ((55, "January 27 2016"), (56, "February 4 2015"), (57, "February 12 2016"))
+    body = "\n\n## Mail\n\n- [Ada on builds](https://a.example/{})\n"
+    issues = [
+        parse_text(f"# Weekly News {n}, {d}{body.format(n)}", f"TWN{n}.md", RULES, "W", True)[0]
+        for n, d in dates
+    ]
+    result = settle(issues)
+    assert [(i.number, i.year, i.month) for i in result.issues] == [
+        (55, 2016, 1),
+        (56, 2016, 2),
+        (57, 2016, 2),
+    ]
+    assert [p.source for p in result.problems] == ["TWN56.md"]

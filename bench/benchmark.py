@@ -68,15 +68,20 @@ _WORD = re.compile(r"\w+")
 
 def renumbered_copies(source: Path, target: Path, copies: int, numbers: dict[str, int]) -> int:
     """Write ``copies`` copies of every issue in ``source`` under new numbers (YAML front
-    matter), so the archive is real text at ``copies`` times the volume; return the file count."""
-    span = max(numbers.values(), default=0) + 1
+    matter), so the archive is real text at ``copies`` times the volume; return the file count.
+
+    The copies of an issue are numbered next to each other (issue N's are N·copies … N·copies +
+    copies − 1), so numbers still follow dates and what recurs in a run of issues stays a run,
+    as in a real archive: numbered copy after copy, the archive would repeat its whole history,
+    its dates would run backwards at each copy, and the folder pass would rightly find every
+    item of the first issues again in the last ones."""
     written = 0
     for copy in range(copies):
         for path in content_files(source):
             if path.name not in numbers:
                 continue
             text = path.read_bytes().decode("utf-8", errors="replace")
-            number = numbers[path.name] + copy * span
+            number = numbers[path.name] * copies + copy
             front = _FRONT.match(text)
             if front:
                 kept = "\n".join(

@@ -232,8 +232,9 @@ class ContentWrite:
         """Write these issues' resources now, while the rest of the load is still being
         parsed; ``finish`` writes the rest. Only in a newsletter's first load: otherwise (or
         for a number written already) this leaves it all to ``finish``. The rows stay in
-        memory until the load ends: the folder pass reads every issue's resources (chrome,
-        losses) before ``finish``, and an issue it changes is written again."""
+        memory, their texts let go, until the load ends: the folder pass reads every issue's
+        resources (titles and links: chrome, losses) before ``finish``; an issue it changes
+        is read again for its texts (``bot.archive.loader``) and written again."""
         if self._before:
             return
         fresh = []
@@ -242,6 +243,7 @@ class ContentWrite:
                 self._written[content.issue.number] = content
                 fresh.append(content)
         await ContentStore._insert_resources(self._db, fresh)
+        await asyncio.to_thread(_without_texts, fresh)
 
     async def finish(self, changes: ContentChanges) -> LoadSummary:
         """Write the load's changes (what ``early`` wrote stays where its issue won); say
@@ -319,3 +321,10 @@ class ContentWrite:
             resources=int(resources),
             newsletter=newsletter,
         )
+
+
+def _without_texts(contents: list[IssueContent]) -> None:
+    """Let go of the texts of rows written already (the larger part of a load's memory): a
+    row whose text is None is never written again."""
+    for content in contents:
+        content.resources[:] = [(*row[:5], None, *row[6:]) for row in content.resources]

@@ -51,7 +51,7 @@ from bot.archive.db import release
 from bot.archive.records import LoadReport, LoadSummary
 from bot.archive.rows import FileState, IssueContent, ParsedFile, issue_content
 from bot.content.folder import settle
-from bot.content.loader import content_files, passed_over
+from bot.content.loader import content_files, parse_one, passed_over
 from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, NumberCandidate, Problem, Resource
 from bot.errors import ContentError
 
@@ -287,7 +287,8 @@ def _read_back(content: IssueContent) -> Issue:
     (which settles the issue in place)."""
     issue = content.issue
     issue.resources = [
-        Resource(row[4], row[5], tuple(json.loads(row[6])), row[7]) for row in content.resources
+        Resource(row[4], row[5] or "", tuple(json.loads(row[6])), row[7])
+        for row in content.resources
     ]
     return issue
 
@@ -300,9 +301,22 @@ def _settled(
     if issue.number == number and len(issue.resources) == len(content.resources):
         issue.resources = []
         return content
-    settled = issue_content(newsletter.id, content.state, issue)
+    full = issue
+    if any(row[5] is None for row in content.resources):  # written early, its texts let go
+        full = _with_texts(issue, newsletter.folder / content.state.name, newsletter)
+    settled = issue_content(newsletter.id, content.state, full)
     issue.resources = []
     return settled
+
+
+def _with_texts(issue: Issue, path: Path, newsletter: Newsletter) -> Issue:
+    """``issue`` with its resources' texts read from its file again."""
+    again, _ = parse_one(path, newsletter.rules, newsletter.name)
+    texts = {(r.title, r.links): r.text for r in (again.resources if again else [])}
+    return replace(
+        issue,
+        resources=[replace(r, text=texts.get((r.title, r.links), r.text)) for r in issue.resources],
+    )
 
 
 def plan_changes(

@@ -43,7 +43,7 @@ async def test_check_and_the_bot_report_the_same_issues_and_problems(
     assert [(i.number, i.date, i.date_inferred, i.title) for i in checked.issues] == [
         (i.number, i.date, i.date_inferred, i.title) for i in served
     ]
-    assert [[r.title for r in i.resources] for i in checked.issues] == [
-        [r.title for r in i.resources] for i in served
+    assert [[(r.title, r.text, r.links) for r in i.resources] for i in checked.issues] == [
+        [(r.title, r.text, r.links) for r in i.resources] for i in served
     ]
     assert sorted(map(str, checked.problems)) == sorted(map(str, report.problems))

@@ -17,7 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.archive.announcements import queue_new_issues
-from bot.archive.db import Database
+from bot.archive.db import Database, release
 from bot.archive.records import LoadSummary
 from bot.archive.rows import FileState, IssueContent, fingerprint
 from bot.content.models import NumberSource
@@ -305,6 +305,11 @@ class ContentWrite:
             (newsletter, newsletter),
         )
         issues, resources = next(iter(counts))
+        # The rows kept since ``early`` are freed here, a row at a time in a worker thread:
+        # left to go with this object, they would all be freed at once on the event loop.
+        kept = [content.resources for content in self._written.values()]
+        self._written.clear()
+        await asyncio.to_thread(release, *kept)
         before = self._before
         after = {row[1]: row[-1] for row in issue_rows}
         redated = {number for number, *_ in changes.redated}

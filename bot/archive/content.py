@@ -20,6 +20,7 @@ from bot.archive.announcements import queue_new_issues
 from bot.archive.db import Database, release
 from bot.archive.records import LoadSummary
 from bot.archive.rows import FileState, IssueContent, fingerprint
+from bot.content.folder import ChromeKey
 from bot.content.models import NumberSource
 
 #: Rows per statement when many are written at once.
@@ -54,6 +55,9 @@ class ContentChanges:
     redated: list[tuple[int, int | None, int | None, bool]] = field(default_factory=list)
     #: How the files were read (``bot.archive.loader.reading_print``), stored with them.
     reading: str | None = None
+    #: What a whole read of the folder found to be chrome (None: the folder was read in part,
+    #: the last whole read's stands).
+    chrome: frozenset[ChromeKey] | None = None
 
     @property
     def empty(self) -> bool:
@@ -62,6 +66,10 @@ class ContentChanges:
 
 def reading_key(newsletter: str) -> str:
     return f"reading:{newsletter}"
+
+
+def chrome_key(newsletter: str) -> str:
+    return f"chrome:{newsletter}"
 
 
 def _issue_row(newsletter: str, content: IssueContent) -> tuple[Any, ...]:
@@ -106,6 +114,15 @@ class ContentStore:
             "SELECT value FROM meta WHERE key = ?", (reading_key(newsletter),)
         )
         return str(value) if value is not None else None
+
+    async def chrome(self, newsletter: str) -> frozenset[ChromeKey]:
+        """What the last whole read of ``newsletter``'s folder found to be chrome."""
+        value = await self._db.value(
+            "SELECT value FROM meta WHERE key = ?", (chrome_key(newsletter),)
+        )
+        if value is None:
+            return frozenset()
+        return frozenset((title, tuple(links)) for title, links in json.loads(value))
 
     async def file_states(self, newsletter: str) -> dict[str, FileState]:
         rows = await self._db.rows(
@@ -289,6 +306,11 @@ class ContentWrite:
             " WHERE newsletter = ? AND number = ?",
             [(y, m, int(inferred), newsletter, n) for n, y, m, inferred in changes.redated],
         )
+        if changes.chrome is not None:
+            await db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (chrome_key(newsletter), json.dumps(sorted(changes.chrome), ensure_ascii=False)),
+            )
         if changes.reading is not None:
             await db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",

@@ -50,7 +50,7 @@ from bot.archive.content import ContentChanges, ContentStore, ContentWrite, Stor
 from bot.archive.db import release
 from bot.archive.records import LoadReport, LoadSummary
 from bot.archive.rows import FileState, IssueContent, ParsedFile, issue_content
-from bot.content.folder import settle
+from bot.content.folder import ChromeKey, settle
 from bot.content.loader import content_files, parse_one, passed_over
 from bot.content.models import DEFAULT_NEWSLETTER_ID, Issue, NumberCandidate, Problem, Resource
 from bot.errors import ContentError
@@ -84,6 +84,8 @@ class Scan:
     problems: list[Problem] = field(default_factory=list)
     #: How the files are read now (``reading_print``).
     reading: str | None = None
+    #: What the last whole read of the folder found to be chrome (``ContentStore.chrome``).
+    known_chrome: frozenset[ChromeKey] = frozenset()
 
 
 #: The parser's own source: a change to it (an upgrade of the bot) changes how files read.
@@ -340,6 +342,8 @@ def plan_changes(
         cadence=newsletter.cadence,
         anchor=newsletter.date_anchor,
         served=staying.keys(),
+        # Read whole, the folder says what its chrome is; read in part, the last whole read.
+        known_chrome=scan.known_chrome if staying else (),
     )
     problems += settled.problems
     won = {issue.source: issue for issue in settled.issues}
@@ -358,6 +362,7 @@ def plan_changes(
         removed=scan.removed + displaced,
         redated=moved,
         reading=scan.reading,
+        chrome=None if staying else settled.chrome_keys,
     )
     return Plan(changes, problems, kept, settled.chrome)
 
@@ -488,6 +493,7 @@ class Loader:
                 known = {}
             scan = await asyncio.to_thread(scan_folder, newsletter, known)
             scan.reading = reading
+            scan.known_chrome = await self._content.chrome(newsletter.id)
             scans.append(scan)
         gone = await self._content.forget_newsletters([n.id for n in self._newsletters])
         summaries = [

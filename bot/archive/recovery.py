@@ -269,9 +269,10 @@ def _aside_name(path: Path, now: dt.datetime, why: str = "damaged") -> Path:
 
 def _rebuilt(meta: dict[str, Any]) -> bool:
     """Whether a ``meta`` row is one the new file makes itself (its schema step) or one that
-    describes content, which is read again from the files (how each newsletter was read)."""
+    describes content, which is read again from the files (how each newsletter was read, what
+    its chrome is)."""
     key = str(meta.get("key"))
-    return key in _OWN_META or key.startswith("reading:")
+    return key in _OWN_META or key.startswith(("reading:", "chrome:"))
 
 
 def _salvage_into(new: sqlite3.Connection, old: sqlite3.Connection) -> list[TableSalvage]:

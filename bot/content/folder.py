@@ -55,6 +55,9 @@ class FolderResult:
     issues: list[Issue]
     problems: list[Problem] = field(default_factory=list)
     chrome: int = 0
+    #: What counted as chrome, (title, links) folded: kept with the archive, so that files
+    #: read later on their own drop it too (``settle``'s ``known_chrome``).
+    chrome_keys: frozenset[ChromeKey] = frozenset()
 
 
 def settle(
@@ -63,23 +66,26 @@ def settle(
     cadence: Cadence | None = None,
     anchor: DateAnchor | None = None,
     served: Collection[str] = (),
+    known_chrome: Collection[ChromeKey] = (),
 ) -> FolderResult:
     """Settle one newsletter's parsed issues as a folder (each issue kept is updated in
     place). ``served`` names the files whose issues are served already and are not read
     again (their resources are not here): a file claiming one of their numbers does not
     displace them, and they are not compared for chrome or losses. ``cadence`` and
-    ``anchor`` are the newsletter's own configured ones, if any."""
+    ``anchor`` are the newsletter's own configured ones, if any; ``known_chrome``, what a
+    whole read of the folder found to be chrome, is dropped from the files read now as well
+    (one new file has nothing to recur across)."""
     problems: list[Problem] = []
     _sequence(issues, served)
     numbered = _number(issues, problems)
     kept = _unique(numbered, served, problems)
     read = [i for i in kept if i.source not in served]
-    chrome = _drop_chrome(read, len(kept))
+    chrome, keys = _drop_chrome(read, len(kept), frozenset(known_chrome))
     days = {i.source: day for i in kept if (day := file_day(i.source)) is not None}
     _mistyped_years(kept, problems)
     infer_dates(kept, cadence, anchor, days)
     problems += _losses(read)
-    return FolderResult(sorted(kept, key=lambda i: i.number), problems, chrome)
+    return FolderResult(sorted(kept, key=lambda i: i.number), problems, chrome, keys)
 
 
 # -- dates ----------------------------------------------------------------------------------
@@ -330,15 +336,22 @@ def _rank(
 # -- chrome ---------------------------------------------------------------------------------
 
 
-def _key(title: str, links: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+#: A resource as chrome is recognised: its title, folded, and its links.
+ChromeKey = tuple[str, tuple[str, ...]]
+
+
+def _key(title: str, links: tuple[str, ...]) -> ChromeKey:
     return " ".join(title.casefold().split()), links
 
 
-def _drop_chrome(issues: list[Issue], total: int) -> int:
+def _drop_chrome(
+    issues: list[Issue], total: int, known: frozenset[ChromeKey]
+) -> tuple[int, frozenset[ChromeKey]]:
     """Drop the resources that recur, same title and links, across most of the newsletter's
-    ``total`` issues (``issues`` are those read now); how many."""
+    ``total`` issues (``issues`` are those read now), and those ``known`` to; how many, and
+    what recurs among the issues read now."""
     if total < _CHROME_ISSUES:
-        return 0
+        return 0, frozenset()
     ordered = sorted(issues, key=lambda i: i.number)
     where: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for position, issue in enumerate(ordered):
@@ -348,7 +361,7 @@ def _drop_chrome(issues: list[Issue], total: int) -> int:
     quarter = len(ordered) / 4
     # Chrome is in nearly every issue, or in the first and the last issues alike; what
     # recurs in a run of issues only (an event listed three weeks running) is content.
-    chrome = {
+    found = frozenset(
         key
         for key, places in where.items()
         if len(places) >= least
@@ -356,9 +369,10 @@ def _drop_chrome(issues: list[Issue], total: int) -> int:
             len(places) >= _CHROME_EVERYWHERE * len(ordered)
             or (places[0] < quarter and places[-1] >= len(ordered) - quarter)
         )
-    }
+    )
+    chrome = found | known
     if not chrome:
-        return 0
+        return 0, found
     dropped = 0
     for issue in issues:
         kept = []
@@ -369,7 +383,7 @@ def _drop_chrome(issues: list[Issue], total: int) -> int:
             else:
                 kept.append(resource)
         issue.resources = kept
-    return dropped
+    return dropped, found
 
 
 # -- silent losses --------------------------------------------------------------------------

@@ -544,3 +544,39 @@ async def test_a_changed_parser_rule_reaches_what_is_served_and_keeps_user_state
         assert (await again.loader.reload()).unchanged  # read once, then as before
     finally:
         await again.close()
+
+
+def _issue_with(number: int, *items: tuple[str, str]) -> str:
+    lines = "\n".join(f"- [{title}]({url}) — about {title.lower()}." for title, url in items)
+    return f"# Digest #{number}\n\n## Links\n\n{lines}\n"
+
+
+async def test_a_file_read_on_its_own_drops_the_chrome_a_whole_read_found(
+    tmp_path: Path, seeds_newsletter: Newsletter, clock: FakeClock
+) -> None:
+    """A new issue has nothing to recur across: the chrome the whole folder showed (kept with
+    the archive) is dropped from it too, as ``check`` drops it reading the folder whole."""
+    folder = tmp_path / "digest"
+    folder.mkdir()
+    subscribe = ("Subscribe to the digest", "https://example.org/subscribe")
+    for number in range(1, 5):
+        (folder / f"issue-{number}.md").write_text(
+            _issue_with(number, (f"Story {number}", f"https://example.org/{number}"), subscribe)
+        )
+    newsletter = replace(seeds_newsletter, folder=folder, name="Digest", rules=Rules.compile())
+    service = await ArchiveService.open(tmp_path / "archive.sqlite3", newsletter, clock)
+    try:
+        await service.loader.reload()
+        first = await service.issues.get(1)
+        assert first is not None and [r.title for r in first.resources] == ["Story 1"]
+        (folder / "issue-5.md").write_text(
+            _issue_with(5, ("Story 5", "https://example.org/5"), subscribe)
+        )
+        (summary,) = (await service.loader.reload()).summaries
+        assert summary.added == (5,)
+        added = await service.issues.get(5)
+        assert added is not None and [r.title for r in added.resources] == ["Story 5"]
+        whole = archive_loader.dry_run(newsletter)  # check agrees
+        assert [r.title for r in whole.issues[-1].resources] == ["Story 5"]
+    finally:
+        await service.close()

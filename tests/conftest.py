@@ -16,6 +16,7 @@ from bot.archive.db import Clock
 from bot.archive.service import ArchiveService
 from bot.config import DEFAULT_CONFIG_PATH, Newsletter, Settings, load_settings
 from bot.content.loader import content_files
+from tests.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -161,3 +162,12 @@ async def service(
     await svc.loader.reload()
     yield svc
     await svc.close()
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    """A feed server on 127.0.0.1 (``tests/feed_server.py``)."""
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()

@@ -8,7 +8,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from tests.conftest import ROOT
 from tests.feed_server import XML, FeedServer, rss
 
 PASS = ROOT / "tests" / "feed_pass.py"
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def feed_pass(tmp_path: Path, content_dir: Path, url: str, kill_at: str = "") -> int:

@@ -6,50 +6,17 @@ backed off."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from bot.archive.feeds import hold_limit
-from bot.archive.service import ArchiveService
-from bot.config import Network, Settings
+from bot.config import Settings
 from tests.conftest import FakeClock
 from tests.feed_server import XML, FeedServer, rss
-
-EVERY = dt.timedelta(hours=1)
-LOCAL = Network(allow_private_hosts=True)
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def open_service(
-    tmp_path: Path,
-    settings: Settings,
-    content_dir: Path,
-    clock: FakeClock,
-    *urls: str,
-    limit: int = 20,
-) -> ArchiveService:
-    source = replace(
-        settings.served_newsletter(folder=content_dir),
-        feeds=urls,
-        feed_poll=EVERY,
-        feed_max_new_entries=limit,
-    )
-    service = await ArchiveService.open(tmp_path / "archive.sqlite3", source, clock, network=LOCAL)
-    await service.loader.reload()
-    return service
+from tests.unit.test_feeds import open_service
 
 
 def test_the_hold_limit_follows_the_sequence() -> None:

@@ -4,11 +4,8 @@ changes nothing, a malformed feed and a 500 back off, and a feed that recovers i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-
-import pytest
 
 from bot.archive.feeds import MAX_BACKOFF, backoff
 from bot.archive.service import ArchiveService
@@ -23,14 +20,6 @@ EVERY = dt.timedelta(hours=1)
 LOCAL = Network(allow_private_hosts=True)
 
 
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 async def open_service(
     tmp_path: Path,
     settings: Settings,
@@ -38,8 +27,15 @@ async def open_service(
     clock: FakeClock,
     *urls: str,
     network: Network | None = None,
+    limit: int = 20,
 ) -> ArchiveService:
-    source = replace(settings.served_newsletter(folder=content_dir), feeds=urls, feed_poll=EVERY)
+    """The seeds' archive with ``urls`` as its feeds, at most ``limit`` new entries a poll."""
+    source = replace(
+        settings.served_newsletter(folder=content_dir),
+        feeds=urls,
+        feed_poll=EVERY,
+        feed_max_new_entries=limit,
+    )
     service = await ArchiveService.open(
         tmp_path / "archive.sqlite3", source, clock, network=network or LOCAL
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import discord
@@ -12,10 +11,10 @@ from discord.ext import commands
 
 from bot.archive.saved import SavedItem
 from bot.client import ArchiveBot
-from bot.cogs.errors import log_with_error_id
 from bot.cogs.helpers.options import several
 from bot.cogs.helpers.replies import embed, in_time, reply
 from bot.cogs.helpers.saving import SaveButton
+from bot.cogs.helpers.views import ExpiringView
 from bot.render.cards import page_count
 from bot.render.conversations import (
     NOTHING_SAVED,
@@ -41,9 +40,11 @@ class RemoveButton(discord.ui.Button["SavedPages"]):
         await self.view.remove(interaction, self.index)
 
 
-class SavedPages(discord.ui.View):
+class SavedPages(ExpiringView):
     """A member's saved list, a page at a time, newest first, with Previous/Next and a Remove
     button for each item shown. It answers only them (it is private anyway)."""
+
+    where = "saved list"
 
     def __init__(self, bot: ArchiveBot, user_id: int, total: int) -> None:
         super().__init__(timeout=bot.settings.discord.search_view_timeout)
@@ -52,7 +53,6 @@ class SavedPages(discord.ui.View):
         self.total = total
         self.page = 0
         self.items: list[SavedItem] = []
-        self.message: discord.InteractionMessage | None = None
 
     async def render(self) -> discord.Embed:
         """Read the page shown (the last one, if it shrank) and lay out its buttons."""
@@ -96,20 +96,6 @@ class SavedPages(discord.ui.View):
             return
         shown = await self.render()
         await interaction.response.edit_message(content=done, embed=shown, view=self)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            # The answer may be gone or too old to edit: then there is nothing to disable.
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await reply(interaction, log_with_error_id("saved list", error), ephemeral=True)
 
 
 class SavedCommands(commands.Cog):

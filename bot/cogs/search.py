@@ -12,7 +12,6 @@ from discord.ext import commands
 
 from bot.archive.records import NO_FILTERS, SearchFilters, SearchHit
 from bot.client import ArchiveBot
-from bot.cogs.errors import log_with_error_id
 from bot.cogs.helpers.checks import (
     per_user_cooldown,
     random_cooldown,
@@ -27,6 +26,7 @@ from bot.cogs.helpers.options import (
 )
 from bot.cogs.helpers.replies import embed, in_time, reply
 from bot.cogs.helpers.saving import PageSaveButton, SaveButton, card_view
+from bot.cogs.helpers.views import ExpiringView
 from bot.render.cards import page_count, resource_card, search_card
 from bot.render.conversations import save_label
 from bot.render.messages import (
@@ -51,9 +51,11 @@ def save_buttons(hits: list[SearchHit]) -> discord.ui.View:
     return view
 
 
-class SearchPages(discord.ui.View):
+class SearchPages(ExpiringView):
     """Previous/Next through search results, and Share for a private answer (it posts the
     page shown in the channel); only the person who searched can press them."""
+
+    where = "search pages"
 
     def __init__(
         self,
@@ -73,7 +75,6 @@ class SearchPages(discord.ui.View):
         self.filters = filters
         self.page = 0
         self.pages = page_count(len(hits), PER_PAGE)
-        self.message: discord.InteractionMessage | None = None
         if self.pages == 1:
             self.remove_item(self.previous)
             self.remove_item(self.next)
@@ -129,19 +130,8 @@ class SearchPages(discord.ui.View):
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
 
-    async def on_timeout(self) -> None:
-        for item in self.children:  # Save buttons keep working: the bot answers them still
-            if isinstance(item, discord.ui.Button) and not isinstance(item, PageSaveButton):
-                item.disabled = True
-        if self.message is not None:
-            # The message may be gone or too old to edit: then there is nothing to disable.
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await reply(interaction, log_with_error_id("search pages", error), ephemeral=True)
+    def keeps_working(self, item: discord.ui.Button[Any]) -> bool:
+        return isinstance(item, PageSaveButton)  # the bot answers Save buttons still
 
 
 class SearchCommands(commands.Cog):
